@@ -1,0 +1,106 @@
+//! Catchers: every error Rocket itself produces (unknown route, bad body, panic, …)
+//! leaves here in the standard error envelope, never as Rocket's HTML page.
+
+use rocket::http::{Method, Status};
+use rocket::{Catcher, Request};
+
+use crate::error::{take_stashed, ApiError, Missing};
+
+pub fn catchers() -> Vec<Catcher> {
+    rocket::catchers![default_catcher]
+}
+
+#[rocket::catch(default)]
+fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
+    if let Some(err) = take_stashed(req) {
+        return err;
+    }
+    match status.code {
+        400 => ApiError::MalformedJson {
+            reason: "the request could not be understood".into(),
+        },
+        401 => ApiError::InvalidToken("authentication required"),
+        403 => ApiError::PermissionDenied("not allowed"),
+        404 => match allowed_methods(req) {
+            allow if allow.is_empty() => ApiError::NotFound(Missing::Route),
+            allow => ApiError::MethodNotAllowed { allow },
+        },
+        413 => ApiError::PayloadTooLarge {
+            limit_bytes: req.limits().get("json").map(|l| l.as_u64()).unwrap_or(0),
+        },
+        422 => ApiError::Unprocessable {
+            field: String::new(),
+            reason: "the request parameters are not of the expected form".into(),
+        },
+        429 => ApiError::RateLimited {
+            retry_after_secs: 1,
+        },
+        500..=599 => ApiError::internal(format!("status {status} from {}", req.uri())),
+        _ => ApiError::MalformedJson {
+            reason: format!("request refused ({status})"),
+        },
+    }
+}
+
+/// The methods of the routes whose path matches the request's, when none matched
+/// its method: Rocket 0.5 answers those with 404, HTTP wants 405 and `Allow`.
+fn allowed_methods(req: &Request<'_>) -> Vec<String> {
+    let path: Vec<&str> = segments(req.uri().path().as_str());
+    let mut methods: Vec<Method> = req
+        .rocket()
+        .routes()
+        .filter(|route| route.method != req.method())
+        .filter(|route| path_matches(&segments(route.uri.path()), &path))
+        .map(|route| route.method)
+        .collect();
+    methods.sort_by_key(|m| m.as_str());
+    methods.dedup();
+    methods.iter().map(|m| m.as_str().to_owned()).collect()
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// Whether a route path (`/api/v1/users/<id>`) matches a request path.
+fn path_matches(route: &[&str], path: &[&str]) -> bool {
+    match route.last() {
+        Some(last) if last.ends_with("..>") => {
+            path.len() >= route.len() - 1
+                && route[..route.len() - 1]
+                    .iter()
+                    .zip(path)
+                    .all(|(r, p)| segment_matches(r, p))
+        }
+        _ => {
+            route.len() == path.len() && route.iter().zip(path).all(|(r, p)| segment_matches(r, p))
+        }
+    }
+}
+
+fn segment_matches(route: &str, path: &str) -> bool {
+    (route.starts_with('<') && route.ends_with('>')) || route == path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_dynamic_and_trailing_segments() {
+        let r = |s| segments(s);
+        assert!(path_matches(
+            &r("/api/v1/users/<id>"),
+            &r("/api/v1/users/5")
+        ));
+        assert!(!path_matches(
+            &r("/api/v1/users/<id>"),
+            &r("/api/v1/users/5/x")
+        ));
+        assert!(path_matches(&r("/static/<path..>"), &r("/static/a/b.js")));
+        assert!(!path_matches(
+            &r("/api/v1/users/me"),
+            &r("/api/v1/users/you")
+        ));
+    }
+}

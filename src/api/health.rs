@@ -1,0 +1,19 @@
+//! `GET /health`: 200 `{"status":"ok"}` when the database answers; no token needed.
+
+use rocket::serde::json::{json, Value};
+use rocket::{get, routes, Route, State};
+
+use crate::app::App;
+use crate::error::ApiError;
+
+pub fn routes() -> Vec<Route> {
+    routes![health]
+}
+
+#[get("/health")]
+async fn health(app: &State<App>) -> Result<Value, ApiError> {
+    app.db
+        .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .await?;
+    Ok(json!({ "status": "ok" }))
+}

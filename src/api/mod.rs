@@ -1,0 +1,27 @@
+//! HTTP: one file per resource, each with its routes.
+
+pub mod auth;
+pub mod body;
+pub mod catchers;
+pub mod client;
+pub mod health;
+pub mod pagination;
+pub mod respond;
+pub mod users;
+
+use rocket::{Build, Rocket};
+
+/// Mounts every route, with the platform API's aliases.
+pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket
+        .mount("/", health::routes())
+        .mount(
+            "/",
+            rocket::routes![crate::fairings::rate_limit::rate_limited],
+        )
+        .mount("/api/v1/auth", auth::routes())
+        .mount("/auth", auth::routes())
+        .mount("/api/v1/users", users::routes())
+        .mount("/api/users", users::alias_routes())
+        .register("/", catchers::catchers())
+}

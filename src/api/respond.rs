@@ -1,0 +1,65 @@
+//! The success envelope: `{"success": true, "data": …}`, and 204 for no content.
+
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+pub struct Success<T> {
+    status: Status,
+    data: T,
+}
+
+/// 200 with `data`.
+pub fn ok<T: Serialize>(data: T) -> Success<T> {
+    Success {
+        status: Status::Ok,
+        data,
+    }
+}
+
+/// 201 with `data`.
+pub fn created<T: Serialize>(data: T) -> Success<T> {
+    Success {
+        status: Status::Created,
+        data,
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    success: bool,
+    data: &'a T,
+}
+
+impl<'r, T: Serialize> Responder<'r, 'static> for Success<T> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let body = match serde_json::to_vec(&Envelope {
+            success: true,
+            data: &self.data,
+        }) {
+            Ok(body) => body,
+            Err(e) => return ApiError::internal(format!("serialise: {e}")).respond_to(req),
+        };
+        Response::build()
+            .status(self.status)
+            .header(ContentType::JSON)
+            .sized_body(body.len(), Cursor::new(body))
+            .ok()
+    }
+}
+
+/// 204, no body: DELETE and logout.
+pub struct NoContent;
+
+impl<'r> Responder<'r, 'static> for NoContent {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Response::build().status(Status::NoContent).ok()
+    }
+}
+
+pub type Answer<T> = Result<Success<T>, ApiError>;

@@ -1,0 +1,177 @@
+//! `/api/v1/users`: the caller's profile and password, other users, search.
+
+use rocket::{get, put, routes, Route, State};
+use serde::{Deserialize, Serialize};
+
+use crate::api::body::{nullable, JsonBody};
+use crate::api::client::ClientInfo;
+use crate::api::pagination::{ListMeta, ListParams};
+use crate::api::respond::{ok, Answer};
+use crate::app::App;
+use crate::auth::guard::AuthUser;
+use crate::error::ApiError;
+use crate::store::sessions;
+use crate::store::users::{self, ProfileChanges, User};
+use crate::validate;
+
+pub fn routes() -> Vec<Route> {
+    routes![me, update_me, change_password, search, by_id]
+}
+
+/// `GET /api/users/me`, the platform API's spelling of `me`.
+pub fn alias_routes() -> Vec<Route> {
+    routes![me]
+}
+
+/// The caller's own profile, e-mail included.
+#[get("/me")]
+async fn me(user: AuthUser, app: &State<App>) -> Answer<User> {
+    let id = user.id;
+    Ok(ok(app.db.read(move |c| users::require(c, id)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ProfileBody {
+    username: Option<String>,
+    email: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    last_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    status_message: Option<Option<String>>,
+}
+
+fn optional(
+    field: &str,
+    value: Option<Option<String>>,
+    max: usize,
+) -> Result<Option<Option<String>>, ApiError> {
+    value
+        .map(|v| validate::optional_text(field, v.as_deref(), max))
+        .transpose()
+}
+
+/// Changes the caller's profile; fields left out stay as they are, `null` clears.
+#[put("/me", data = "<body>")]
+async fn update_me(user: AuthUser, body: JsonBody<ProfileBody>, app: &State<App>) -> Answer<User> {
+    let body = body.0;
+    let changes = ProfileChanges {
+        username: body
+            .username
+            .as_deref()
+            .map(validate::username)
+            .transpose()?,
+        email: body.email.as_deref().map(validate::email).transpose()?,
+        first_name: optional("first_name", body.first_name, validate::NAME_MAX)?,
+        last_name: optional("last_name", body.last_name, validate::NAME_MAX)?,
+        status_message: optional(
+            "status_message",
+            body.status_message,
+            validate::STATUS_MESSAGE_MAX,
+        )?,
+    };
+    let id = user.id;
+    Ok(ok(app
+        .db
+        .write(move |c| users::update_profile(c, id, changes))
+        .await?))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Serialize)]
+struct PasswordChanged {
+    password_changed: bool,
+    other_sessions_ended: usize,
+}
+
+/// Changes the caller's password and ends every other session of the account.
+#[put("/me/password", data = "<body>")]
+async fn change_password(
+    user: AuthUser,
+    body: JsonBody<PasswordBody>,
+    app: &State<App>,
+    client: ClientInfo,
+) -> Answer<PasswordChanged> {
+    let body = body.0;
+    validate::password("new_password", &body.new_password)?;
+    // Guessing the current password with a stolen token counts as failed logins.
+    let account_key = format!("acct:{}", user.username.to_lowercase());
+    if let Some(wait) = app.logins.blocked(&account_key, &client.ip_key) {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: wait,
+        });
+    }
+    let id = user.id;
+    let hash = app.db.read(move |c| users::password_hash(c, id)).await?;
+    if !app
+        .passwords
+        .verify(body.current_password, Some(hash))
+        .await?
+    {
+        app.logins.failed(&account_key, &client.ip_key);
+        return Err(ApiError::validation("current_password", "is not correct"));
+    }
+    let new_hash = app.passwords.hash(body.new_password).await?;
+    let keep = user.session_id;
+    let ended = app
+        .db
+        .write(move |c| {
+            users::set_password(c, id, &new_hash)?;
+            sessions::revoke_all_but(c, id, Some(keep), "password changed")
+        })
+        .await?;
+    Ok(ok(PasswordChanged {
+        password_changed: true,
+        other_sessions_ended: ended,
+    }))
+}
+
+/// One user's public profile (the e-mail only for the user and admins).
+#[get("/<id>", rank = 3)]
+async fn by_id(id: i64, viewer: AuthUser, app: &State<App>) -> Answer<User> {
+    let user = app.db.read(move |c| users::require(c, id)).await?;
+    Ok(ok(user.visible_to(viewer.id, viewer.is_admin())))
+}
+
+#[derive(Serialize)]
+struct UserList {
+    users: Vec<User>,
+    #[serde(flatten)]
+    meta: ListMeta,
+}
+
+/// Active users whose username or name contains `q`; all active users without `q`.
+#[get("/search?<q>&<list..>")]
+async fn search(
+    q: Option<String>,
+    list: ListParams,
+    viewer: AuthUser,
+    app: &State<App>,
+) -> Answer<UserList> {
+    let window = list.window()?;
+    let q = q.unwrap_or_default().trim().to_owned();
+    if q.chars().count() > validate::USERNAME_MAX * 4 {
+        return Err(ApiError::length(
+            "q",
+            0,
+            validate::USERNAME_MAX * 4,
+            q.chars().count(),
+        ));
+    }
+    let (found, total) = app
+        .db
+        .read(move |c| users::search(c, &q, window.limit, window.offset))
+        .await?;
+    let users: Vec<User> = found
+        .into_iter()
+        .map(|u| u.visible_to(viewer.id, viewer.is_admin()))
+        .collect();
+    let meta = ListMeta::new(window, users.len(), total);
+    Ok(ok(UserList { users, meta }))
+}

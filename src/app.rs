@@ -1,0 +1,19 @@
+//! `App`: the shared state every handler and guard reaches through Rocket's state.
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password::Passwords;
+use crate::config::Config;
+use crate::datadir::DataDir;
+use crate::db::Db;
+use crate::limiter::LoginThrottle;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub passwords: Passwords,
+    pub jwt: JwtKeys,
+    pub logins: LoginThrottle,
+    pub started_at: std::time::Instant,
+    /// Held for the life of the app: the data directory's lock.
+    pub _data_dir: DataDir,
+}

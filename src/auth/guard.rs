@@ -1,0 +1,100 @@
+//! `AuthUser`: the request guard for every authenticated route.
+//!
+//! The bearer token is decoded once per request and cached (the rate-limit fairing
+//! decodes it first, to count the request against the user); the guard then checks
+//! in the database that the session is live and the account active.
+
+use rocket::http::Status;
+use rocket::request::{FromRequest, Outcome, Request};
+
+use crate::app::App;
+use crate::auth::jwt::Claims;
+use crate::error::{stash, ApiError};
+use crate::store::{sessions, users::Role};
+
+/// What the `Authorization` header of this request holds.
+pub enum Bearer {
+    Missing,
+    Invalid(&'static str),
+    Valid(Claims),
+}
+
+/// The decoded bearer token of `req`, computed once and cached for the request.
+pub fn bearer<'r>(req: &'r Request<'_>) -> &'r Bearer {
+    req.local_cache(|| {
+        let Some(value) = req.headers().get_one("Authorization") else {
+            return Bearer::Missing;
+        };
+        let Some(token) = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+        else {
+            return Bearer::Invalid("the Authorization header must be `Bearer <token>`");
+        };
+        let Some(app) = req.rocket().state::<App>() else {
+            return Bearer::Invalid("token keys unavailable");
+        };
+        match app.jwt.verify(token.trim()) {
+            Ok(claims) => Bearer::Valid(claims),
+            Err(why) => Bearer::Invalid(why),
+        }
+    })
+}
+
+/// The signed-in user of a request, with a live session.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub session_id: i64,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// `last_seen` is refreshed at most this often per user, to keep writes rare.
+const LAST_SEEN_PRECISION_SECS: u64 = 60;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for AuthUser {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let claims = match bearer(req) {
+            Bearer::Valid(claims) => claims.clone(),
+            Bearer::Missing => return refuse(req, ApiError::InvalidToken("no bearer token")),
+            Bearer::Invalid(why) => return refuse(req, ApiError::InvalidToken(why)),
+        };
+        let Some(app) = req.rocket().state::<App>() else {
+            return refuse(req, ApiError::internal("app state not managed"));
+        };
+        let db = &app.db;
+        let user_id = claims.user_id().unwrap_or(-1);
+        let found = db
+            .read(move |c| sessions::live_session_user(c, claims.sid, user_id))
+            .await;
+        match found {
+            Ok(Some(live)) => {
+                let stale = live.last_seen.as_deref().is_none_or(|seen| {
+                    seen < crate::time::ago_secs(LAST_SEEN_PRECISION_SECS).as_str()
+                });
+                if stale {
+                    let id = live.user.id;
+                    db.write_detached(move |c| crate::store::users::touch_last_seen(c, id));
+                }
+                Outcome::Success(live.user)
+            }
+            Ok(None) => refuse(req, ApiError::InvalidToken("the session has ended")),
+            Err(e) => refuse(req, e),
+        }
+    }
+}
+
+fn refuse<T>(req: &Request<'_>, err: ApiError) -> Outcome<T, ()> {
+    let status: Status = stash(req, err);
+    Outcome::Error((status, ()))
+}

@@ -1,0 +1,6 @@
+//! Authentication: the `AuthUser` guard, access tokens, passwords, opaque tokens.
+
+pub mod guard;
+pub mod jwt;
+pub mod password;
+pub mod tokens;

@@ -1,0 +1,43 @@
+//! Opaque random tokens (refresh tokens, secrets) and their stored digests.
+
+use sha2::{Digest, Sha256};
+
+/// `bytes` random bytes from the OS, as lowercase hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // The OS random source failing is not something a server can carry on without.
+    getrandom::fill(&mut buf).expect("the operating system's random source failed");
+    to_hex(&buf)
+}
+
+/// SHA-256 of `token`, as lowercase hex: what the database keeps instead of the token.
+pub fn digest(token: &str) -> String {
+    to_hex(&Sha256::digest(token.as_bytes()))
+}
+
+pub fn to_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 0xf) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_digest() {
+        assert_eq!(to_hex(&[0x00, 0xab, 0xff]), "00abff");
+        assert_eq!(
+            digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let a = random_hex(32);
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_hex(32));
+    }
+}

@@ -1,0 +1,242 @@
+//! Configuration: built-in defaults, then `veza.toml`, then `VEZA_*` environment
+//! variables (nested keys joined with `__`, e.g. `VEZA_RATE_LIMIT__REQUESTS_PER_HOUR`).
+//! Every key and its default is documented in the repository's `veza.toml`.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub address: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// HS256 key for access tokens; when absent, one is generated and kept in `data_dir`.
+    pub jwt_secret: Option<String>,
+    pub registration: Registration,
+    pub log_level: LogLevel,
+    /// Header holding the client address when behind a reverse proxy (e.g. `X-Real-IP`).
+    /// Unset, the socket's peer address is used and no header is trusted.
+    pub trusted_proxy_header: Option<String>,
+    pub auth: AuthConfig,
+    pub rate_limit: RateLimitConfig,
+    pub limits: LimitsConfig,
+    pub webhooks: WebhooksConfig,
+    pub database: DatabaseConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Debug,
+    Normal,
+    Critical,
+    Off,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    /// Password hashes computed at once; more wait. Defaults to the number of cores.
+    pub max_concurrent_hashes: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub requests_per_hour: u32,
+    pub failed_logins_per_15min: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub message_max_length: usize,
+    pub upload_max_bytes: u64,
+    pub json_max_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    pub allow_private_targets: bool,
+    pub retry_initial_delay_secs: u64,
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Read-only connections in the pool.
+    pub read_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            address: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            data_dir: PathBuf::from("./data"),
+            jwt_secret: None,
+            registration: Registration::Open,
+            log_level: LogLevel::Normal,
+            trusted_proxy_header: None,
+            auth: AuthConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            limits: LimitsConfig::default(),
+            webhooks: WebhooksConfig::default(),
+            database: DatabaseConfig::default(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 2_592_000,
+            max_concurrent_hashes: None,
+        }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            requests_per_hour: 1000,
+            failed_logins_per_15min: 10,
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            message_max_length: 2000,
+            upload_max_bytes: 26_214_400,
+            json_max_bytes: 1_048_576,
+        }
+    }
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            allow_private_targets: false,
+            retry_initial_delay_secs: 10,
+            max_attempts: 10,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            read_connections: 8,
+        }
+    }
+}
+
+/// A configuration that cannot be used; the message names the key.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Defaults, then the TOML file at `path` (optional unless `required`), then `VEZA_*`.
+    pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
+        if required && !path.is_file() {
+            return Err(ConfigError(format!(
+                "config file {} does not exist",
+                path.display()
+            )));
+        }
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if path.is_file() {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("VEZA_").split("__").ignore(&["config"]))
+            .extract()
+            .map_err(|e| ConfigError(describe_figment_error(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the rules that types alone cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("`{key}` {why}")));
+        if self.auth.access_token_ttl_secs == 0 {
+            return fail("auth.access_token_ttl_secs", "must be at least 1");
+        }
+        if self.auth.refresh_token_ttl_secs < self.auth.access_token_ttl_secs {
+            return fail(
+                "auth.refresh_token_ttl_secs",
+                "must not be shorter than auth.access_token_ttl_secs",
+            );
+        }
+        if self.auth.max_concurrent_hashes == Some(0) {
+            return fail("auth.max_concurrent_hashes", "must be at least 1");
+        }
+        if self.rate_limit.requests_per_hour == 0 {
+            return fail("rate_limit.requests_per_hour", "must be at least 1");
+        }
+        if self.rate_limit.failed_logins_per_15min == 0 {
+            return fail("rate_limit.failed_logins_per_15min", "must be at least 1");
+        }
+        if !(1..=100_000).contains(&self.limits.message_max_length) {
+            return fail("limits.message_max_length", "must be between 1 and 100000");
+        }
+        if self.limits.upload_max_bytes == 0 {
+            return fail("limits.upload_max_bytes", "must be at least 1");
+        }
+        if self.limits.json_max_bytes < 4096 {
+            return fail("limits.json_max_bytes", "must be at least 4096");
+        }
+        if self.webhooks.max_attempts == 0 {
+            return fail("webhooks.max_attempts", "must be at least 1");
+        }
+        if self.database.read_connections == 0 {
+            return fail("database.read_connections", "must be at least 1");
+        }
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                return fail("jwt_secret", "must be at least 32 bytes long");
+            }
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return fail("data_dir", "must not be empty");
+        }
+        Ok(())
+    }
+}
+
+/// Figment's message, with the offending key spelled as in `veza.toml`.
+fn describe_figment_error(e: figment::Error) -> String {
+    let key = e.path.join(".");
+    let mut msg = e.to_string();
+    if !key.is_empty() && !msg.contains(&key) {
+        msg = format!("`{key}`: {msg}");
+    }
+    msg
+}

@@ -1,0 +1,101 @@
+//! The data directory: `veza.db`, `files/`, the generated JWT secret, and a lock file
+//! that keeps a second `veza` from using the same directory at the same time.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+const LOCK_FILE: &str = "veza.lock";
+const SECRET_FILE: &str = "jwt_secret";
+
+/// An open, locked data directory. The lock lasts as long as this value.
+pub struct DataDir {
+    path: PathBuf,
+    _lock: File,
+}
+
+impl DataDir {
+    pub fn open(path: &Path) -> Result<DataDir, String> {
+        fs::create_dir_all(path)
+            .map_err(|e| format!("cannot create data directory {}: {e}", path.display()))?;
+        let lock_path = path.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "data directory {} is in use by another veza process",
+                    path.display()
+                ))
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(format!("cannot lock {}: {e}", lock_path.display()))
+            }
+        }
+        let files = path.join("files");
+        fs::create_dir_all(&files)
+            .map_err(|e| format!("cannot create {}: {e}", files.display()))?;
+        Ok(DataDir {
+            path: path.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.path.join("veza.db")
+    }
+
+    /// The JWT secret: the configured one, else the one kept in the directory,
+    /// else a new random one written there readable by the owner only.
+    pub fn jwt_secret(&self, configured: Option<&str>) -> Result<Vec<u8>, String> {
+        if let Some(secret) = configured {
+            return Ok(secret.as_bytes().to_vec());
+        }
+        let path = self.path.join(SECRET_FILE);
+        if path.exists() {
+            restrict_to_owner(&path)?;
+            let mut text = String::new();
+            File::open(&path)
+                .and_then(|mut f| f.read_to_string(&mut text))
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let secret = text.trim();
+            if secret.len() < 32 {
+                return Err(format!(
+                    "{} holds a secret shorter than 32 bytes",
+                    path.display()
+                ));
+            }
+            return Ok(secret.as_bytes().to_vec());
+        }
+        let secret = crate::auth::tokens::random_hex(32);
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(&path)
+            .and_then(|mut f| {
+                f.write_all(secret.as_bytes())?;
+                f.sync_all()
+            })
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(secret.into_bytes())
+    }
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("cannot restrict permissions of {}: {e}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_: &Path) -> Result<(), String> {
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! `Db`: reads on a pool of read-only connections, writes through the one writer.
+//!
+//! All SQLite work runs on tokio's blocking threads, never on the async workers.
+//! A semaphore sized to the pool lets only as many reads onto blocking threads as
+//! there are connections, so a burst of requests waits as cheap futures instead of
+//! parking hundreds of threads in `pool.get()`.
+
+pub mod schema;
+mod writer;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use tokio::sync::Semaphore;
+
+use crate::error::ApiError;
+use crate::rusqlite::{Connection, OpenFlags};
+
+pub use writer::Writer;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    read_permits: Arc<Semaphore>,
+    writer: Writer,
+}
+
+impl Db {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path, read_pool_size: u32) -> Result<Db, String> {
+        let mut conn = Connection::open(path)
+            .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+        schema::configure_writer(&conn).map_err(|e| format!("cannot configure database: {e}"))?;
+        schema::migrate(&mut conn).map_err(|e| e.to_string())?;
+        let writer =
+            Writer::start(conn).map_err(|e| format!("cannot start database writer: {e}"))?;
+
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| {
+                schema::configure_common(c)?;
+                c.execute_batch("PRAGMA query_only = ON;")
+            });
+        let pool = r2d2::Pool::builder()
+            .max_size(read_pool_size)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| format!("cannot open read connections: {e}"))?;
+        Ok(Db {
+            pool,
+            read_permits: Arc::new(Semaphore::new(read_pool_size as usize)),
+            writer,
+        })
+    }
+
+    /// Runs `f` on a read-only connection, off the async threads.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .read_permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("read pool closed"))?;
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool
+                .get()
+                .map_err(|e| ApiError::internal(format!("no read connection: {e}")))?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
+    }
+
+    /// Runs `f` in the writer's next group commit; returns once it is durable.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+
+    /// Queues a write that may be dropped under load; see [`Writer::write_detached`].
+    pub fn write_detached<F>(&self, f: F)
+    where
+        F: FnOnce(&Connection) -> Result<(), ApiError> + Send + 'static,
+    {
+        self.writer.write_detached(f)
+    }
+}

@@ -1,0 +1,292 @@
+//! The one writer: a dedicated thread that owns the only write connection.
+//!
+//! Callers send closures over a channel. The thread takes every job that is waiting,
+//! runs them all inside one `BEGIN IMMEDIATE` transaction, each in its own savepoint so
+//! that one failing job rolls back alone, commits once (`synchronous=FULL`: one fsync
+//! for the whole batch), and only then answers each caller. A caller therefore never
+//! hears "ok" for a write that is not durable. If the commit fails, every job of the
+//! batch is answered with an error.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ApiError;
+use crate::rusqlite::Connection;
+
+/// Most jobs committed in one transaction; bounds the latency of the first job.
+const MAX_BATCH: usize = 512;
+/// Jobs that may wait for the writer before senders wait for room.
+const QUEUE_DEPTH: usize = 4096;
+
+/// Delivers a job's result to its caller; called only after the batch committed.
+type Deliver = Box<dyn FnOnce() + Send>;
+/// A job: runs against the connection inside a savepoint, says whether it succeeded,
+/// and hands back how to deliver its result. Dropping a job (or its `Deliver`)
+/// without calling it tells the caller the write did not happen.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Deliver) + Send>;
+
+#[derive(Clone)]
+pub struct Writer {
+    // Declared before `thread`: the last `Writer` drops its sender first, which ends
+    // the thread's loop, and then waits for the thread to finish its checkpoint.
+    jobs: mpsc::Sender<Job>,
+    _thread: Arc<JoinOnDrop>,
+}
+
+/// Waits for the writer thread when the last `Writer` goes away, so that a shutdown
+/// leaves a checkpointed database behind.
+struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for JoinOnDrop {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn` (already configured and migrated).
+    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let handle = std::thread::Builder::new()
+            .name("veza-writer".into())
+            .spawn(move || run(conn, rx))?;
+        Ok(Writer {
+            jobs: tx,
+            _thread: Arc::new(JoinOnDrop(Some(handle))),
+        })
+    }
+
+    /// Runs `f` in the next group commit and returns its result once committed.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(make_job(f, tx))
+            .await
+            .map_err(|_| ApiError::internal("the database writer has stopped"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("the write was not committed"))?
+    }
+
+    /// Queues `f` without waiting for it; dropped if the queue is full. For writes
+    /// that may be lost without harm (e.g. a `last_seen` refresh).
+    pub fn write_detached<F>(&self, f: F)
+    where
+        F: FnOnce(&Connection) -> Result<(), ApiError> + Send + 'static,
+    {
+        let (tx, _rx) = oneshot::channel();
+        let _ = self.jobs.try_send(make_job(f, tx));
+    }
+}
+
+fn make_job<T, F>(f: F, reply: oneshot::Sender<Result<T, ApiError>>) -> Job
+where
+    F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    Box::new(move |conn: &Connection| {
+        let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
+            .unwrap_or_else(|_| Err(ApiError::internal("a database write panicked")));
+        let ok = result.is_ok();
+        let deliver: Deliver = Box::new(move || {
+            let _ = reply.send(result);
+        });
+        (ok, deliver)
+    })
+}
+
+fn run(conn: Connection, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, batch);
+    }
+    // Every sender is gone: the app is shutting down. Fold the WAL back into the
+    // database so the file on disk is complete on its own.
+    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+        log::warn!("final checkpoint failed: {e}");
+    }
+}
+
+/// Runs a batch in one transaction and answers the callers after the commit.
+fn commit_batch(conn: &Connection, batch: Vec<Job>) {
+    let mut pending: Vec<Deliver> = Vec::with_capacity(batch.len());
+    let mut in_transaction = false;
+    for job in batch {
+        if !in_transaction {
+            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                log::error!("cannot begin a write transaction: {e}");
+                continue; // dropping the job answers its caller with an error
+            }
+            in_transaction = true;
+        }
+        if conn.execute_batch("SAVEPOINT job").is_err() {
+            continue;
+        }
+        let (ok, deliver) = job(conn);
+        let closed = if ok {
+            conn.execute_batch("RELEASE job")
+        } else {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+        };
+        if closed.is_err() || conn.is_autocommit() {
+            // SQLite rolled the whole transaction back (e.g. disk full): the jobs
+            // before this one are lost too. Tell them, and start afresh.
+            log::error!("a write transaction was rolled back by SQLite");
+            let _ = conn.execute_batch("ROLLBACK");
+            pending.clear();
+            in_transaction = false;
+            continue;
+        }
+        pending.push(deliver);
+    }
+    if !in_transaction {
+        return;
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => pending.into_iter().for_each(|deliver| deliver()),
+        Err(e) => {
+            log::error!("group commit failed: {e}");
+            let _ = conn.execute_batch("ROLLBACK");
+            // `pending` is dropped undelivered: each caller gets an error.
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::schema::configure_writer;
+
+    fn writer_on(dir: &tempfile::TempDir) -> Writer {
+        let conn = Connection::open(dir.path().join("w.db")).unwrap();
+        configure_writer(&conn).unwrap();
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL UNIQUE)")
+            .unwrap();
+        Writer::start(conn).unwrap()
+    }
+
+    fn count(dir: &tempfile::TempDir) -> i64 {
+        let conn = Connection::open(dir.path().join("w.db")).unwrap();
+        conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn many_concurrent_writers_all_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = writer_on(&dir);
+        let tasks: Vec<_> = (0..2000)
+            .map(|i| {
+                let w = writer.clone();
+                tokio::spawn(async move {
+                    w.write(move |c| {
+                        c.execute("INSERT INTO t (v) VALUES (?1)", [i])?;
+                        Ok(c.last_insert_rowid())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for t in tasks {
+            ids.push(t.await.unwrap().unwrap());
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 2000, "every write got its own row id");
+        assert_eq!(count(&dir), 2000);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failing_write_does_not_sink_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = writer_on(&dir);
+        // Every 10th write inserts a row and then fails: its row must not survive,
+        // and the writes batched with it must.
+        let tasks: Vec<_> = (0..500)
+            .map(|i| {
+                let w = writer.clone();
+                tokio::spawn(async move {
+                    w.write(move |c| {
+                        c.execute("INSERT INTO t (v) VALUES (?1)", [i])?;
+                        if i % 10 == 0 {
+                            return Err(ApiError::validation("v", "refused"));
+                        }
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut failures = 0;
+        for t in tasks {
+            if t.await.unwrap().is_err() {
+                failures += 1;
+            }
+        }
+        assert_eq!(failures, 50);
+        assert_eq!(count(&dir), 450);
+        let conn = Connection::open(dir.path().join("w.db")).unwrap();
+        let bad: i64 = conn
+            .query_row("SELECT count(*) FROM t WHERE v % 10 = 0", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(bad, 0, "a failed write left a row behind");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_is_an_error_and_the_writer_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = writer_on(&dir);
+        let result: Result<(), ApiError> = writer
+            .write(|c| {
+                c.execute("INSERT INTO t (v) VALUES (1)", [])?;
+                panic!("boom")
+            })
+            .await;
+        assert!(matches!(result, Err(ApiError::Internal(_))));
+        writer
+            .write(|c| {
+                c.execute("INSERT INTO t (v) VALUES (2)", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(count(&dir), 1);
+    }
+
+    #[tokio::test]
+    async fn a_constraint_violation_is_reported_to_its_caller_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = writer_on(&dir);
+        let insert = |v: i64| {
+            let w = writer.clone();
+            async move {
+                w.write(move |c| {
+                    c.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
+                    Ok(())
+                })
+                .await
+            }
+        };
+        let (a, b, c) = tokio::join!(insert(5), insert(5), insert(6));
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "exactly one of the duplicates commits"
+        );
+        assert!(c.is_ok());
+        assert_eq!(count(&dir), 2);
+    }
+}

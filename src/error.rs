@@ -1,0 +1,320 @@
+//! `ApiError`: the one error type of the API, and the error envelope it renders to.
+//!
+//! Every failure, from a handler, a guard, or a catcher, becomes an `ApiError`; one
+//! exhaustive match turns it into status + code, and `Responder` writes the envelope
+//! `{"success": false, "error": {code, message, details, timestamp, request_id}}`.
+
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use serde_json::{json, Map, Value};
+
+use crate::fairings::request_id::RequestId;
+
+/// What a 404 is about; each kind has its own code (`ROOM_NOT_FOUND`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Route,
+    Resource,
+    Room,
+    Message,
+    User,
+    File,
+    Conversation,
+}
+
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// A rule on a field was broken (length, format, range). 400.
+    Validation {
+        field: String,
+        reason: String,
+        extra: Map<String, Value>,
+    },
+    /// The body was JSON but not of the expected shape (wrong type, missing field). 422.
+    Unprocessable {
+        field: String,
+        reason: String,
+    },
+    /// The body was not JSON at all. 400.
+    MalformedJson {
+        reason: String,
+    },
+    /// Content longer than allowed, counted in Unicode characters. 400.
+    MessageTooLong {
+        max_length: usize,
+        actual_length: usize,
+    },
+    InvalidCredentials,
+    InvalidToken(&'static str),
+    PermissionDenied(&'static str),
+    UserBlocked,
+    RegistrationClosed,
+    NotFound(Missing),
+    /// A unique value is taken; `field` names it.
+    Conflict {
+        field: String,
+        reason: String,
+    },
+    /// A state conflict that is not about a unique field (e.g. the owner leaving).
+    StateConflict(&'static str),
+    RoomFull,
+    PayloadTooLarge {
+        limit_bytes: u64,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
+    MethodNotAllowed {
+        allow: Vec<String>,
+    },
+    /// A fault of ours. The detail goes to the log, never to the client.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: &str, reason: impl Into<String>) -> Self {
+        ApiError::Validation {
+            field: field.to_owned(),
+            reason: reason.into(),
+            extra: Map::new(),
+        }
+    }
+
+    /// A length rule on `field`, with the limits and the actual length in the details.
+    pub fn length(field: &str, min: usize, max: usize, actual: usize) -> Self {
+        let mut extra = Map::new();
+        extra.insert("min_length".into(), min.into());
+        extra.insert("max_length".into(), max.into());
+        extra.insert("actual_length".into(), actual.into());
+        ApiError::Validation {
+            field: field.to_owned(),
+            reason: format!("must be between {min} and {max} characters long"),
+            extra,
+        }
+    }
+
+    pub fn conflict(field: &str, reason: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        ApiError::Internal(detail.into())
+    }
+
+    pub fn status(&self) -> Status {
+        use ApiError::*;
+        match self {
+            Validation { .. } | MalformedJson { .. } | MessageTooLong { .. } => Status::BadRequest,
+            Unprocessable { .. } => Status::UnprocessableEntity,
+            InvalidCredentials | InvalidToken(_) => Status::Unauthorized,
+            PermissionDenied(_) | UserBlocked | RegistrationClosed => Status::Forbidden,
+            NotFound(_) => Status::NotFound,
+            Conflict { .. } | StateConflict(_) | RoomFull => Status::Conflict,
+            PayloadTooLarge { .. } => Status::PayloadTooLarge,
+            RateLimited { .. } => Status::TooManyRequests,
+            MethodNotAllowed { .. } => Status::MethodNotAllowed,
+            Internal(_) => Status::InternalServerError,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use ApiError::*;
+        match self {
+            Validation { .. } | Unprocessable { .. } | MalformedJson { .. } => "VALIDATION_FAILED",
+            MessageTooLong { .. } => "MESSAGE_TOO_LONG",
+            InvalidCredentials => "INVALID_CREDENTIALS",
+            InvalidToken(_) => "INVALID_TOKEN",
+            PermissionDenied(_) => "PERMISSION_DENIED",
+            UserBlocked => "USER_BLOCKED",
+            RegistrationClosed => "REGISTRATION_CLOSED",
+            NotFound(Missing::Route | Missing::Resource) => "NOT_FOUND",
+            NotFound(Missing::Room) => "ROOM_NOT_FOUND",
+            NotFound(Missing::Message) => "MESSAGE_NOT_FOUND",
+            NotFound(Missing::User) => "USER_NOT_FOUND",
+            NotFound(Missing::File) => "FILE_NOT_FOUND",
+            NotFound(Missing::Conversation) => "CONVERSATION_NOT_FOUND",
+            Conflict { .. } | StateConflict(_) => "RESOURCE_CONFLICT",
+            RoomFull => "ROOM_FULL",
+            PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
+            MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
+            Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        use ApiError::*;
+        match self {
+            Validation { field, reason, .. } => format!("invalid `{field}`: {reason}"),
+            Unprocessable { field, reason } => format!("invalid `{field}`: {reason}"),
+            MalformedJson { .. } => "the request body is not valid JSON".into(),
+            MessageTooLong { max_length, .. } => {
+                format!("the message is longer than {max_length} characters")
+            }
+            InvalidCredentials => "invalid username, e-mail or password".into(),
+            InvalidToken(why) => format!("invalid token: {why}"),
+            PermissionDenied(why) => format!("permission denied: {why}"),
+            UserBlocked => "you cannot message this user".into(),
+            RegistrationClosed => "registration is closed on this server".into(),
+            NotFound(Missing::Route) => "no such endpoint".into(),
+            NotFound(Missing::Resource) => "not found".into(),
+            NotFound(Missing::Room) => "room not found".into(),
+            NotFound(Missing::Message) => "message not found".into(),
+            NotFound(Missing::User) => "user not found".into(),
+            NotFound(Missing::File) => "file not found".into(),
+            NotFound(Missing::Conversation) => "conversation not found".into(),
+            Conflict { field, reason } => format!("`{field}` conflicts: {reason}"),
+            StateConflict(why) => (*why).into(),
+            RoomFull => "the room is full".into(),
+            PayloadTooLarge { limit_bytes } => {
+                format!("the request body is larger than {limit_bytes} bytes")
+            }
+            RateLimited { retry_after_secs } => {
+                format!("too many requests; retry in {retry_after_secs} s")
+            }
+            MethodNotAllowed { .. } => "method not allowed on this endpoint".into(),
+            Internal(_) => "internal server error".into(),
+        }
+    }
+
+    pub fn details(&self) -> Value {
+        use ApiError::*;
+        match self {
+            Validation {
+                field,
+                reason,
+                extra,
+            } => {
+                let mut details = extra.clone();
+                details.insert("field".into(), field.as_str().into());
+                details.insert("reason".into(), reason.as_str().into());
+                Value::Object(details)
+            }
+            Unprocessable { field, reason } | Conflict { field, reason } => {
+                json!({ "field": field, "reason": reason })
+            }
+            MalformedJson { reason } => json!({ "reason": reason }),
+            MessageTooLong {
+                max_length,
+                actual_length,
+            } => json!({
+                "field": "content",
+                "reason": "the message is too long",
+                "max_length": max_length,
+                "actual_length": actual_length,
+            }),
+            PayloadTooLarge { limit_bytes } => json!({ "max_bytes": limit_bytes }),
+            RateLimited { retry_after_secs } => json!({ "retry_after": retry_after_secs }),
+            MethodNotAllowed { allow } => json!({ "allow": allow }),
+            _ => json!({}),
+        }
+    }
+
+    /// The full error envelope for a response carrying `request_id`, as JSON text.
+    pub fn envelope(&self, request_id: &str) -> String {
+        let envelope = ErrorEnvelope {
+            success: false,
+            error: ErrorBody {
+                code: self.code(),
+                message: self.message(),
+                details: self.details(),
+                timestamp: crate::time::now_rfc3339(),
+                request_id,
+            },
+        };
+        serde_json::to_string(&envelope)
+            .unwrap_or_else(|_| r#"{"success":false,"error":{"code":"INTERNAL_ERROR"}}"#.to_owned())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorEnvelope<'a> {
+    success: bool,
+    error: ErrorBody<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    code: &'static str,
+    message: String,
+    details: Value,
+    timestamp: String,
+    request_id: &'a str,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Internal(detail) => write!(f, "internal error: {detail}"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<crate::rusqlite::Error> for ApiError {
+    fn from(e: crate::rusqlite::Error) -> Self {
+        ApiError::Internal(format!("sqlite: {e}"))
+    }
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        if let ApiError::Internal(detail) = &self {
+            log::error!(
+                "request {} {} failed: {detail}",
+                req.method(),
+                req.uri().path()
+            );
+        }
+        let request_id = RequestId::of(req);
+        let body = self.envelope(request_id.as_str());
+        let mut response = Response::build();
+        response
+            .status(self.status())
+            .header(ContentType::JSON)
+            .sized_body(body.len(), Cursor::new(body));
+        match &self {
+            ApiError::RateLimited { retry_after_secs } => {
+                response.header(Header::new("Retry-After", retry_after_secs.to_string()));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                response.header(Header::new("Allow", allow.join(", ")));
+            }
+            ApiError::InvalidToken(_) => {
+                response.header(Header::new("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
+        }
+        response.ok()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Where a guard leaves its `ApiError` for the catcher to render: guards can only
+/// answer a status, but the client deserves the precise error.
+struct Stashed(std::sync::Mutex<Option<ApiError>>);
+
+/// Keeps `err` for the catcher of this request; returns the status to fail with.
+pub fn stash(req: &Request<'_>, err: ApiError) -> Status {
+    let status = err.status();
+    let slot = req.local_cache(|| Stashed(std::sync::Mutex::new(None)));
+    if let Ok(mut slot) = slot.0.lock() {
+        *slot = Some(err);
+    }
+    status
+}
+
+/// The error a guard stashed for this request, if any.
+pub fn take_stashed(req: &Request<'_>) -> Option<ApiError> {
+    let slot = req.local_cache(|| Stashed(std::sync::Mutex::new(None)));
+    slot.0.lock().ok().and_then(|mut slot| slot.take())
+}

@@ -1,0 +1,107 @@
+//! Veza: a self-hosted team chat server in one binary, keeping everything in one
+//! SQLite file and a `files/` directory.
+//!
+//! [`rocket`] builds the whole application from a [`Config`], with no global state,
+//! so that every test can run its own server on its own temporary directory.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod datadir;
+pub mod db;
+pub mod error;
+pub mod fairings;
+pub mod limiter;
+pub mod policy;
+pub mod store;
+pub mod time;
+pub mod validate;
+
+/// The one SQLite binding, re-exported by r2d2_sqlite so only one SQLite is linked.
+pub use r2d2_sqlite::rusqlite;
+
+pub use config::Config;
+
+use rocket::data::{Limits, ToByteUnit};
+use rocket::shield::{Frame, NoSniff, Permission, Referrer, Shield};
+use rocket::{Build, Rocket};
+
+use crate::app::App;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password::Passwords;
+use crate::config::LogLevel;
+use crate::datadir::DataDir;
+use crate::db::Db;
+use crate::limiter::LoginThrottle;
+
+/// Why the server could not be built.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Builds the Veza application: locks and opens the data directory, prepares the
+/// database, and assembles routes, fairings and catchers.
+pub fn rocket(config: Config) -> Result<Rocket<Build>, StartError> {
+    config.validate().map_err(|e| StartError(e.to_string()))?;
+    let data_dir = DataDir::open(&config.data_dir).map_err(StartError)?;
+    let secret = data_dir
+        .jwt_secret(config.jwt_secret.as_deref())
+        .map_err(StartError)?;
+    let db = Db::open(&data_dir.db_path(), config.database.read_connections).map_err(StartError)?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let app = App {
+        db,
+        passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores)),
+        jwt: JwtKeys::new(&secret, config.auth.access_token_ttl_secs),
+        logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
+        started_at: std::time::Instant::now(),
+        _data_dir: data_dir,
+        config,
+    };
+    let shield = Shield::new()
+        .enable(NoSniff::Enable)
+        .enable(Frame::Deny)
+        .enable(Referrer::NoReferrer)
+        .enable(Permission::default());
+    let rate_limit = fairings::rate_limit::RateLimit::new(app.config.rate_limit.requests_per_hour);
+    let rocket = rocket::custom(rocket_config(&app.config))
+        .attach(fairings::request_id::RequestIdFairing)
+        .attach(rate_limit)
+        .attach(fairings::security_headers::NoStore)
+        .attach(shield)
+        .manage(app);
+    Ok(api::mount(rocket))
+}
+
+fn rocket_config(config: &Config) -> rocket::Config {
+    let upload = config.limits.upload_max_bytes;
+    rocket::Config {
+        address: config.address,
+        port: config.port,
+        ip_header: config
+            .trusted_proxy_header
+            .clone()
+            .map(rocket::http::uncased::Uncased::from_owned),
+        limits: Limits::default()
+            .limit("json", config.limits.json_max_bytes.bytes())
+            .limit("file", upload.bytes())
+            .limit("data-form", (upload + 1024 * 1024).bytes()),
+        log_level: match config.log_level {
+            LogLevel::Debug => rocket::config::LogLevel::Debug,
+            LogLevel::Normal => rocket::config::LogLevel::Normal,
+            LogLevel::Critical => rocket::config::LogLevel::Critical,
+            LogLevel::Off => rocket::config::LogLevel::Off,
+        },
+        cli_colors: false,
+        ident: rocket::config::Ident::try_new("Veza").unwrap_or_default(),
+        ..rocket::Config::release_default()
+    }
+}

@@ -1,0 +1,168 @@
+//! Sessions and refresh tokens.
+//!
+//! A session is one login. It holds a chain of refresh tokens of which only the newest
+//! is unspent. Presenting a spent token means someone kept a copy: the whole session
+//! is revoked, which also kills its access tokens.
+
+use crate::auth::guard::AuthUser;
+use crate::error::ApiError;
+use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::store::users::Role;
+use crate::time;
+
+pub struct SessionInfo<'a> {
+    pub user_id: i64,
+    pub ip_address: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// Creates a session with its first refresh token (given as its digest).
+pub fn create(
+    conn: &Connection,
+    info: SessionInfo<'_>,
+    refresh_digest: &str,
+    refresh_ttl_secs: u64,
+) -> Result<i64, ApiError> {
+    let now = time::now_rfc3339();
+    let expires = time::in_secs(refresh_ttl_secs);
+    conn.execute(
+        "INSERT INTO sessions (user_id, created_at, expires_at, last_used_at, ip_address, user_agent)
+         VALUES (?1, ?2, ?3, ?2, ?4, ?5)",
+        params![info.user_id, now, expires, info.ip_address, info.user_agent],
+    )?;
+    let session_id = conn.last_insert_rowid();
+    insert_refresh(conn, session_id, refresh_digest, &now, &expires)?;
+    Ok(session_id)
+}
+
+fn insert_refresh(
+    conn: &Connection,
+    session_id: i64,
+    digest: &str,
+    now: &str,
+    expires: &str,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![digest, session_id, now, expires],
+    )?;
+    Ok(())
+}
+
+pub enum Rotation {
+    /// The token was good: it is now spent and `new_digest` replaces it.
+    Rotated { user_id: i64, session_id: i64 },
+    /// The token was already spent: the session has just been revoked.
+    Reused,
+    /// Unknown, expired, or of a revoked session or an inactive account.
+    Invalid,
+}
+
+/// Spends the refresh token with digest `old` and stores `new` in its place.
+pub fn rotate(
+    conn: &Connection,
+    old: &str,
+    new: &str,
+    refresh_ttl_secs: u64,
+) -> Result<Rotation, ApiError> {
+    let now = time::now_rfc3339();
+    let row = conn
+        .query_row(
+            "SELECT t.session_id, t.spent_at, t.expires_at, s.user_id, s.revoked_at, u.is_active
+             FROM refresh_tokens t
+             JOIN sessions s ON s.id = t.session_id
+             JOIN users u ON u.id = s.user_id
+             WHERE t.token_hash = ?1",
+            [old],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, bool>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((session_id, spent_at, expires_at, user_id, revoked_at, is_active)) = row else {
+        return Ok(Rotation::Invalid);
+    };
+    if revoked_at.is_some() || !is_active || expires_at <= now {
+        return Ok(Rotation::Invalid);
+    }
+    if spent_at.is_some() {
+        revoke(conn, session_id, "refresh token reused")?;
+        return Ok(Rotation::Reused);
+    }
+    let expires = time::in_secs(refresh_ttl_secs);
+    conn.execute(
+        "UPDATE refresh_tokens SET spent_at = ?2 WHERE token_hash = ?1",
+        params![old, now],
+    )?;
+    insert_refresh(conn, session_id, new, &now, &expires)?;
+    conn.execute(
+        "UPDATE sessions SET last_used_at = ?2, expires_at = ?3 WHERE id = ?1",
+        params![session_id, now, expires],
+    )?;
+    Ok(Rotation::Rotated {
+        user_id,
+        session_id,
+    })
+}
+
+pub fn revoke(conn: &Connection, session_id: i64, reason: &str) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3
+         WHERE id = ?1 AND revoked_at IS NULL",
+        params![session_id, time::now_rfc3339(), reason],
+    )?;
+    Ok(())
+}
+
+/// Revokes every live session of `user_id` except `keep` (if given).
+pub fn revoke_all_but(
+    conn: &Connection,
+    user_id: i64,
+    keep: Option<i64>,
+    reason: &str,
+) -> Result<usize, ApiError> {
+    Ok(conn.execute(
+        "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id != ?2",
+        params![user_id, keep.unwrap_or(-1), time::now_rfc3339(), reason],
+    )?)
+}
+
+/// The user of a live session of an active account, as the auth guard needs it.
+pub struct LiveSession {
+    pub user: AuthUser,
+    pub last_seen: Option<String>,
+}
+
+pub fn live_session_user(
+    conn: &Connection,
+    session_id: i64,
+    user_id: i64,
+) -> Result<Option<LiveSession>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.username, u.role, u.last_seen
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL AND u.is_active = 1",
+    )?;
+    Ok(stmt
+        .query_row(params![session_id, user_id], |r| {
+            Ok(LiveSession {
+                user: AuthUser {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    role: Role::parse(&r.get::<_, String>(2)?),
+                    session_id,
+                },
+                last_seen: r.get(3)?,
+            })
+        })
+        .optional()?)
+}

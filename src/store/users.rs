@@ -1,0 +1,319 @@
+//! Users: SQL and row mapping.
+
+use serde::Serialize;
+
+use crate::error::{ApiError, Missing};
+use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::time;
+
+/// A user counts as online when seen within this many seconds.
+pub const ONLINE_WINDOW_SECS: u64 = 300;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Role {
+        if s == "admin" {
+            Role::Admin
+        } else {
+            Role::User
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub uuid: String,
+    pub username: String,
+    /// Present only when the viewer may see it (see [`User::visible_to`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub role: Role,
+    pub status_message: Option<String>,
+    pub avatar_url: Option<String>,
+    pub is_active: bool,
+    pub email_verified: bool,
+    pub is_online: bool,
+    pub last_seen: Option<String>,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+impl User {
+    /// The user as `viewer` may see it: the e-mail only for the user and admins.
+    pub fn visible_to(mut self, viewer_id: i64, viewer_is_admin: bool) -> User {
+        if !crate::policy::can_see_email(viewer_id, viewer_is_admin, self.id) {
+            self.email = None;
+        }
+        self
+    }
+}
+
+pub const USER_COLUMNS: &str = "id, uuid, username, email, first_name, last_name, role, \
+     status_message, avatar_url, is_active, email_verified, last_seen, created_at, last_login_at";
+
+pub fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<User> {
+    let last_seen: Option<String> = row.get(11)?;
+    let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
+    Ok(User {
+        id: row.get(0)?,
+        uuid: row.get(1)?,
+        username: row.get(2)?,
+        email: row.get(3)?,
+        first_name: row.get(4)?,
+        last_name: row.get(5)?,
+        role: Role::parse(&row.get::<_, String>(6)?),
+        status_message: row.get(7)?,
+        avatar_url: row.get(8)?,
+        is_active: row.get(9)?,
+        email_verified: row.get(10)?,
+        is_online: last_seen
+            .as_deref()
+            .is_some_and(|s| s >= online_since.as_str()),
+        last_seen,
+        created_at: row.get(12)?,
+        last_login_at: row.get(13)?,
+    })
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// Inserts a user; the first user of the server becomes admin. With `open == false`
+/// only the first user may register.
+pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<User, ApiError> {
+    let any_user: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?;
+    if any_user && !open {
+        return Err(ApiError::RegistrationClosed);
+    }
+    ensure_unique(conn, Some(&new.username), Some(&new.email), None)?;
+    let now = time::now_rfc3339();
+    let role = if any_user { "user" } else { "admin" };
+    conn.execute(
+        "INSERT INTO users (uuid, username, email, password_hash, first_name, last_name, role,
+                            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            uuid::Uuid::new_v4().to_string(),
+            new.username,
+            new.email,
+            new.password_hash,
+            new.first_name,
+            new.last_name,
+            role,
+            now
+        ],
+    )?;
+    by_id(conn, conn.last_insert_rowid())?
+        .ok_or_else(|| ApiError::internal("inserted user vanished"))
+}
+
+/// Fails with 409 naming the field if `username` or `email` belongs to another user.
+pub fn ensure_unique(
+    conn: &Connection,
+    username: Option<&str>,
+    email: Option<&str>,
+    except_id: Option<i64>,
+) -> Result<(), ApiError> {
+    let except = except_id.unwrap_or(-1);
+    if let Some(name) = username {
+        let taken: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1 COLLATE NOCASE AND id != ?2)",
+            params![name, except],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(ApiError::conflict("username", "this username is taken"));
+        }
+    }
+    if let Some(email) = email {
+        let taken: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE AND id != ?2)",
+            params![email, except],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(ApiError::conflict(
+                "email",
+                "this e-mail is already registered",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<User>, ApiError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+}
+
+pub fn require(conn: &Connection, id: i64) -> Result<User, ApiError> {
+    by_id(conn, id)?.ok_or(ApiError::NotFound(Missing::User))
+}
+
+/// What login needs to know about an account.
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: String,
+    pub is_active: bool,
+}
+
+/// Finds an account by username or e-mail, ignoring case.
+pub fn credentials(conn: &Connection, login: &str) -> Result<Option<Credentials>, ApiError> {
+    let column = if login.contains('@') {
+        "email"
+    } else {
+        "username"
+    };
+    let sql = format!(
+        "SELECT id, password_hash, is_active FROM users WHERE {column} = ?1 COLLATE NOCASE"
+    );
+    Ok(conn
+        .query_row(&sql, [login], |r| {
+            Ok(Credentials {
+                id: r.get(0)?,
+                password_hash: r.get(1)?,
+                is_active: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+pub fn password_hash(conn: &Connection, id: i64) -> Result<String, ApiError> {
+    conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or(ApiError::NotFound(Missing::User))
+}
+
+pub fn set_password(conn: &Connection, id: i64, hash: &str) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, hash, time::now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+pub fn record_login(conn: &Connection, id: i64) -> Result<(), ApiError> {
+    let now = time::now_rfc3339();
+    conn.execute(
+        "UPDATE users SET last_login_at = ?2, last_seen = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+pub fn touch_last_seen(conn: &Connection, id: i64) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE users SET last_seen = ?2 WHERE id = ?1",
+        params![id, time::now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Profile fields a user may change; `None` leaves a field as it is, and for the
+/// nullable ones `Some(None)` clears it.
+#[derive(Default)]
+pub struct ProfileChanges {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub status_message: Option<Option<String>>,
+}
+
+pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<User, ApiError> {
+    ensure_unique(conn, c.username.as_deref(), c.email.as_deref(), Some(id))?;
+    let changed = conn.execute(
+        "UPDATE users SET
+            username = coalesce(?2, username),
+            email = coalesce(?3, email),
+            first_name = CASE WHEN ?4 THEN ?5 ELSE first_name END,
+            last_name = CASE WHEN ?6 THEN ?7 ELSE last_name END,
+            status_message = CASE WHEN ?8 THEN ?9 ELSE status_message END,
+            updated_at = ?10
+         WHERE id = ?1",
+        params![
+            id,
+            c.username,
+            c.email,
+            c.first_name.is_some(),
+            c.first_name.flatten(),
+            c.last_name.is_some(),
+            c.last_name.flatten(),
+            c.status_message.is_some(),
+            c.status_message.flatten(),
+            time::now_rfc3339(),
+        ],
+    )?;
+    if changed == 0 {
+        return Err(ApiError::NotFound(Missing::User));
+    }
+    require(conn, id)
+}
+
+/// Active users whose username, first or last name contains `q` (ignoring ASCII
+/// case), best matches first: exact username, then prefix, then the rest.
+pub fn search(
+    conn: &Connection,
+    q: &str,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<User>, u64), ApiError> {
+    let pattern = format!("%{}%", escape_like(q));
+    let prefix = format!("{}%", escape_like(q));
+    let filter =
+        "is_active = 1 AND (username LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' \
+                  OR last_name LIKE ?1 ESCAPE '\\')";
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM users WHERE {filter}"),
+        [&pattern],
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {filter}
+         ORDER BY (username = ?2 COLLATE NOCASE) DESC, (username LIKE ?3 ESCAPE '\\') DESC,
+                  username COLLATE NOCASE
+         LIMIT ?4 OFFSET ?5"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let users = stmt
+        .query_map(
+            params![
+                pattern,
+                q,
+                prefix,
+                limit,
+                offset.min(i64::MAX as u64) as i64
+            ],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((users, total.max(0) as u64))
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}

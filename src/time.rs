@@ -1,0 +1,28 @@
+//! Timestamps: stored and served as RFC 3339 UTC text with milliseconds
+//! (`2024-01-15T14:35:00.123Z`), which sorts as text and SQLite's date functions read.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub fn format(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn now_rfc3339() -> String {
+    format(Utc::now())
+}
+
+/// `now + secs`, as stored text.
+pub fn in_secs(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX / 1000);
+    format(Utc::now() + chrono::Duration::seconds(secs))
+}
+
+/// `now - secs`, as stored text.
+pub fn ago_secs(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(0);
+    format(Utc::now() - chrono::Duration::seconds(secs))
+}
+
+pub fn unix_now() -> u64 {
+    Utc::now().timestamp().max(0) as u64
+}

@@ -1,0 +1,92 @@
+//! Field rules shared by handlers. Lengths are counted in Unicode characters.
+
+use crate::error::ApiError;
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 32;
+pub const EMAIL_MAX: usize = 254;
+pub const NAME_MAX: usize = 64;
+pub const STATUS_MESSAGE_MAX: usize = 256;
+
+/// 3–32 characters of `[A-Za-z0-9_.-]`.
+pub fn username(value: &str) -> Result<String, ApiError> {
+    let len = value.chars().count();
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
+        return Err(ApiError::length(
+            "username",
+            USERNAME_MIN,
+            USERNAME_MAX,
+            len,
+        ));
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        return Err(ApiError::validation(
+            "username",
+            "may contain only letters A-Z, digits, `_`, `.` and `-`",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A plausible address: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn email(value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    let len = value.chars().count();
+    if len > EMAIL_MAX {
+        return Err(ApiError::length("email", 3, EMAIL_MAX, len));
+    }
+    let valid = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    };
+    if !valid {
+        return Err(ApiError::validation(
+            "email",
+            "is not a valid e-mail address",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// 8–128 characters; never trimmed (spaces are part of a passphrase).
+pub fn password(field: &str, value: &str) -> Result<(), ApiError> {
+    use crate::auth::password::{MAX_LENGTH, MIN_LENGTH};
+    let len = value.chars().count();
+    if !(MIN_LENGTH..=MAX_LENGTH).contains(&len) {
+        return Err(ApiError::length(field, MIN_LENGTH, MAX_LENGTH, len));
+    }
+    Ok(())
+}
+
+/// Optional free text: trimmed, empty becomes `None`, at most `max` characters,
+/// no control characters.
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let len = value.chars().count();
+    if len > max {
+        return Err(ApiError::length(field, 0, max, len));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
