@@ -1,0 +1,233 @@
+//! `TestApp`: a Veza app on its own temporary data directory, driven over HTTP
+//! through Rocket's local client, with helpers to sign users up.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use rocket::http::{ContentType, Header, Method, Status};
+use rocket::local::asynchronous::Client;
+use serde_json::{json, Value};
+use veza::Config;
+
+pub const TEST_SECRET: &str = "test-secret-0123456789-0123456789-0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub client: Client,
+    pub dir: tempfile::TempDir,
+}
+
+/// A status, the headers and the JSON body of one answer.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Value,
+    pub raw: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the answer is the error envelope with this status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "status of {}", self.raw);
+        assert_eq!(self.body["success"], json!(false), "{}", self.raw);
+        assert_eq!(self.code(), code, "{}", self.raw);
+        let err = &self.body["error"];
+        assert!(err["message"].is_string(), "{}", self.raw);
+        assert!(err["details"].is_object(), "{}", self.raw);
+        assert!(
+            err["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{}",
+            self.raw
+        );
+        assert_eq!(
+            err["request_id"].as_str(),
+            self.header("x-request-id"),
+            "request_id must equal X-Request-Id"
+        );
+    }
+}
+
+/// A signed-up user of a test app.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub username: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.data_dir = dir.to_path_buf();
+    config.jwt_secret = Some(TEST_SECRET.into());
+    config.log_level = veza::config::LogLevel::Off;
+    config
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp::with(|_| {}).await
+    }
+
+    pub async fn with(tune: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config(dir.path());
+        tune(&mut config);
+        let rocket = veza::rocket(config).expect("app builds");
+        TestApp::from_rocket(rocket, dir).await
+    }
+
+    pub async fn from_rocket(
+        rocket: rocket::Rocket<rocket::Build>,
+        dir: tempfile::TempDir,
+    ) -> TestApp {
+        let client = Client::tracked(rocket).await.expect("valid rocket");
+        TestApp { client, dir }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let body = body.map(|b| b.to_string());
+        self.call_raw(method, path, token, body.as_deref()).await
+    }
+
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Resp {
+        let mut req = self.client.req(method, path.to_owned());
+        if let Some(token) = token {
+            req.add_header(Header::new("Authorization", format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            req.add_header(ContentType::JSON);
+            req = req.body(body);
+        }
+        let res = req.dispatch().await;
+        let status = res.status().code;
+        let headers = res
+            .headers()
+            .iter()
+            .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))
+            .collect();
+        let raw = res.into_string().await.unwrap_or_default();
+        let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.call(Method::Get, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.call(Method::Post, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.call(Method::Put, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
+        self.call(Method::Delete, path, token, None).await
+    }
+
+    /// Registers `username` (e-mail `<username>@example.com`, password [`PASSWORD`]).
+    pub async fn register(&self, username: &str) -> TestUser {
+        let res = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({
+                    "username": username,
+                    "email": format!("{username}@example.com"),
+                    "password": PASSWORD,
+                }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "register {username}: {}", res.raw);
+        user_of(&res)
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({ "username": login, "password": password }),
+        )
+        .await
+    }
+
+    /// A direct connection to the app's database file, for checks the API cannot make.
+    pub fn db(&self) -> veza::rusqlite::Connection {
+        veza::rusqlite::Connection::open(self.dir.path().join("veza.db")).expect("open db")
+    }
+}
+
+/// The user and tokens of a register, login or refresh answer.
+pub fn user_of(res: &Resp) -> TestUser {
+    let data = res.data();
+    TestUser {
+        id: data["user"]["id"].as_i64().expect("user id"),
+        username: data["user"]["username"]
+            .as_str()
+            .expect("username")
+            .to_owned(),
+        token: data["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned(),
+        refresh: data["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned(),
+    }
+}
+
+pub fn status_ok(res: &Resp) -> bool {
+    Status::from_code(res.status).is_some_and(|s| s.class().is_success())
+}
+
+/// Base64url without padding, to forge tokens by hand.
+pub fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
