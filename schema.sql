@@ -48,3 +48,63 @@ CREATE TABLE refresh_tokens (
     spent_at        TEXT
 ) WITHOUT ROWID;
 CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id);
+
+-- Rooms. `name_key` is the name folded to lower case (Unicode-aware, done by Veza),
+-- so "Équipe Dev" and "équipe dev" conflict even though SQLite's NOCASE is ASCII-only.
+CREATE TABLE rooms (
+    id              INTEGER PRIMARY KEY,
+    uuid            TEXT NOT NULL UNIQUE,
+    name            TEXT NOT NULL,
+    name_key        TEXT NOT NULL UNIQUE,
+    description     TEXT,
+    is_public       INTEGER NOT NULL CHECK (is_public IN (0, 1)),
+    owner_id        INTEGER NOT NULL REFERENCES users (id),
+    max_members     INTEGER CHECK (max_members IS NULL OR max_members > 0),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE INDEX rooms_by_owner ON rooms (owner_id);
+
+-- Membership, with the member's role and read marker (the last message id read).
+CREATE TABLE room_members (
+    room_id               INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    user_id               INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role                  TEXT NOT NULL CHECK (role IN ('owner', 'moderator', 'member')),
+    joined_at             TEXT NOT NULL,
+    last_read_message_id  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX room_members_by_user ON room_members (user_id, room_id);
+
+-- Messages of rooms. Deleted messages keep their row (for audit and threads) with
+-- `deleted_at` set, and leave every list and count.
+CREATE TABLE messages (
+    id                  INTEGER PRIMARY KEY,
+    uuid                TEXT NOT NULL UNIQUE,
+    room_id             INTEGER REFERENCES rooms (id) ON DELETE CASCADE,
+    author_id           INTEGER NOT NULL REFERENCES users (id),
+    content             TEXT NOT NULL,
+    parent_message_id   INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+    metadata            TEXT,
+    is_pinned           INTEGER NOT NULL DEFAULT 0,
+    edit_count          INTEGER NOT NULL DEFAULT 0,
+    edited_at           TEXT,
+    deleted_at          TEXT,
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL
+);
+CREATE INDEX messages_by_room ON messages (room_id, id) WHERE deleted_at IS NULL;
+
+-- What moderators see of a room's history: who did what to whom, from where.
+CREATE TABLE audit_log (
+    id              INTEGER PRIMARY KEY,
+    room_id         INTEGER REFERENCES rooms (id) ON DELETE CASCADE,
+    action          TEXT NOT NULL,
+    user_id         INTEGER,
+    moderator_id    INTEGER,
+    details         TEXT NOT NULL DEFAULT '{}',
+    ip_address      TEXT,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX audit_by_room ON audit_log (room_id, id);
+CREATE INDEX audit_by_room_action ON audit_log (room_id, action, id);

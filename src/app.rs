@@ -5,6 +5,7 @@ use crate::auth::password::Passwords;
 use crate::config::Config;
 use crate::datadir::DataDir;
 use crate::db::Db;
+use crate::events::Events;
 use crate::limiter::LoginThrottle;
 
 pub struct App {
@@ -13,6 +14,7 @@ pub struct App {
     pub passwords: Passwords,
     pub jwt: JwtKeys,
     pub logins: LoginThrottle,
+    pub events: Events,
     pub started_at: std::time::Instant,
     /// Held for the life of the app: the data directory's lock.
     pub _data_dir: DataDir,

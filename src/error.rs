@@ -23,6 +23,8 @@ pub enum Missing {
     User,
     File,
     Conversation,
+    /// A user who is not a member of the room in question.
+    Member,
 }
 
 #[derive(Debug, Clone)]
@@ -133,7 +135,7 @@ impl ApiError {
             PermissionDenied(_) => "PERMISSION_DENIED",
             UserBlocked => "USER_BLOCKED",
             RegistrationClosed => "REGISTRATION_CLOSED",
-            NotFound(Missing::Route | Missing::Resource) => "NOT_FOUND",
+            NotFound(Missing::Route | Missing::Resource | Missing::Member) => "NOT_FOUND",
             NotFound(Missing::Room) => "ROOM_NOT_FOUND",
             NotFound(Missing::Message) => "MESSAGE_NOT_FOUND",
             NotFound(Missing::User) => "USER_NOT_FOUND",
@@ -169,6 +171,7 @@ impl ApiError {
             NotFound(Missing::User) => "user not found".into(),
             NotFound(Missing::File) => "file not found".into(),
             NotFound(Missing::Conversation) => "conversation not found".into(),
+            NotFound(Missing::Member) => "this user is not a member of the room".into(),
             Conflict { field, reason } => format!("`{field}` conflicts: {reason}"),
             StateConflict(why) => (*why).into(),
             RoomFull => "the room is full".into(),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod datadir;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod fairings;
 pub mod limiter;
 pub mod policy;
@@ -62,6 +63,7 @@ pub fn rocket(config: Config) -> Result<Rocket<Build>, StartError> {
         passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores)),
         jwt: JwtKeys::new(&secret, config.auth.access_token_ttl_secs),
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
+        events: Default::default(),
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,
         config,

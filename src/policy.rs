@@ -1,6 +1,182 @@
 //! Every permission rule, in one place. Handlers ask; they do not re-derive rules.
+//!
+//! Room roles, from most to least powerful: owner (one per room), moderator, member.
+//! A site admin has an owner's powers in every room and sees private rooms.
+//! What a caller may not see answers 404, as if it did not exist; what they may see
+//! but not do answers 403 `PERMISSION_DENIED`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, Missing};
 
 /// A user's e-mail is shown to that user and to admins only.
 pub fn can_see_email(viewer_id: i64, viewer_is_admin: bool, owner_id: i64) -> bool {
     viewer_is_admin || viewer_id == owner_id
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoomRole {
+    Member,
+    Moderator,
+    Owner,
+}
+
+impl RoomRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomRole::Member => "member",
+            RoomRole::Moderator => "moderator",
+            RoomRole::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RoomRole> {
+        match s {
+            "member" => Some(RoomRole::Member),
+            "moderator" => Some(RoomRole::Moderator),
+            "owner" => Some(RoomRole::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// What a user is to a room: everything the room rules decide on.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomAccess {
+    pub room_id: i64,
+    pub is_public: bool,
+    /// The caller's membership role, if a member.
+    pub role: Option<RoomRole>,
+    pub is_admin: bool,
+}
+
+fn denied(why: &'static str) -> ApiError {
+    ApiError::PermissionDenied(why)
+}
+
+impl RoomAccess {
+    /// Public rooms are visible to all; private ones to members and admins.
+    pub fn can_see(&self) -> bool {
+        self.is_public || self.role.is_some() || self.is_admin
+    }
+
+    /// 404 unless the caller may know the room exists.
+    pub fn require_visible(self) -> Result<RoomAccess, ApiError> {
+        if self.can_see() {
+            Ok(self)
+        } else {
+            Err(ApiError::NotFound(Missing::Room))
+        }
+    }
+
+    /// The role the caller acts with: an admin acts as owner.
+    fn power(&self) -> Option<RoomRole> {
+        if self.is_admin {
+            Some(RoomRole::Owner)
+        } else {
+            self.role
+        }
+    }
+
+    pub fn is_member(&self) -> bool {
+        self.role.is_some()
+    }
+
+    /// Members may read markers, post and react.
+    pub fn require_member(&self) -> Result<(), ApiError> {
+        if self.is_member() {
+            Ok(())
+        } else {
+            Err(denied("join the room first"))
+        }
+    }
+
+    /// Whether the caller may add themself: public rooms, and admins anywhere.
+    pub fn can_join(&self) -> bool {
+        self.is_public || self.is_admin
+    }
+
+    /// Moderators and owners: edit name and description, add and remove members,
+    /// delete others' messages, pin, read the audit log.
+    pub fn require_moderator(&self) -> Result<(), ApiError> {
+        match self.power() {
+            Some(RoomRole::Moderator | RoomRole::Owner) => Ok(()),
+            _ => Err(denied("moderators and the owner only")),
+        }
+    }
+
+    /// The owner only: delete the room, change roles, transfer ownership, change
+    /// visibility and the member cap.
+    pub fn require_owner(&self) -> Result<(), ApiError> {
+        match self.power() {
+            Some(RoomRole::Owner) => Ok(()),
+            _ => Err(denied("the room owner only")),
+        }
+    }
+
+    /// Whether the caller may give a new member `role` when adding them.
+    pub fn require_can_grant(&self, role: RoomRole) -> Result<(), ApiError> {
+        match role {
+            RoomRole::Member => self.require_moderator(),
+            RoomRole::Moderator => self.require_owner(),
+            RoomRole::Owner => Err(ApiError::validation(
+                "role",
+                "ownership is transferred with PUT /rooms/{id}/members/{user_id}",
+            )),
+        }
+    }
+
+    /// Whether the caller may remove another member whose role is `target`.
+    /// Nobody removes the owner; only the owner removes moderators.
+    pub fn require_can_remove(&self, target: RoomRole) -> Result<(), ApiError> {
+        match target {
+            RoomRole::Owner => Err(denied("the owner cannot be removed")),
+            RoomRole::Moderator => self.require_owner(),
+            RoomRole::Member => self.require_moderator(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access(is_public: bool, role: Option<RoomRole>, is_admin: bool) -> RoomAccess {
+        RoomAccess {
+            room_id: 1,
+            is_public,
+            role,
+            is_admin,
+        }
+    }
+
+    #[test]
+    fn visibility() {
+        assert!(access(true, None, false).can_see());
+        assert!(!access(false, None, false).can_see());
+        assert!(access(false, Some(RoomRole::Member), false).can_see());
+        assert!(access(false, None, true).can_see());
+    }
+
+    #[test]
+    fn powers_by_role() {
+        use RoomRole::*;
+        let member = access(true, Some(Member), false);
+        let moderator = access(true, Some(Moderator), false);
+        let owner = access(true, Some(Owner), false);
+        let admin = access(false, None, true);
+        assert!(member.require_moderator().is_err());
+        assert!(moderator.require_moderator().is_ok());
+        assert!(moderator.require_owner().is_err());
+        assert!(owner.require_owner().is_ok());
+        assert!(admin.require_owner().is_ok());
+        assert!(moderator.require_can_remove(Member).is_ok());
+        assert!(moderator.require_can_remove(Moderator).is_err());
+        assert!(owner.require_can_remove(Moderator).is_ok());
+        assert!(admin.require_can_remove(Owner).is_err());
+        assert!(moderator.require_can_grant(Member).is_ok());
+        assert!(moderator.require_can_grant(Moderator).is_err());
+        assert!(owner.require_can_grant(Owner).is_err());
+    }
 }

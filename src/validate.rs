@@ -90,3 +90,42 @@ pub fn optional_text(
     }
     Ok(Some(value.to_owned()))
 }
+
+pub const ROOM_NAME_MAX: usize = 100;
+pub const ROOM_DESCRIPTION_MAX: usize = 500;
+pub const ROOM_MAX_MEMBERS: i64 = 100_000;
+
+/// 1–100 characters after trimming, no control characters.
+pub fn room_name(value: &str) -> Result<String, ApiError> {
+    match optional_text("name", Some(value), ROOM_NAME_MAX)? {
+        Some(name) => Ok(name),
+        None => Err(ApiError::length("name", 1, ROOM_NAME_MAX, 0)),
+    }
+}
+
+/// A member cap: 1 to 100 000.
+pub fn max_members(value: i64) -> Result<i64, ApiError> {
+    if (1..=ROOM_MAX_MEMBERS).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::validation(
+            "max_members",
+            format!("must be between 1 and {ROOM_MAX_MEMBERS}, or null for no limit"),
+        ))
+    }
+}
+
+/// Reconciles `is_public` with its mirror `is_private`; `None` if neither is given.
+pub fn visibility(
+    is_public: Option<bool>,
+    is_private: Option<bool>,
+) -> Result<Option<bool>, ApiError> {
+    match (is_public, is_private) {
+        (Some(public), Some(private)) if public == private => {
+            Err(ApiError::validation("is_private", "contradicts is_public"))
+        }
+        (Some(public), _) => Ok(Some(public)),
+        (None, Some(private)) => Ok(Some(!private)),
+        (None, None) => Ok(None),
+    }
+}

@@ -5,8 +5,10 @@ pub mod body;
 pub mod catchers;
 pub mod client;
 pub mod health;
+pub mod members;
 pub mod pagination;
 pub mod respond;
+pub mod rooms;
 pub mod users;
 
 use rocket::{Build, Rocket};
@@ -23,5 +25,8 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/auth", auth::routes())
         .mount("/api/v1/users", users::routes())
         .mount("/api/users", users::alias_routes())
+        .mount("/api/v1", rooms::routes())
+        .mount("/api/v1", members::routes())
+        .mount("/api/chat", rooms::alias_routes())
         .register("/", catchers::catchers())
 }

@@ -1,4 +1,12 @@
 //! SQL, one file per resource: plain functions over a `&Connection`.
 
+pub mod audit;
+pub mod members;
+pub mod rooms;
 pub mod sessions;
 pub mod users;
+
+/// A list offset as SQLite takes it (it has no unsigned 64-bit integers).
+pub fn sql_offset(offset: u64) -> i64 {
+    offset.min(i64::MAX as u64) as i64
+}

@@ -293,13 +293,7 @@ pub fn search(
     let mut stmt = conn.prepare_cached(&sql)?;
     let users = stmt
         .query_map(
-            params![
-                pattern,
-                q,
-                prefix,
-                limit,
-                offset.min(i64::MAX as u64) as i64
-            ],
+            params![pattern, q, prefix, limit, crate::store::sql_offset(offset)],
             from_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;

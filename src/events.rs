@@ -1,0 +1,184 @@
+//! The one place a change is announced.
+//!
+//! A handler describes its change as `Event`s while it writes. Listeners that must
+//! not miss an event (the audit log, and later the webhook outbox) record it inside
+//! the same transaction, so the change and its record commit together or not at all.
+//! After the commit, the events go to live listeners (real-time clients) through a
+//! broadcast channel.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::rusqlite::Connection;
+use crate::store::audit;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    RoomCreated {
+        room_id: i64,
+        actor_id: i64,
+    },
+    RoomUpdated {
+        room_id: i64,
+        actor_id: i64,
+        /// The fields that changed, with their new values.
+        changes: Value,
+    },
+    RoomDeleted {
+        room_id: i64,
+        actor_id: i64,
+    },
+    /// `user_id` joined (`actor_id == user_id`) or was added by `actor_id`.
+    MemberJoined {
+        room_id: i64,
+        user_id: i64,
+        actor_id: i64,
+        role: String,
+    },
+    /// `user_id` left (`actor_id == user_id`) or was removed by `actor_id`.
+    MemberLeft {
+        room_id: i64,
+        user_id: i64,
+        actor_id: i64,
+    },
+    MemberRoleChanged {
+        room_id: i64,
+        user_id: i64,
+        actor_id: i64,
+        from: String,
+        to: String,
+    },
+}
+
+/// Live delivery of committed events.
+pub struct Events {
+    live: broadcast::Sender<Event>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            live: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl Events {
+    /// Receives every event committed from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.live.subscribe()
+    }
+
+    fn publish(&self, event: Event) {
+        // No live listener is not an error.
+        let _ = self.live.send(event);
+    }
+}
+
+/// Runs `f` as one durable write; the events it pushes are recorded by the durable
+/// listeners in the same transaction and published live after the commit.
+/// `ip` is the client address, kept with audit entries.
+pub async fn write<T, F>(app: &App, ip: Option<String>, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&Connection, &mut Vec<Event>) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (value, events) = app
+        .db
+        .write(move |conn| {
+            let mut events = Vec::new();
+            let value = f(conn, &mut events)?;
+            for event in &events {
+                record(conn, event, ip.as_deref())?;
+            }
+            Ok((value, events))
+        })
+        .await?;
+    for event in events {
+        app.events.publish(event);
+    }
+    Ok(value)
+}
+
+/// The durable listeners: today, the room audit log.
+fn record(conn: &Connection, event: &Event, ip: Option<&str>) -> Result<(), ApiError> {
+    let entry = match event {
+        Event::RoomCreated { room_id, actor_id } => {
+            Some((*room_id, "room_created", None, *actor_id, json!({})))
+        }
+        Event::RoomUpdated {
+            room_id,
+            actor_id,
+            changes,
+        } => Some((
+            *room_id,
+            "room_updated",
+            None,
+            *actor_id,
+            json!({ "changes": changes }),
+        )),
+        Event::RoomDeleted { .. } => None, // the room's log goes with the room
+        Event::MemberJoined {
+            room_id,
+            user_id,
+            actor_id,
+            role,
+        } => {
+            let action = if user_id == actor_id {
+                "member_joined"
+            } else {
+                "member_added"
+            };
+            Some((
+                *room_id,
+                action,
+                Some(*user_id),
+                *actor_id,
+                json!({ "role": role }),
+            ))
+        }
+        Event::MemberLeft {
+            room_id,
+            user_id,
+            actor_id,
+        } => {
+            let action = if user_id == actor_id {
+                "member_left"
+            } else {
+                "member_removed"
+            };
+            Some((*room_id, action, Some(*user_id), *actor_id, json!({})))
+        }
+        Event::MemberRoleChanged {
+            room_id,
+            user_id,
+            actor_id,
+            from,
+            to,
+        } => Some((
+            *room_id,
+            "role_changed",
+            Some(*user_id),
+            *actor_id,
+            json!({ "from": from, "to": to }),
+        )),
+    };
+    if let Some((room_id, action, user_id, moderator_id, details)) = entry {
+        audit::insert(
+            conn,
+            audit::NewEntry {
+                room_id,
+                action,
+                user_id,
+                moderator_id,
+                details,
+                ip_address: ip,
+            },
+        )?;
+    }
+    Ok(())
+}

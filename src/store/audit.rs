@@ -1,0 +1,87 @@
+//! The room audit log.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::rusqlite::{params, Connection, Row};
+use crate::time;
+
+pub struct NewEntry<'a> {
+    pub room_id: i64,
+    pub action: &'a str,
+    /// The user the action was done to, if any.
+    pub user_id: Option<i64>,
+    /// Who did it.
+    pub moderator_id: i64,
+    pub details: Value,
+    pub ip_address: Option<&'a str>,
+}
+
+pub fn insert(conn: &Connection, e: NewEntry<'_>) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (room_id, action, user_id, moderator_id, details, ip_address, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        e.room_id,
+        e.action,
+        e.user_id,
+        e.moderator_id,
+        e.details.to_string(),
+        e.ip_address,
+        time::now_rfc3339()
+    ])?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub action: String,
+    pub details: Value,
+    pub user_id: Option<i64>,
+    pub moderator_id: Option<i64>,
+    pub ip_address: Option<String>,
+    pub created_at: String,
+}
+
+fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Entry> {
+    let details: String = row.get(2)?;
+    Ok(Entry {
+        id: row.get(0)?,
+        action: row.get(1)?,
+        details: serde_json::from_str(&details).unwrap_or(Value::Null),
+        user_id: row.get(3)?,
+        moderator_id: row.get(4)?,
+        ip_address: row.get(5)?,
+        created_at: row.get(6)?,
+    })
+}
+
+/// A room's entries, newest first, optionally of one action only.
+pub fn list(
+    conn: &Connection,
+    room_id: i64,
+    action: Option<&str>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<Entry>, u64), ApiError> {
+    let total: i64 = conn.query_row(
+        "SELECT count(*) FROM audit_log WHERE room_id = ?1 AND (?2 IS NULL OR action = ?2)",
+        params![room_id, action],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, action, details, user_id, moderator_id, ip_address, created_at
+         FROM audit_log WHERE room_id = ?1 AND (?2 IS NULL OR action = ?2)
+         ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+    )?;
+    let entries = stmt
+        .query_map(
+            params![room_id, action, limit, crate::store::sql_offset(offset)],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((entries, total.max(0) as u64))
+}

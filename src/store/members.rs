@@ -1,0 +1,202 @@
+//! Room members: roles and read markers.
+
+use serde::Serialize;
+
+use crate::error::{ApiError, Missing};
+use crate::policy::RoomRole;
+use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::sql_offset;
+use crate::store::users::ONLINE_WINDOW_SECS;
+use crate::time;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub username: String,
+    pub role: RoomRole,
+    pub joined_at: String,
+    pub is_online: bool,
+    pub last_seen: Option<String>,
+}
+
+const MEMBER_SELECT: &str = "
+    SELECT m.user_id, u.username, m.role, m.joined_at, u.last_seen
+    FROM room_members m JOIN users u ON u.id = m.user_id";
+
+fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Member> {
+    let role: String = row.get(2)?;
+    let last_seen: Option<String> = row.get(4)?;
+    let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
+    Ok(Member {
+        user_id: row.get(0)?,
+        username: row.get(1)?,
+        role: RoomRole::parse(&role).unwrap_or(RoomRole::Member),
+        joined_at: row.get(3)?,
+        is_online: last_seen
+            .as_deref()
+            .is_some_and(|s| s >= online_since.as_str()),
+        last_seen,
+    })
+}
+
+pub fn get(conn: &Connection, room_id: i64, user_id: i64) -> Result<Member, ApiError> {
+    let sql = format!("{MEMBER_SELECT} WHERE m.room_id = ?1 AND m.user_id = ?2");
+    conn.prepare_cached(&sql)?
+        .query_row(params![room_id, user_id], from_row)
+        .optional()?
+        .ok_or(ApiError::NotFound(Missing::Member))
+}
+
+pub fn role_of(
+    conn: &Connection,
+    room_id: i64,
+    user_id: i64,
+) -> Result<Option<RoomRole>, ApiError> {
+    let role: Option<String> = conn
+        .prepare_cached("SELECT role FROM room_members WHERE room_id = ?1 AND user_id = ?2")?
+        .query_row(params![room_id, user_id], |r| r.get(0))
+        .optional()?;
+    Ok(role.as_deref().and_then(RoomRole::parse))
+}
+
+pub fn count(conn: &Connection, room_id: i64) -> Result<i64, ApiError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM room_members WHERE room_id = ?1",
+        [room_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Members with the owner first, then moderators, then by join date.
+pub fn list(
+    conn: &Connection,
+    room_id: i64,
+    role: Option<RoomRole>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<Member>, u64), ApiError> {
+    let role = role.map(RoomRole::as_str);
+    let total: i64 = conn.query_row(
+        "SELECT count(*) FROM room_members WHERE room_id = ?1 AND (?2 IS NULL OR role = ?2)",
+        params![room_id, role],
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "{MEMBER_SELECT} WHERE m.room_id = ?1 AND (?2 IS NULL OR m.role = ?2)
+         ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END,
+                  m.joined_at, m.user_id
+         LIMIT ?3 OFFSET ?4"
+    );
+    let members = conn
+        .prepare_cached(&sql)?
+        .query_map(params![room_id, role, limit, sql_offset(offset)], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((members, total.max(0) as u64))
+}
+
+/// Adds a member without any rule check (the room's creation uses it for the owner).
+/// The read marker starts at the room's latest message: a newcomer's unread count
+/// starts at zero, the history stays readable.
+pub fn insert(
+    conn: &Connection,
+    room_id: i64,
+    user_id: i64,
+    role: RoomRole,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO room_members (room_id, user_id, role, joined_at, last_read_message_id)
+         VALUES (?1, ?2, ?3, ?4,
+                 coalesce((SELECT max(id) FROM messages WHERE room_id = ?1), 0))",
+        params![room_id, user_id, role.as_str(), time::now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Adds `user_id` to the room if they are not a member and the room is not full.
+pub fn add(conn: &Connection, room_id: i64, user_id: i64, role: RoomRole) -> Result<(), ApiError> {
+    if role_of(conn, room_id, user_id)?.is_some() {
+        return Err(ApiError::conflict(
+            "user_id",
+            "already a member of this room",
+        ));
+    }
+    let (members, max): (i64, Option<i64>) = conn.query_row(
+        "SELECT (SELECT count(*) FROM room_members WHERE room_id = ?1), max_members
+         FROM rooms WHERE id = ?1",
+        [room_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if max.is_some_and(|max| members >= max) {
+        return Err(ApiError::RoomFull);
+    }
+    insert(conn, room_id, user_id, role)
+}
+
+pub fn remove(conn: &Connection, room_id: i64, user_id: i64) -> Result<bool, ApiError> {
+    Ok(conn.execute(
+        "DELETE FROM room_members WHERE room_id = ?1 AND user_id = ?2",
+        params![room_id, user_id],
+    )? > 0)
+}
+
+pub fn set_role(
+    conn: &Connection,
+    room_id: i64,
+    user_id: i64,
+    role: RoomRole,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE room_members SET role = ?3 WHERE room_id = ?1 AND user_id = ?2",
+        params![room_id, user_id, role.as_str()],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReadState {
+    pub last_read_message_id: i64,
+    pub unread_count: i64,
+}
+
+/// Moves `user_id`'s read marker to `message_id` (a live message of the room), or to
+/// the room's latest message.
+pub fn mark_read(
+    conn: &Connection,
+    room_id: i64,
+    user_id: i64,
+    message_id: Option<i64>,
+) -> Result<ReadState, ApiError> {
+    let marker = match message_id {
+        Some(id) => {
+            let exists: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM messages
+                                WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL)",
+                params![id, room_id],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(ApiError::NotFound(Missing::Message));
+            }
+            id
+        }
+        None => conn.query_row(
+            "SELECT coalesce(max(id), 0) FROM messages WHERE room_id = ?1",
+            [room_id],
+            |r| r.get(0),
+        )?,
+    };
+    conn.execute(
+        "UPDATE room_members SET last_read_message_id = ?3 WHERE room_id = ?1 AND user_id = ?2",
+        params![room_id, user_id, marker],
+    )?;
+    let unread_count = conn.query_row(
+        "SELECT count(*) FROM messages
+         WHERE room_id = ?1 AND deleted_at IS NULL AND id > ?2 AND author_id != ?3",
+        params![room_id, marker, user_id],
+        |r| r.get(0),
+    )?;
+    Ok(ReadState {
+        last_read_message_id: marker,
+        unread_count,
+    })
+}

@@ -1,0 +1,324 @@
+//! Rooms: SQL and row mapping.
+//!
+//! `member_count`, `unread_count` and `last_activity` are computed from the
+//! membership and message rows in the same query that reads the rooms, so they can
+//! never drift from the data.
+
+use serde::Serialize;
+
+use crate::error::{ApiError, Missing};
+use crate::policy::{RoomAccess, RoomRole};
+use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::sql_offset;
+use crate::store::users::escape_like;
+use crate::time;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Room {
+    pub id: i64,
+    pub uuid: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: bool,
+    pub is_private: bool,
+    pub owner_id: i64,
+    pub member_count: i64,
+    pub max_members: Option<i64>,
+    pub my_role: Option<RoomRole>,
+    pub unread_count: i64,
+    pub last_activity: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The rooms as seen by user `?1`, with their computed counts. `me` is the viewer's
+/// membership row (NULL columns when not a member).
+const ROOM_SELECT: &str = "
+    SELECT r.id, r.uuid, r.name, r.description, r.is_public, r.owner_id, r.max_members,
+           r.created_at, r.updated_at,
+           (SELECT count(*) FROM room_members c WHERE c.room_id = r.id),
+           me.role,
+           CASE WHEN me.user_id IS NULL THEN 0 ELSE
+               (SELECT count(*) FROM messages g
+                WHERE g.room_id = r.id AND g.deleted_at IS NULL
+                  AND g.id > me.last_read_message_id AND g.author_id != ?1) END,
+           coalesce((SELECT g.created_at FROM messages g
+                     WHERE g.room_id = r.id AND g.deleted_at IS NULL
+                     ORDER BY g.id DESC LIMIT 1), r.created_at)
+    FROM rooms r
+    LEFT JOIN room_members me ON me.room_id = r.id AND me.user_id = ?1";
+
+fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Room> {
+    let is_public: bool = row.get(4)?;
+    let role: Option<String> = row.get(10)?;
+    Ok(Room {
+        id: row.get(0)?,
+        uuid: row.get(1)?,
+        name: row.get(2)?,
+        description: row.get(3)?,
+        is_public,
+        is_private: !is_public,
+        owner_id: row.get(5)?,
+        max_members: row.get(6)?,
+        created_at: row.get(7)?,
+        updated_at: row.get(8)?,
+        member_count: row.get(9)?,
+        my_role: role.as_deref().and_then(RoomRole::parse),
+        unread_count: row.get(11)?,
+        last_activity: row.get(12)?,
+    })
+}
+
+/// The key names conflict on: the name folded to lower case, Unicode-aware.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// What `viewer` is to room `room_id`; 404 when the room does not exist or is
+/// private and the viewer may not know of it.
+pub fn access(
+    conn: &Connection,
+    room_id: i64,
+    viewer_id: i64,
+    viewer_is_admin: bool,
+) -> Result<RoomAccess, ApiError> {
+    let found = conn
+        .prepare_cached(
+            "SELECT r.is_public, m.role FROM rooms r
+             LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?2
+             WHERE r.id = ?1",
+        )?
+        .query_row(params![room_id, viewer_id], |r| {
+            Ok((r.get::<_, bool>(0)?, r.get::<_, Option<String>>(1)?))
+        })
+        .optional()?;
+    let Some((is_public, role)) = found else {
+        return Err(ApiError::NotFound(Missing::Room));
+    };
+    RoomAccess {
+        room_id,
+        is_public,
+        role: role.as_deref().and_then(RoomRole::parse),
+        is_admin: viewer_is_admin,
+    }
+    .require_visible()
+}
+
+/// One room as `viewer_id` sees it (visibility must have been checked).
+pub fn get(conn: &Connection, room_id: i64, viewer_id: i64) -> Result<Room, ApiError> {
+    let sql = format!("{ROOM_SELECT} WHERE r.id = ?2");
+    conn.prepare_cached(&sql)?
+        .query_row(params![viewer_id, room_id], from_row)
+        .optional()?
+        .ok_or(ApiError::NotFound(Missing::Room))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Public,
+    Private,
+    Joined,
+    Owned,
+}
+
+impl Filter {
+    pub fn parse(s: &str) -> Option<Filter> {
+        match s {
+            "all" => Some(Filter::All),
+            "public" => Some(Filter::Public),
+            "private" => Some(Filter::Private),
+            "joined" => Some(Filter::Joined),
+            "owned" => Some(Filter::Owned),
+            _ => None,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Filter::All => "1",
+            Filter::Public => "r.is_public = 1",
+            Filter::Private => "r.is_public = 0",
+            Filter::Joined => "me.user_id IS NOT NULL",
+            Filter::Owned => "r.owner_id = ?1",
+        }
+    }
+}
+
+/// The rooms `viewer` may see, by name, with the total that match.
+pub fn list(
+    conn: &Connection,
+    viewer_id: i64,
+    viewer_is_admin: bool,
+    filter: Filter,
+    search: Option<&str>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<Room>, u64), ApiError> {
+    let pattern = search.map(|s| format!("%{}%", escape_like(&name_key(s))));
+    let condition = format!(
+        "(r.is_public = 1 OR me.user_id IS NOT NULL OR ?2) AND {} \
+         AND (?3 IS NULL OR r.name_key LIKE ?3 ESCAPE '\\')",
+        filter.sql()
+    );
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM rooms r
+             LEFT JOIN room_members me ON me.room_id = r.id AND me.user_id = ?1
+             WHERE {condition}"
+        ))?
+        .query_row(params![viewer_id, viewer_is_admin, pattern], |r| r.get(0))?;
+    let sql =
+        format!("{ROOM_SELECT} WHERE {condition} ORDER BY r.name_key, r.id LIMIT ?4 OFFSET ?5");
+    let rooms = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![
+                viewer_id,
+                viewer_is_admin,
+                pattern,
+                limit,
+                sql_offset(offset)
+            ],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rooms, total.max(0) as u64))
+}
+
+pub struct NewRoom {
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: bool,
+    pub max_members: Option<i64>,
+}
+
+fn ensure_name_free(conn: &Connection, name: &str, except: i64) -> Result<(), ApiError> {
+    let taken: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM rooms WHERE name_key = ?1 AND id != ?2)",
+        params![name_key(name), except],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(ApiError::conflict("name", "a room with this name exists"));
+    }
+    Ok(())
+}
+
+/// Creates a room owned by `owner_id`, who becomes its first member.
+pub fn create(conn: &Connection, owner_id: i64, new: &NewRoom) -> Result<i64, ApiError> {
+    ensure_name_free(conn, &new.name, -1)?;
+    let now = time::now_rfc3339();
+    conn.execute(
+        "INSERT INTO rooms (uuid, name, name_key, description, is_public, owner_id, max_members,
+                            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            uuid::Uuid::new_v4().to_string(),
+            new.name,
+            name_key(&new.name),
+            new.description,
+            new.is_public,
+            owner_id,
+            new.max_members,
+            now
+        ],
+    )?;
+    let room_id = conn.last_insert_rowid();
+    crate::store::members::insert(conn, room_id, owner_id, RoomRole::Owner)?;
+    Ok(room_id)
+}
+
+/// Changes to a room; `None` leaves a field, `Some(None)` clears a nullable one.
+#[derive(Default)]
+pub struct RoomChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub is_public: Option<bool>,
+    pub max_members: Option<Option<i64>>,
+}
+
+impl RoomChanges {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.description.is_none()
+            && self.is_public.is_none()
+            && self.max_members.is_none()
+    }
+
+    /// The changes as JSON, for the audit log and events.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        if let Some(name) = &self.name {
+            map.insert("name".into(), name.as_str().into());
+        }
+        if let Some(description) = &self.description {
+            map.insert("description".into(), description.clone().into());
+        }
+        if let Some(is_public) = self.is_public {
+            map.insert("is_public".into(), is_public.into());
+        }
+        if let Some(max) = self.max_members {
+            map.insert("max_members".into(), max.into());
+        }
+        serde_json::Value::Object(map)
+    }
+}
+
+pub fn update(conn: &Connection, room_id: i64, c: &RoomChanges) -> Result<(), ApiError> {
+    if let Some(name) = &c.name {
+        ensure_name_free(conn, name, room_id)?;
+    }
+    if let Some(Some(max)) = c.max_members {
+        let members = crate::store::members::count(conn, room_id)?;
+        if members > max {
+            return Err(ApiError::conflict(
+                "max_members",
+                format!("the room already has {members} members"),
+            ));
+        }
+    }
+    conn.execute(
+        "UPDATE rooms SET
+            name = coalesce(?2, name),
+            name_key = coalesce(?3, name_key),
+            description = CASE WHEN ?4 THEN ?5 ELSE description END,
+            is_public = coalesce(?6, is_public),
+            max_members = CASE WHEN ?7 THEN ?8 ELSE max_members END,
+            updated_at = ?9
+         WHERE id = ?1",
+        params![
+            room_id,
+            c.name,
+            c.name.as_deref().map(name_key),
+            c.description.is_some(),
+            c.description.clone().flatten(),
+            c.is_public,
+            c.max_members.is_some(),
+            c.max_members.flatten(),
+            time::now_rfc3339()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, room_id: i64) -> Result<(), ApiError> {
+    conn.execute("DELETE FROM rooms WHERE id = ?1", [room_id])?;
+    Ok(())
+}
+
+pub fn owner_of(conn: &Connection, room_id: i64) -> Result<i64, ApiError> {
+    conn.query_row("SELECT owner_id FROM rooms WHERE id = ?1", [room_id], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or(ApiError::NotFound(Missing::Room))
+}
+
+pub fn set_owner(conn: &Connection, room_id: i64, owner_id: i64) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE rooms SET owner_id = ?2, updated_at = ?3 WHERE id = ?1",
+        params![room_id, owner_id, time::now_rfc3339()],
+    )?;
+    Ok(())
+}
