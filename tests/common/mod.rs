@@ -231,3 +231,56 @@ pub fn b64url(bytes: &[u8]) -> String {
     }
     out
 }
+
+impl TestApp {
+    /// Creates a room as `owner`; returns its id.
+    pub async fn room(&self, owner: &TestUser, name: &str, is_public: bool) -> i64 {
+        let res = self
+            .post(
+                "/api/v1/rooms",
+                Some(&owner.token),
+                json!({"name": name, "is_public": is_public}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "create room {name}: {}", res.raw);
+        res.data()["id"].as_i64().expect("room id")
+    }
+
+    /// Adds `user` to `room` as `role`, acting as `by`.
+    pub async fn add_member(&self, by: &TestUser, room: i64, user: &TestUser, role: &str) {
+        let res = self
+            .post(
+                &format!("/api/v1/rooms/{room}/members"),
+                Some(&by.token),
+                json!({"user_id": user.id, "role": role}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "add member: {}", res.raw);
+    }
+
+    /// Writes a message row directly, for tests of counts that messages drive.
+    pub fn insert_message(&self, room: i64, author: &TestUser) -> i64 {
+        let db = self.db();
+        let now = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        db.execute(
+            "INSERT INTO messages (uuid, room_id, author_id, content, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'hello', ?4, ?4)",
+            veza::rusqlite::params![uuid::Uuid::new_v4().to_string(), room, author.id, now],
+        )
+        .expect("insert message");
+        db.last_insert_rowid()
+    }
+
+    /// The number of member rows of a room, straight from the database.
+    pub fn member_rows(&self, room: i64) -> i64 {
+        self.db()
+            .query_row(
+                "SELECT count(*) FROM room_members WHERE room_id = ?1",
+                [room],
+                |r| r.get(0),
+            )
+            .expect("count members")
+    }
+}
