@@ -60,6 +60,10 @@ CREATE TABLE rooms (
     is_public       INTEGER NOT NULL CHECK (is_public IN (0, 1)),
     owner_id        INTEGER NOT NULL REFERENCES users (id),
     max_members     INTEGER CHECK (max_members IS NULL OR max_members > 0),
+    -- Live messages, and live top-level ones. Kept by the triggers below, in the
+    -- same statement as the change, so they cannot drift from the rows.
+    message_count   INTEGER NOT NULL DEFAULT 0,
+    top_level_count INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL
 );
@@ -91,9 +95,62 @@ CREATE TABLE messages (
     edited_at           TEXT,
     deleted_at          TEXT,
     created_at          TEXT NOT NULL,
-    updated_at          TEXT NOT NULL
+    updated_at          TEXT NOT NULL,
+    -- The client's Idempotency-Key of the send that created the message.
+    idempotency_key     TEXT
 );
 CREATE INDEX messages_by_room ON messages (room_id, id) WHERE deleted_at IS NULL;
+CREATE INDEX messages_by_parent ON messages (parent_message_id, id) WHERE deleted_at IS NULL;
+CREATE INDEX messages_by_author ON messages (author_id, created_at);
+CREATE INDEX messages_pinned ON messages (room_id, id) WHERE is_pinned = 1 AND deleted_at IS NULL;
+CREATE UNIQUE INDEX messages_idempotency ON messages (author_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+
+CREATE TRIGGER messages_counted_on_insert AFTER INSERT ON messages
+WHEN NEW.room_id IS NOT NULL AND NEW.deleted_at IS NULL
+BEGIN
+    UPDATE rooms SET message_count = message_count + 1,
+                     top_level_count = top_level_count + (NEW.parent_message_id IS NULL)
+    WHERE id = NEW.room_id;
+END;
+
+CREATE TRIGGER messages_counted_on_delete AFTER UPDATE OF deleted_at ON messages
+WHEN NEW.room_id IS NOT NULL AND OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL
+BEGIN
+    UPDATE rooms SET message_count = message_count - 1,
+                     top_level_count = top_level_count - (NEW.parent_message_id IS NULL)
+    WHERE id = NEW.room_id;
+END;
+
+-- Users named as @username in a message.
+CREATE TABLE message_mentions (
+    message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- Order of appearance in the text.
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX message_mentions_by_user ON message_mentions (user_id);
+
+-- One row per user, message and emoji: a user's reaction counts once.
+CREATE TABLE reactions (
+    message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    emoji       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (message_id, emoji, user_id)
+) WITHOUT ROWID;
+CREATE INDEX reactions_by_time ON reactions (created_at);
+
+-- Earlier versions of edited messages.
+CREATE TABLE message_edits (
+    id          INTEGER PRIMARY KEY,
+    message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    content     TEXT NOT NULL,
+    edit_reason TEXT,
+    edited_at   TEXT NOT NULL
+);
+CREATE INDEX message_edits_by_message ON message_edits (message_id, id);
 
 -- What moderators see of a room's history: who did what to whom, from where.
 CREATE TABLE audit_log (

@@ -52,6 +52,46 @@ pub enum Event {
         from: String,
         to: String,
     },
+    MessageCreated {
+        room_id: i64,
+        message_id: i64,
+        author_id: i64,
+    },
+    MessageUpdated {
+        room_id: i64,
+        message_id: i64,
+        author_id: i64,
+    },
+    /// Deleted by its author, or by a moderator (`actor_id != author_id`), in which
+    /// case the audit log keeps the content and the reason.
+    MessageDeleted {
+        room_id: i64,
+        message_id: i64,
+        author_id: i64,
+        actor_id: i64,
+        #[serde(skip)]
+        content: String,
+        #[serde(skip)]
+        reason: Option<String>,
+    },
+    MessagePinned {
+        room_id: i64,
+        message_id: i64,
+        actor_id: i64,
+        pinned: bool,
+    },
+    ReactionAdded {
+        room_id: i64,
+        message_id: i64,
+        user_id: i64,
+        emoji: String,
+    },
+    ReactionRemoved {
+        room_id: i64,
+        message_id: i64,
+        user_id: i64,
+        emoji: String,
+    },
 }
 
 /// Live delivery of committed events.
@@ -106,7 +146,26 @@ where
 
 /// The durable listeners: today, the room audit log.
 fn record(conn: &Connection, event: &Event, ip: Option<&str>) -> Result<(), ApiError> {
-    let entry = match event {
+    let entry = room_entry(event).or_else(|| message_entry(event));
+    if let Some((room_id, action, user_id, moderator_id, details)) = entry {
+        audit::insert(
+            conn,
+            audit::NewEntry {
+                room_id,
+                action,
+                user_id,
+                moderator_id,
+                details,
+                ip_address: ip,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The audit entries of room and member events.
+fn room_entry(event: &Event) -> Option<AuditEntry> {
+    match event {
         Event::RoomCreated { room_id, actor_id } => {
             Some((*room_id, "room_created", None, *actor_id, json!({})))
         }
@@ -166,19 +225,45 @@ fn record(conn: &Connection, event: &Event, ip: Option<&str>) -> Result<(), ApiE
             *actor_id,
             json!({ "from": from, "to": to }),
         )),
-    };
-    if let Some((room_id, action, user_id, moderator_id, details)) = entry {
-        audit::insert(
-            conn,
-            audit::NewEntry {
-                room_id,
-                action,
-                user_id,
-                moderator_id,
-                details,
-                ip_address: ip,
-            },
-        )?;
+        _ => None,
     }
-    Ok(())
+}
+
+type AuditEntry = (i64, &'static str, Option<i64>, i64, Value);
+
+/// The audit entries of message events: deletes by someone else, pins.
+fn message_entry(event: &Event) -> Option<AuditEntry> {
+    match event {
+        Event::MessageDeleted {
+            room_id,
+            message_id,
+            author_id,
+            actor_id,
+            content,
+            reason,
+        } if author_id != actor_id => Some((
+            *room_id,
+            "message_deleted",
+            Some(*author_id),
+            *actor_id,
+            json!({ "message_id": message_id, "content": content, "reason": reason }),
+        )),
+        Event::MessagePinned {
+            room_id,
+            message_id,
+            actor_id,
+            pinned,
+        } => Some((
+            *room_id,
+            if *pinned {
+                "message_pinned"
+            } else {
+                "message_unpinned"
+            },
+            None,
+            *actor_id,
+            json!({ "message_id": message_id }),
+        )),
+        _ => None,
+    }
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod fairings;
 pub mod limiter;
+pub mod mentions;
 pub mod policy;
 pub mod store;
 pub mod time;

@@ -92,6 +92,37 @@ impl RoomAccess {
         }
     }
 
+    /// Members, and admins who are not members: room statistics.
+    pub fn require_member_or_admin(&self) -> Result<(), ApiError> {
+        if self.is_member() || self.is_admin {
+            Ok(())
+        } else {
+            Err(denied("members only"))
+        }
+    }
+
+    /// A message's author may delete it and read its history; so may moderators.
+    pub fn require_author_or_moderator(
+        &self,
+        actor_id: i64,
+        author_id: i64,
+    ) -> Result<(), ApiError> {
+        if actor_id == author_id {
+            Ok(())
+        } else {
+            self.require_moderator()
+        }
+    }
+
+    /// Only its author edits a message; moderators delete, they do not rewrite.
+    pub fn require_author(&self, actor_id: i64, author_id: i64) -> Result<(), ApiError> {
+        if actor_id == author_id {
+            Ok(())
+        } else {
+            Err(denied("only the author can edit a message"))
+        }
+    }
+
     /// Whether the caller may add themself: public rooms, and admins anywhere.
     pub fn can_join(&self) -> bool {
         self.is_public || self.is_admin

@@ -129,3 +129,89 @@ pub fn visibility(
         (None, None) => Ok(None),
     }
 }
+
+pub const METADATA_MAX_BYTES: usize = 4096;
+pub const EMOJI_MAX_BYTES: usize = 64;
+pub const EDIT_REASON_MAX: usize = 500;
+pub const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// Message text: trimmed, 1 to `max` characters, no control characters but line
+/// breaks and tabs.
+pub fn message_content(value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::length("content", 1, max, 0));
+    }
+    let len = value.chars().count();
+    if len > max {
+        return Err(ApiError::MessageTooLong {
+            max_length: max,
+            actual_length: len,
+        });
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(ApiError::validation(
+            "content",
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Client metadata: a JSON object of at most 4 KiB, or nothing.
+pub fn metadata(value: Option<serde_json::Value>) -> Result<Option<String>, ApiError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v @ serde_json::Value::Object(_)) => {
+            let text = v.to_string();
+            if text.len() > METADATA_MAX_BYTES {
+                let mut e = ApiError::validation("metadata", "is larger than 4096 bytes");
+                if let ApiError::Validation { extra, .. } = &mut e {
+                    extra.insert("max_bytes".into(), METADATA_MAX_BYTES.into());
+                    extra.insert("actual_bytes".into(), text.len().into());
+                }
+                return Err(e);
+            }
+            Ok(Some(text))
+        }
+        Some(_) => Err(ApiError::validation("metadata", "must be a JSON object")),
+    }
+}
+
+/// A reaction: a Unicode emoji or a `:shortcode:`, 1–64 bytes, no whitespace or
+/// control characters.
+pub fn emoji(value: &str) -> Result<String, ApiError> {
+    if value.is_empty() || value.len() > EMOJI_MAX_BYTES {
+        let mut e = ApiError::validation("emoji", "must be 1 to 64 bytes long");
+        if let ApiError::Validation { extra, .. } = &mut e {
+            extra.insert("max_bytes".into(), EMOJI_MAX_BYTES.into());
+            extra.insert("actual_bytes".into(), value.len().into());
+        }
+        return Err(e);
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ApiError::validation(
+            "emoji",
+            "must not contain whitespace or control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// An `Idempotency-Key`: 1–255 visible ASCII characters.
+pub fn idempotency_key(value: &str) -> Result<String, ApiError> {
+    let ok = !value.is_empty()
+        && value.len() <= IDEMPOTENCY_KEY_MAX
+        && value.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::validation(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        ))
+    }
+}

@@ -6,9 +6,12 @@ pub mod catchers;
 pub mod client;
 pub mod health;
 pub mod members;
+pub mod messages;
 pub mod pagination;
+pub mod reactions;
 pub mod respond;
 pub mod rooms;
+pub mod stats;
 pub mod users;
 
 use rocket::{Build, Rocket};
@@ -27,6 +30,9 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/users", users::alias_routes())
         .mount("/api/v1", rooms::routes())
         .mount("/api/v1", members::routes())
+        .mount("/api/v1", messages::routes())
+        .mount("/api/v1", reactions::routes())
+        .mount("/api/v1", stats::routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", catchers::catchers())
 }

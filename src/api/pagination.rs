@@ -54,6 +54,26 @@ impl ListParams {
     }
 }
 
+/// An optional integer query parameter; anything but an integer is a 400.
+pub fn optional_id(field: &str, value: Option<&str>) -> Result<Option<i64>, ApiError> {
+    value
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::validation(field, "must be an integer"))
+        })
+        .transpose()
+}
+
+/// An optional boolean query parameter (`true|false|1|0`), false when absent.
+pub fn flag(field: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(_) => Err(ApiError::validation(field, "must be true or false")),
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Pagination {
     pub page: u64,

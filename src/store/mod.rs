@@ -2,8 +2,11 @@
 
 pub mod audit;
 pub mod members;
+pub mod messages;
+pub mod reactions;
 pub mod rooms;
 pub mod sessions;
+pub mod stats;
 pub mod users;
 
 /// A list offset as SQLite takes it (it has no unsigned 64-bit integers).

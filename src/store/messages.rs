@@ -1,0 +1,500 @@
+//! Messages: SQL and the message object.
+//!
+//! A page of messages is built in a fixed number of queries whatever its size: the
+//! rows (with author names and thread counts), then the reactions of all of them,
+//! then their mentions.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::error::{ApiError, Missing};
+use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::time;
+
+/// Where messages live. Conversations will be the second kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    Room(i64),
+}
+
+impl Container {
+    fn column(self) -> &'static str {
+        match self {
+            Container::Room(_) => "room_id",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Container::Room(id) => id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReactionUser {
+    pub user_id: i64,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ReactionSummary {
+    pub count: i64,
+    pub users: Vec<ReactionUser>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub uuid: String,
+    pub room_id: Option<i64>,
+    pub author_id: i64,
+    pub username: String,
+    pub content: String,
+    pub parent_message_id: Option<i64>,
+    pub thread_count: i64,
+    pub is_pinned: bool,
+    pub is_edited: bool,
+    pub edit_count: i64,
+    pub edited_at: Option<String>,
+    pub reactions: BTreeMap<String, ReactionSummary>,
+    pub mentions: Vec<i64>,
+    /// The client's own JSON object, passed through as stored.
+    pub metadata: Option<Box<RawValue>>,
+    pub attachments: Vec<serde_json::Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const MESSAGE_SELECT: &str = "
+    SELECT m.id, m.uuid, m.room_id, m.author_id, u.username, m.content, m.parent_message_id,
+           (SELECT count(*) FROM messages t WHERE t.parent_message_id = m.id AND t.deleted_at IS NULL),
+           m.is_pinned, m.edit_count, m.edited_at, m.metadata, m.created_at, m.updated_at
+    FROM messages m JOIN users u ON u.id = m.author_id";
+
+fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Message> {
+    let edit_count: i64 = row.get(9)?;
+    let metadata: Option<String> = row.get(11)?;
+    Ok(Message {
+        id: row.get(0)?,
+        uuid: row.get(1)?,
+        room_id: row.get(2)?,
+        author_id: row.get(3)?,
+        username: row.get(4)?,
+        content: row.get(5)?,
+        parent_message_id: row.get(6)?,
+        thread_count: row.get(7)?,
+        is_pinned: row.get(8)?,
+        is_edited: edit_count > 0,
+        edit_count,
+        edited_at: row.get(10)?,
+        reactions: BTreeMap::new(),
+        mentions: Vec::new(),
+        metadata: metadata.and_then(|m| RawValue::from_string(m).ok()),
+        attachments: Vec::new(),
+        created_at: row.get(12)?,
+        updated_at: row.get(13)?,
+    })
+}
+
+/// Fills in the reactions and mentions of `messages` in two queries.
+fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let ids = serde_json::to_string(&messages.iter().map(|m| m.id).collect::<Vec<_>>())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let index: HashMap<i64, usize> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id, i))
+        .collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.message_id, r.emoji, r.user_id, u.username
+         FROM reactions r JOIN users u ON u.id = r.user_id
+         WHERE r.message_id IN (SELECT value FROM json_each(?1))
+         ORDER BY r.message_id, r.created_at, r.user_id",
+    )?;
+    let mut rows = stmt.query([&ids])?;
+    while let Some(row) = rows.next()? {
+        let message_id: i64 = row.get(0)?;
+        if let Some(&i) = index.get(&message_id) {
+            let summary = messages[i].reactions.entry(row.get(1)?).or_default();
+            summary.count += 1;
+            summary.users.push(ReactionUser {
+                user_id: row.get(2)?,
+                username: row.get(3)?,
+            });
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT message_id, user_id FROM message_mentions
+         WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY message_id, position",
+    )?;
+    let mut rows = stmt.query([&ids])?;
+    while let Some(row) = rows.next()? {
+        let message_id: i64 = row.get(0)?;
+        if let Some(&i) = index.get(&message_id) {
+            messages[i].mentions.push(row.get(1)?);
+        }
+    }
+    Ok(())
+}
+
+/// A live message by id, complete.
+pub fn get(conn: &Connection, id: i64) -> Result<Message, ApiError> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1 AND m.deleted_at IS NULL");
+    let message = conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?;
+    let mut messages: Vec<Message> = message.into_iter().collect();
+    attach_extras(conn, &mut messages)?;
+    messages.pop().ok_or(ApiError::NotFound(Missing::Message))
+}
+
+/// What the rules need to know of a live message.
+#[derive(Debug, Clone)]
+pub struct MessageRef {
+    pub id: i64,
+    pub room_id: i64,
+    pub author_id: i64,
+    pub parent_message_id: Option<i64>,
+    pub content: String,
+    pub is_pinned: bool,
+}
+
+pub fn locate(conn: &Connection, id: i64) -> Result<MessageRef, ApiError> {
+    conn.prepare_cached(
+        "SELECT id, room_id, author_id, parent_message_id, content, is_pinned
+         FROM messages WHERE id = ?1 AND deleted_at IS NULL AND room_id IS NOT NULL",
+    )?
+    .query_row([id], |r| {
+        Ok(MessageRef {
+            id: r.get(0)?,
+            room_id: r.get(1)?,
+            author_id: r.get(2)?,
+            parent_message_id: r.get(3)?,
+            content: r.get(4)?,
+            is_pinned: r.get(5)?,
+        })
+    })
+    .optional()?
+    .ok_or(ApiError::NotFound(Missing::Message))
+}
+
+/// Which messages of a container to list, newest first.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub before_id: Option<i64>,
+    pub after_id: Option<i64>,
+    pub limit: u32,
+    pub include_threads: bool,
+    pub pinned_only: bool,
+}
+
+pub struct Page {
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+    pub total_count: i64,
+}
+
+/// A page of a container's messages, newest first. With only `after_id`, the page
+/// holds the messages just after it (and `has_more` looks further forward).
+pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<Page, ApiError> {
+    let forward = cursor.after_id.is_some() && cursor.before_id.is_none();
+    let sql = format!(
+        "{MESSAGE_SELECT}
+         WHERE m.{column} = ?1 AND m.deleted_at IS NULL
+           AND (?2 OR m.parent_message_id IS NULL) AND (NOT ?3 OR m.is_pinned = 1)
+           AND m.id < ?4 AND m.id > ?5
+         ORDER BY m.id {order} LIMIT ?6",
+        column = container.column(),
+        order = if forward { "ASC" } else { "DESC" },
+    );
+    let mut messages = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![
+                container.id(),
+                cursor.include_threads,
+                cursor.pinned_only,
+                cursor.before_id.unwrap_or(i64::MAX),
+                cursor.after_id.unwrap_or(0),
+                cursor.limit + 1
+            ],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = messages.len() > cursor.limit as usize;
+    messages.truncate(cursor.limit as usize);
+    if forward {
+        messages.reverse();
+    }
+    attach_extras(conn, &mut messages)?;
+    let total_count = total(conn, container, cursor)?;
+    Ok(Page {
+        messages,
+        has_more,
+        total_count,
+    })
+}
+
+/// How many messages match the filters in all (cursors aside). The common cases
+/// read the trigger-kept counters instead of counting rows.
+fn total(conn: &Connection, container: Container, cursor: Cursor) -> Result<i64, ApiError> {
+    let Container::Room(room_id) = container;
+    if cursor.pinned_only {
+        return Ok(conn
+            .prepare_cached(
+                "SELECT count(*) FROM messages
+                 WHERE room_id = ?1 AND deleted_at IS NULL AND is_pinned = 1
+                   AND (?2 OR parent_message_id IS NULL)",
+            )?
+            .query_row(params![room_id, cursor.include_threads], |r| r.get(0))?);
+    }
+    let column = if cursor.include_threads {
+        "message_count"
+    } else {
+        "top_level_count"
+    };
+    Ok(conn
+        .prepare_cached(&format!("SELECT {column} FROM rooms WHERE id = ?1"))?
+        .query_row([room_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The live replies to `parent_id`, oldest first, after `after_id`.
+pub fn thread(
+    conn: &Connection,
+    parent_id: i64,
+    after_id: Option<i64>,
+    limit: u32,
+) -> Result<(Vec<Message>, bool), ApiError> {
+    let sql = format!(
+        "{MESSAGE_SELECT} WHERE m.parent_message_id = ?1 AND m.deleted_at IS NULL AND m.id > ?2
+         ORDER BY m.id LIMIT ?3"
+    );
+    let mut messages = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![parent_id, after_id.unwrap_or(0), limit + 1],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = messages.len() > limit as usize;
+    messages.truncate(limit as usize);
+    attach_extras(conn, &mut messages)?;
+    Ok((messages, has_more))
+}
+
+pub struct NewMessage {
+    pub container: Container,
+    pub author_id: i64,
+    pub author_name: String,
+    pub content: String,
+    pub parent_message_id: Option<i64>,
+    pub metadata: Option<String>,
+    pub mentioned_names: Vec<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// The message already sent with this author's idempotency key, if any; a key
+/// reused for a different message is a conflict.
+pub fn find_idempotent(conn: &Connection, new: &NewMessage) -> Result<Option<i64>, ApiError> {
+    let Some(key) = &new.idempotency_key else {
+        return Ok(None);
+    };
+    let found: Option<(i64, Option<i64>, String)> = conn
+        .prepare_cached(
+            "SELECT id, room_id, content FROM messages WHERE author_id = ?1 AND idempotency_key = ?2",
+        )?
+        .query_row(params![new.author_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((id, room, content)) if room == Some(new.container.id()) && content == new.content => {
+            Ok(Some(id))
+        }
+        Some(_) => Err(ApiError::conflict(
+            "Idempotency-Key",
+            "this key was already used for a different message",
+        )),
+    }
+}
+
+/// Checks that `parent_id` is a live top-level message of the same container.
+fn check_parent(conn: &Connection, container: Container, parent_id: i64) -> Result<(), ApiError> {
+    let parent: Option<(Option<i64>, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT room_id, parent_message_id FROM messages WHERE id = ?1 AND deleted_at IS NULL",
+        )?
+        .query_row([parent_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match parent {
+        Some((room, _)) if room != Some(container.id()) => Err(ApiError::validation(
+            "parent_message_id",
+            "no such message here",
+        )),
+        None => Err(ApiError::validation(
+            "parent_message_id",
+            "no such message here",
+        )),
+        Some((_, Some(_))) => Err(ApiError::validation(
+            "parent_message_id",
+            "is a reply; reply to the first message of the thread",
+        )),
+        Some((_, None)) => Ok(()),
+    }
+}
+
+/// The ids of the active users among `names`, in the order given.
+pub fn resolve_mentions(conn: &Connection, names: &[String]) -> Result<Vec<i64>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE AND is_active = 1",
+    )?;
+    let mut ids = Vec::new();
+    for name in names {
+        if let Some(id) = stmt.query_row([name], |r| r.get(0)).optional()? {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+fn store_mentions(conn: &Connection, message_id: i64, ids: &[i64]) -> Result<(), ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)",
+    )?;
+    for (position, id) in ids.iter().enumerate() {
+        stmt.execute(params![message_id, id, position as i64])?;
+    }
+    Ok(())
+}
+
+/// Inserts a message and returns it, built without reading it back.
+pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
+    if let Some(parent) = new.parent_message_id {
+        check_parent(conn, new.container, parent)?;
+    }
+    let mentions = resolve_mentions(conn, &new.mentioned_names)?;
+    let now = time::now_rfc3339();
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let Container::Room(room_id) = new.container;
+    conn.prepare_cached(
+        "INSERT INTO messages (uuid, room_id, author_id, content, parent_message_id, metadata,
+                               created_at, updated_at, idempotency_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+    )?
+    .execute(params![
+        uuid,
+        room_id,
+        new.author_id,
+        new.content,
+        new.parent_message_id,
+        new.metadata,
+        now,
+        new.idempotency_key
+    ])?;
+    let id = conn.last_insert_rowid();
+    store_mentions(conn, id, &mentions)?;
+    Ok(Message {
+        id,
+        uuid,
+        room_id: Some(room_id),
+        author_id: new.author_id,
+        username: new.author_name,
+        content: new.content,
+        parent_message_id: new.parent_message_id,
+        thread_count: 0,
+        is_pinned: false,
+        is_edited: false,
+        edit_count: 0,
+        edited_at: None,
+        reactions: BTreeMap::new(),
+        mentions,
+        metadata: new.metadata.and_then(|m| RawValue::from_string(m).ok()),
+        attachments: Vec::new(),
+        created_at: now.clone(),
+        updated_at: now,
+    })
+}
+
+/// Replaces a message's content, keeping the previous one in its history.
+pub fn edit(
+    conn: &Connection,
+    message: &MessageRef,
+    content: &str,
+    reason: Option<&str>,
+    mentioned_names: &[String],
+) -> Result<(), ApiError> {
+    let now = time::now_rfc3339();
+    conn.execute(
+        "INSERT INTO message_edits (message_id, content, edit_reason, edited_at) VALUES (?1, ?2, ?3, ?4)",
+        params![message.id, message.content, reason, now],
+    )?;
+    conn.execute(
+        "UPDATE messages SET content = ?2, edit_count = edit_count + 1, edited_at = ?3, updated_at = ?3
+         WHERE id = ?1",
+        params![message.id, content, now],
+    )?;
+    conn.execute(
+        "DELETE FROM message_mentions WHERE message_id = ?1",
+        [message.id],
+    )?;
+    let mentions = resolve_mentions(conn, mentioned_names)?;
+    store_mentions(conn, message.id, &mentions)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Edit {
+    pub content: String,
+    pub edit_reason: Option<String>,
+    pub edited_at: String,
+}
+
+/// Earlier versions of a message, newest first.
+pub fn history(conn: &Connection, message_id: i64) -> Result<Vec<Edit>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT content, edit_reason, edited_at FROM message_edits WHERE message_id = ?1 ORDER BY id DESC",
+    )?;
+    let edits = stmt
+        .query_map([message_id], |r| {
+            Ok(Edit {
+                content: r.get(0)?,
+                edit_reason: r.get(1)?,
+                edited_at: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(edits)
+}
+
+/// Deletes a message: it leaves every list and count, and its text, history,
+/// reactions and mentions are erased.
+pub fn delete(conn: &Connection, message_id: i64) -> Result<(), ApiError> {
+    let now = time::now_rfc3339();
+    conn.execute(
+        "UPDATE messages SET deleted_at = ?2, updated_at = ?2, content = '', metadata = NULL
+         WHERE id = ?1 AND deleted_at IS NULL",
+        params![message_id, now],
+    )?;
+    for table in ["message_edits", "reactions", "message_mentions"] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE message_id = ?1"),
+            [message_id],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn set_pinned(conn: &Connection, message_id: i64, pinned: bool) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE messages SET is_pinned = ?2 WHERE id = ?1",
+        params![message_id, pinned],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! Reactions: one per user, message and emoji.
+
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::rusqlite::{params, Connection};
+use crate::time;
+
+/// Adds the reaction; false when the user had already reacted so.
+pub fn add(
+    conn: &Connection,
+    message_id: i64,
+    user_id: i64,
+    emoji: &str,
+) -> Result<bool, ApiError> {
+    let added = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO reactions (message_id, user_id, emoji, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![message_id, user_id, emoji, time::now_rfc3339()])?;
+    Ok(added > 0)
+}
+
+/// Removes the reaction; false when there was none.
+pub fn remove(
+    conn: &Connection,
+    message_id: i64,
+    user_id: i64,
+    emoji: &str,
+) -> Result<bool, ApiError> {
+    let removed = conn.execute(
+        "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND emoji = ?3",
+        params![message_id, user_id, emoji],
+    )?;
+    Ok(removed > 0)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Reactor {
+    pub user_id: i64,
+    pub username: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReactionGroup {
+    pub emoji: String,
+    pub count: usize,
+    pub users: Vec<Reactor>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageReactions {
+    pub message_id: i64,
+    pub total_reactions: usize,
+    pub reactions: Vec<ReactionGroup>,
+}
+
+/// A message's reactions by emoji, in the order each emoji was first used.
+pub fn list(conn: &Connection, message_id: i64) -> Result<MessageReactions, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.emoji, r.user_id, u.username, r.created_at,
+                min(r.created_at) OVER (PARTITION BY r.emoji) AS first_use
+         FROM reactions r JOIN users u ON u.id = r.user_id
+         WHERE r.message_id = ?1
+         ORDER BY first_use, r.emoji, r.created_at, r.user_id",
+    )?;
+    let mut groups: Vec<ReactionGroup> = Vec::new();
+    let mut rows = stmt.query([message_id])?;
+    while let Some(row) = rows.next()? {
+        let emoji: String = row.get(0)?;
+        let reactor = Reactor {
+            user_id: row.get(1)?,
+            username: row.get(2)?,
+            created_at: row.get(3)?,
+        };
+        match groups.last_mut() {
+            Some(group) if group.emoji == emoji => group.users.push(reactor),
+            _ => groups.push(ReactionGroup {
+                emoji,
+                count: 0,
+                users: vec![reactor],
+            }),
+        }
+    }
+    for group in &mut groups {
+        group.count = group.users.len();
+    }
+    Ok(MessageReactions {
+        message_id,
+        total_reactions: groups.iter().map(|g| g.count).sum(),
+        reactions: groups,
+    })
+}
