@@ -12,8 +12,7 @@ fn is_name_char(c: char) -> bool {
 pub fn usernames(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     let mut prev: Option<char> = None;
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         let starts_mention = c == '@' && !prev.is_some_and(is_name_char);
         prev = Some(c);
         if !starts_mention {
