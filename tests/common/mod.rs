@@ -284,3 +284,41 @@ impl TestApp {
             .expect("count members")
     }
 }
+
+impl TestApp {
+    /// Sends `content` to `room` as `user`; returns the message id.
+    pub async fn send(&self, user: &TestUser, room: i64, content: &str) -> i64 {
+        let res = self
+            .post(
+                &format!("/api/v1/rooms/{room}/messages"),
+                Some(&user.token),
+                json!({"content": content}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "send: {}", res.raw);
+        res.data()["id"].as_i64().expect("message id")
+    }
+
+    /// Sends a reply to `parent`; returns its id.
+    pub async fn reply(&self, user: &TestUser, room: i64, parent: i64, content: &str) -> i64 {
+        let res = self
+            .post(
+                &format!("/api/v1/rooms/{room}/messages"),
+                Some(&user.token),
+                json!({"content": content, "parent_message_id": parent}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "reply: {}", res.raw);
+        res.data()["id"].as_i64().expect("message id")
+    }
+}
+
+/// The ids of the messages of a list answer, in order.
+pub fn ids(res: &Resp) -> Vec<i64> {
+    res.data()["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["id"].as_i64().expect("id"))
+        .collect()
+}
