@@ -2,6 +2,8 @@
 //! through Rocket's local client, with helpers to sign users up.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::collections::HashMap;
 
 use rocket::http::{ContentType, Header, Method, Status};
