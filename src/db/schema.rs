@@ -4,6 +4,7 @@
 //! gets the migrations it lacks. `PRAGMA user_version` records how far a database is.
 //! A migration is appended to `MIGRATIONS`; existing entries are never edited.
 
+use crate::rusqlite::config::DbConfig;
 use crate::rusqlite::Connection;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
@@ -14,6 +15,11 @@ const MIGRATIONS: &[&str] = &[];
 /// Settings every connection gets.
 pub fn configure_common(conn: &Connection) -> crate::rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Plan statements without looking at bound values. Otherwise SQLite marks
+    // parameters it inspected (`LIMIT ?`, partial-index matching) and recompiles
+    // the statement on every execution, defeating the statement cache: measured
+    // at about 5% of the server's CPU on message pages and sends.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.execute_batch("PRAGMA foreign_keys = ON;")
 }
 

@@ -1,0 +1,304 @@
+//! Load benchmark: `cargo bench --bench load`.
+//!
+//! Starts the release `veza` binary on a temporary data directory and drives it over
+//! keep-alive HTTP/1.1 connections from this process, at 16 and 64 connections, for:
+//! - the bare route (`GET /api/v1/ping`: no database, no token),
+//! - `POST /rooms/{id}/messages` (authenticated, ~100 characters, over 100 rooms),
+//! - `GET /rooms/{id}/messages?limit=50` on a room of 100,000 messages.
+//!
+//! It prints requests/s, p50 and p99 latency, each route's rate as a ratio to the
+//! bare route's at the same concurrency, and the server's peak RSS. The load
+//! generator shares the machine with the server, so compare ratios, not absolutes.
+//! `BENCH_SECS` sets the seconds per measurement (default 5); `BENCH_ONLY=send` or
+//! `BENCH_ONLY=page` measures that route alone (for profiling).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const ROOMS: usize = 100;
+const BIG_ROOM_MESSAGES: u64 = 100_000;
+
+/// One keep-alive connection that sends a request and reads one response.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(port: u16) -> Conn {
+        let stream = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Conn {
+            stream,
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    /// Sends `request`, returns the status and the body.
+    async fn roundtrip(&mut self, request: &[u8]) -> (u16, Vec<u8>) {
+        self.stream.write_all(request).await.expect("write");
+        self.buf.clear();
+        let header_end = loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                break end + 4;
+            }
+            self.fill().await;
+        };
+        let head = String::from_utf8_lossy(&self.buf[..header_end]).to_ascii_lowercase();
+        let status: u16 = head[9..12].parse().expect("status");
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map(|v| v.trim().parse().expect("length"))
+            .unwrap_or(0);
+        while self.buf.len() < header_end + length {
+            self.fill().await;
+        }
+        (status, self.buf[header_end..header_end + length].to_vec())
+    }
+
+    async fn fill(&mut self) {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "server closed the connection");
+        self.buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn request(method: &str, path: &str, token: Option<&str>, body: &str) -> Vec<u8> {
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: bench\r\n{auth}Content-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).expect("json body")
+}
+
+struct Measure {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// Runs `connections` loops of requests for `secs` after a one-second warm-up;
+/// `pick(conn, n)` chooses each request. Every answer must have `expect` status.
+async fn measure(
+    port: u16,
+    connections: usize,
+    secs: u64,
+    expect: u16,
+    requests: Arc<Vec<Vec<u8>>>,
+) -> Measure {
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (measuring, stop, done, requests) = (
+            measuring.clone(),
+            stop.clone(),
+            done.clone(),
+            requests.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(port).await;
+            let mut latencies = Vec::new();
+            let mut n = c;
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let (status, body) = conn.roundtrip(&requests[n % requests.len()]).await;
+                assert_eq!(status, expect, "{}", String::from_utf8_lossy(&body));
+                if measuring.load(Ordering::Relaxed) {
+                    latencies.push(started.elapsed());
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                n += connections;
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("load task"));
+    }
+    all.sort();
+    let at = |q: f64| {
+        all.get(((all.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Measure {
+        rps: done.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64(),
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn start_server(dir: &std::path::Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_veza"))
+        .current_dir(dir)
+        .env("VEZA_PORT", port.to_string())
+        .env("VEZA_LOG_LEVEL", "off")
+        .env("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "4000000000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start veza")
+}
+
+async fn setup(port: u16) -> (String, Vec<i64>, i64) {
+    let mut conn = loop {
+        if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)).await {
+            break Conn {
+                stream,
+                buf: Vec::new(),
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let body = r#"{"username":"bench","email":"bench@example.com","password":"bench password"}"#;
+    let (status, answer) = conn
+        .roundtrip(&request("POST", "/api/v1/auth/register", None, body))
+        .await;
+    assert_eq!(status, 201);
+    let token = json(&answer)["data"]["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let mut rooms = Vec::new();
+    for i in 0..=ROOMS {
+        let body = format!(r#"{{"name":"room {i}"}}"#);
+        let (status, answer) = conn
+            .roundtrip(&request("POST", "/api/v1/rooms", Some(&token), &body))
+            .await;
+        assert_eq!(status, 201);
+        rooms.push(json(&answer)["data"]["id"].as_i64().expect("room id"));
+    }
+    let big = rooms.pop().expect("big room");
+    (token, rooms, big)
+}
+
+/// Fills the big room with 100,000 messages through the API, 64 connections at once.
+async fn fill_big_room(port: u16, token: &str, room: i64) {
+    let path = format!("/api/v1/rooms/{room}/messages");
+    let left = Arc::new(AtomicU64::new(BIG_ROOM_MESSAGES));
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (left, path, token) = (left.clone(), path.clone(), token.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(port).await;
+            while left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                let body = format!(r#"{{"content":"{}"}}"#, "history ".repeat(12));
+                let (status, _) = conn
+                    .roundtrip(&request("POST", &path, Some(&token), &body))
+                    .await;
+                assert_eq!(status, 201);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("filler");
+    }
+}
+
+fn main() {
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = start_server(dir.path(), port);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let (token, rooms, big) = setup(port).await;
+        let fill_started = Instant::now();
+        fill_big_room(port, &token, big).await;
+        let fill = fill_started.elapsed();
+        println!(
+            "veza load benchmark: {secs} s per measurement, {} cores; filled a room with {BIG_ROOM_MESSAGES} messages in {:.1} s ({:.0} sends/s at 64 connections)\n",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            fill.as_secs_f64(),
+            BIG_ROOM_MESSAGES as f64 / fill.as_secs_f64()
+        );
+        let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
+        let bare = Arc::new(vec![request("GET", "/api/v1/ping", None, "")]);
+        let sends = Arc::new(
+            rooms
+                .iter()
+                .map(|r| request("POST", &format!("/api/v1/rooms/{r}/messages"), Some(&token), &format!(r#"{{"content":"{content}"}}"#)))
+                .collect::<Vec<_>>(),
+        );
+        let page = Arc::new(vec![request("GET", &format!("/api/v1/rooms/{big}/messages?limit=50"), Some(&token), "")]);
+        println!("{:<44} {:>5} {:>10} {:>9} {:>9} {:>8}", "route", "conns", "req/s", "p50 ms", "p99 ms", "vs bare");
+        let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+        for connections in [16, 64] {
+            let mut rows = vec![("GET /api/v1/ping (bare)", measure(port, connections, secs, 200, bare.clone()).await)];
+            if only.is_empty() || only == "send" {
+                let m = measure(port, connections, secs, 201, sends.clone()).await;
+                rows.push(("POST /rooms/{id}/messages (100 rooms)", m));
+            }
+            if only.is_empty() || only == "page" {
+                let m = measure(port, connections, secs, 200, page.clone()).await;
+                rows.push(("GET /rooms/{id}/messages?limit=50 (100k)", m));
+            }
+            let bare_rps = rows[0].1.rps;
+            for (name, m) in rows {
+                println!(
+                    "{name:<44} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>7.1}%",
+                    m.rps,
+                    m.p50.as_secs_f64() * 1000.0,
+                    m.p99.as_secs_f64() * 1000.0,
+                    100.0 * m.rps / bare_rps
+                );
+            }
+        }
+    });
+    println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
+    let _ = server.kill();
+    let _ = server.wait();
+}
