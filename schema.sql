@@ -132,14 +132,16 @@ CREATE TABLE message_mentions (
 ) WITHOUT ROWID;
 CREATE INDEX message_mentions_by_user ON message_mentions (user_id);
 
--- One row per user, message and emoji: a user's reaction counts once.
+-- One row per user, message and emoji: a user's reaction counts once. `id` gives
+-- the order reactions came in (timestamps tie within a millisecond).
 CREATE TABLE reactions (
+    id          INTEGER PRIMARY KEY,
     message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
     user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     emoji       TEXT NOT NULL,
     created_at  TEXT NOT NULL,
-    PRIMARY KEY (message_id, emoji, user_id)
-) WITHOUT ROWID;
+    UNIQUE (message_id, emoji, user_id)
+);
 CREATE INDEX reactions_by_time ON reactions (created_at);
 
 -- Earlier versions of edited messages.

@@ -2,6 +2,7 @@
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::Passwords;
+use crate::auth::session_cache::SessionCache;
 use crate::config::Config;
 use crate::datadir::DataDir;
 use crate::db::Db;
@@ -13,6 +14,7 @@ pub struct App {
     pub db: Db,
     pub passwords: Passwords,
     pub jwt: JwtKeys,
+    pub sessions: SessionCache,
     pub logins: LoginThrottle,
     pub events: Events,
     pub started_at: std::time::Instant,

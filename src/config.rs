@@ -52,6 +52,9 @@ pub struct AuthConfig {
     pub refresh_token_ttl_secs: u64,
     /// Password hashes computed at once; more wait. Defaults to the number of cores.
     pub max_concurrent_hashes: Option<usize>,
+    /// How long a checked session is trusted from memory (0: check the database on
+    /// every request). Veza evicts sessions it ends itself at once.
+    pub session_cache_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,6 +112,7 @@ impl Default for AuthConfig {
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 2_592_000,
             max_concurrent_hashes: None,
+            session_cache_secs: 10,
         }
     }
 }

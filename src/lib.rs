@@ -32,6 +32,7 @@ use rocket::{Build, Rocket};
 use crate::app::App;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::Passwords;
+use crate::auth::session_cache::SessionCache;
 use crate::config::LogLevel;
 use crate::datadir::DataDir;
 use crate::db::Db;
@@ -63,6 +64,9 @@ pub fn rocket(config: Config) -> Result<Rocket<Build>, StartError> {
         db,
         passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores)),
         jwt: JwtKeys::new(&secret, config.auth.access_token_ttl_secs),
+        sessions: SessionCache::new(std::time::Duration::from_secs(
+            config.auth.session_cache_secs,
+        )),
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
         events: Default::default(),
         started_at: std::time::Instant::now(),

@@ -715,3 +715,37 @@ async fn counts_stay_true_through_sends_and_deletes() {
         .await;
     assert_eq!(res.data()["total_count"], 5);
 }
+
+#[rocket::async_test]
+async fn a_renamed_author_posts_under_the_new_name() {
+    let app = TestApp::new().await;
+    let r = room(&app, true).await;
+    app.send(&r.member, r.id, "before").await; // the session is now cached
+    let res = app
+        .put(
+            "/api/v1/users/me",
+            Some(&r.member.token),
+            json!({"username": "renamed"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let res = app
+        .post(
+            &format!("/api/v1/rooms/{}/messages", r.id),
+            Some(&r.member.token),
+            json!({"content": "after"}),
+        )
+        .await;
+    assert_eq!(res.data()["username"], "renamed");
+    let list = app
+        .get(
+            &format!("/api/v1/rooms/{}/messages", r.id),
+            Some(&r.owner.token),
+        )
+        .await;
+    assert_eq!(
+        list.data()["messages"][1]["username"],
+        "renamed",
+        "older messages show the new name too"
+    );
+}

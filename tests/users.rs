@@ -132,6 +132,11 @@ async fn password_change_ends_the_other_sessions() {
     let app = TestApp::new().await;
     let user = app.register("xena").await;
     let other = user_of(&app.login("xena", PASSWORD).await);
+    // Used once, so that the server has it in its session cache.
+    assert_eq!(
+        app.get("/api/v1/users/me", Some(&other.token)).await.status,
+        200
+    );
     let res = app
         .put(
             "/api/v1/users/me/password",

@@ -191,8 +191,8 @@ async fn refresh(body: JsonBody<RefreshBody>, app: &State<App>) -> Answer<TokenP
                 Rotation::Rotated {
                     user_id,
                     session_id,
-                } => Some((users::require(c, user_id)?, session_id)),
-                Rotation::Reused => None,
+                } => Ok((users::require(c, user_id)?, session_id)),
+                Rotation::Reused { session_id } => Err(session_id),
                 Rotation::Invalid => {
                     return Err(ApiError::InvalidToken("unknown or expired refresh token"))
                 }
@@ -200,10 +200,13 @@ async fn refresh(body: JsonBody<RefreshBody>, app: &State<App>) -> Answer<TokenP
         })
         .await?;
     match rotated {
-        Some((user, session_id)) => Ok(ok(token_pair(app, user, session_id, refresh)?)),
-        None => Err(ApiError::InvalidToken(
-            "refresh token already used; the session has been revoked",
-        )),
+        Ok((user, session_id)) => Ok(ok(token_pair(app, user, session_id, refresh)?)),
+        Err(revoked) => {
+            app.sessions.forget_session(revoked);
+            Err(ApiError::InvalidToken(
+                "refresh token already used; the session has been revoked",
+            ))
+        }
     }
 }
 
@@ -214,5 +217,6 @@ async fn logout(user: AuthUser, app: &State<App>) -> ApiResult<NoContent> {
     app.db
         .write(move |c| sessions::revoke(c, session_id, "logout"))
         .await?;
+    app.sessions.forget_session(session_id);
     Ok(NoContent)
 }

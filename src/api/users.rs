@@ -72,10 +72,12 @@ async fn update_me(user: AuthUser, body: JsonBody<ProfileBody>, app: &State<App>
         )?,
     };
     let id = user.id;
-    Ok(ok(app
+    let updated = app
         .db
         .write(move |c| users::update_profile(c, id, changes))
-        .await?))
+        .await?;
+    app.sessions.forget_user(id); // the cached username may have changed
+    Ok(ok(updated))
 }
 
 #[derive(Deserialize)]
@@ -126,6 +128,7 @@ async fn change_password(
             sessions::revoke_all_but(c, id, Some(keep), "password changed")
         })
         .await?;
+    app.sessions.forget_user(id);
     Ok(ok(PasswordChanged {
         password_changed: true,
         other_sessions_ended: ended,

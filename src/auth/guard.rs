@@ -4,6 +4,8 @@
 //! decodes it first, to count the request against the user); the guard then checks
 //! in the database that the session is live and the account active.
 
+use std::time::Duration;
+
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 
@@ -72,9 +74,18 @@ impl<'r> FromRequest<'r> for AuthUser {
         let Some(app) = req.rocket().state::<App>() else {
             return refuse(req, ApiError::internal("app state not managed"));
         };
-        let db = &app.db;
         let user_id = claims.user_id().unwrap_or(-1);
-        let found = db
+        let seen_every = Duration::from_secs(LAST_SEEN_PRECISION_SECS);
+        if let Some((user, seen_due)) = app.sessions.get(claims.sid, user_id, seen_every) {
+            if seen_due {
+                let id = user.id;
+                app.db
+                    .write_detached(move |c| crate::store::users::touch_last_seen(c, id));
+            }
+            return Outcome::Success(user);
+        }
+        let found = app
+            .db
             .read(move |c| sessions::live_session_user(c, claims.sid, user_id))
             .await;
         match found {
@@ -84,8 +95,10 @@ impl<'r> FromRequest<'r> for AuthUser {
                 });
                 if stale {
                     let id = live.user.id;
-                    db.write_detached(move |c| crate::store::users::touch_last_seen(c, id));
+                    app.db
+                        .write_detached(move |c| crate::store::users::touch_last_seen(c, id));
                 }
+                app.sessions.put(&live.user);
                 Outcome::Success(live.user)
             }
             Ok(None) => refuse(req, ApiError::InvalidToken("the session has ended")),

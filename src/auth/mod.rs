@@ -3,4 +3,5 @@
 pub mod guard;
 pub mod jwt;
 pub mod password;
+pub mod session_cache;
 pub mod tokens;

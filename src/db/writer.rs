@@ -120,26 +120,32 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// Runs one transaction-control statement, prepared once per connection (these
+/// run twice per job; parsing them each time showed in profiles).
+fn control(conn: &Connection, sql: &str) -> crate::rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 /// Runs a batch in one transaction and answers the callers after the commit.
 fn commit_batch(conn: &Connection, batch: Vec<Job>) {
     let mut pending: Vec<Deliver> = Vec::with_capacity(batch.len());
     let mut in_transaction = false;
     for job in batch {
         if !in_transaction {
-            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
                 log::error!("cannot begin a write transaction: {e}");
                 continue; // dropping the job answers its caller with an error
             }
             in_transaction = true;
         }
-        if conn.execute_batch("SAVEPOINT job").is_err() {
+        if control(conn, "SAVEPOINT job").is_err() {
             continue;
         }
         let (ok, deliver) = job(conn);
         let closed = if ok {
-            conn.execute_batch("RELEASE job")
+            control(conn, "RELEASE job")
         } else {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            control(conn, "ROLLBACK TO job").and_then(|_| control(conn, "RELEASE job"))
         };
         if closed.is_err() || conn.is_autocommit() {
             // SQLite rolled the whole transaction back (e.g. disk full): the jobs
@@ -155,7 +161,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
     if !in_transaction {
         return;
     }
-    match conn.execute_batch("COMMIT") {
+    match control(conn, "COMMIT") {
         Ok(()) => pending.into_iter().for_each(|deliver| deliver()),
         Err(e) => {
             log::error!("group commit failed: {e}");

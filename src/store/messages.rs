@@ -115,7 +115,7 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiE
         "SELECT r.message_id, r.emoji, r.user_id, u.username
          FROM reactions r JOIN users u ON u.id = r.user_id
          WHERE r.message_id IN (SELECT value FROM json_each(?1))
-         ORDER BY r.message_id, r.created_at, r.user_id",
+         ORDER BY r.message_id, r.id",
     )?;
     let mut rows = stmt.query([&ids])?;
     while let Some(row) = rows.next()? {

@@ -61,10 +61,10 @@ pub struct MessageReactions {
 pub fn list(conn: &Connection, message_id: i64) -> Result<MessageReactions, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.emoji, r.user_id, u.username, r.created_at,
-                min(r.created_at) OVER (PARTITION BY r.emoji) AS first_use
+                min(r.id) OVER (PARTITION BY r.emoji) AS first_use
          FROM reactions r JOIN users u ON u.id = r.user_id
          WHERE r.message_id = ?1
-         ORDER BY first_use, r.emoji, r.created_at, r.user_id",
+         ORDER BY first_use, r.id",
     )?;
     let mut groups: Vec<ReactionGroup> = Vec::new();
     let mut rows = stmt.query([message_id])?;

@@ -54,7 +54,7 @@ pub enum Rotation {
     /// The token was good: it is now spent and `new_digest` replaces it.
     Rotated { user_id: i64, session_id: i64 },
     /// The token was already spent: the session has just been revoked.
-    Reused,
+    Reused { session_id: i64 },
     /// Unknown, expired, or of a revoked session or an inactive account.
     Invalid,
 }
@@ -95,7 +95,7 @@ pub fn rotate(
     }
     if spent_at.is_some() {
         revoke(conn, session_id, "refresh token reused")?;
-        return Ok(Rotation::Reused);
+        return Ok(Rotation::Reused { session_id });
     }
     let expires = time::in_secs(refresh_ttl_secs);
     conn.execute(
