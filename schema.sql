@@ -80,12 +80,39 @@ CREATE TABLE room_members (
 ) WITHOUT ROWID;
 CREATE INDEX room_members_by_user ON room_members (user_id, room_id);
 
--- Messages of rooms. Deleted messages keep their row (for audit and threads) with
+-- Direct conversations: one per pair of users, lower id first.
+CREATE TABLE conversations (
+    id              INTEGER PRIMARY KEY,
+    uuid            TEXT NOT NULL UNIQUE,
+    user_a          INTEGER NOT NULL REFERENCES users (id),
+    user_b          INTEGER NOT NULL REFERENCES users (id),
+    -- Kept by triggers, as for rooms; `updated_at` is the last message's time.
+    message_count   INTEGER NOT NULL DEFAULT 0,
+    top_level_count INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    CHECK (user_a < user_b),
+    UNIQUE (user_a, user_b)
+);
+CREATE INDEX conversations_by_user_b ON conversations (user_b);
+
+-- Each participant's read marker, and whether they have blocked the other.
+CREATE TABLE conversation_participants (
+    conversation_id       INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    user_id               INTEGER NOT NULL REFERENCES users (id),
+    last_read_message_id  INTEGER NOT NULL DEFAULT 0,
+    has_blocked           INTEGER NOT NULL DEFAULT 0 CHECK (has_blocked IN (0, 1)),
+    PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX conversation_participants_by_user ON conversation_participants (user_id, conversation_id);
+
+-- Messages of rooms and of conversations (exactly one of the two). Deleted messages keep their row (for audit and threads) with
 -- `deleted_at` set, and leave every list and count.
 CREATE TABLE messages (
     id                  INTEGER PRIMARY KEY,
     uuid                TEXT NOT NULL UNIQUE,
     room_id             INTEGER REFERENCES rooms (id) ON DELETE CASCADE,
+    conversation_id     INTEGER REFERENCES conversations (id) ON DELETE CASCADE,
     author_id           INTEGER NOT NULL REFERENCES users (id),
     content             TEXT NOT NULL,
     parent_message_id   INTEGER REFERENCES messages (id) ON DELETE CASCADE,
@@ -97,9 +124,11 @@ CREATE TABLE messages (
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL,
     -- The client's Idempotency-Key of the send that created the message.
-    idempotency_key     TEXT
+    idempotency_key     TEXT,
+    CHECK ((room_id IS NULL) != (conversation_id IS NULL))
 );
 CREATE INDEX messages_by_room ON messages (room_id, id) WHERE deleted_at IS NULL;
+CREATE INDEX messages_by_conversation ON messages (conversation_id, id) WHERE deleted_at IS NULL;
 CREATE INDEX messages_by_parent ON messages (parent_message_id, id) WHERE deleted_at IS NULL;
 CREATE INDEX messages_by_author ON messages (author_id, created_at);
 CREATE INDEX messages_pinned ON messages (room_id, id) WHERE is_pinned = 1 AND deleted_at IS NULL;
@@ -120,6 +149,23 @@ BEGIN
     UPDATE rooms SET message_count = message_count - 1,
                      top_level_count = top_level_count - (NEW.parent_message_id IS NULL)
     WHERE id = NEW.room_id;
+END;
+
+CREATE TRIGGER conversation_messages_counted_on_insert AFTER INSERT ON messages
+WHEN NEW.conversation_id IS NOT NULL AND NEW.deleted_at IS NULL
+BEGIN
+    UPDATE conversations SET message_count = message_count + 1,
+                             top_level_count = top_level_count + (NEW.parent_message_id IS NULL),
+                             updated_at = NEW.created_at
+    WHERE id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER conversation_messages_counted_on_delete AFTER UPDATE OF deleted_at ON messages
+WHEN NEW.conversation_id IS NOT NULL AND OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL
+BEGIN
+    UPDATE conversations SET message_count = message_count - 1,
+                             top_level_count = top_level_count - (NEW.parent_message_id IS NULL)
+    WHERE id = NEW.conversation_id;
 END;
 
 -- Users named as @username in a message.

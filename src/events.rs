@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::rusqlite::Connection;
 use crate::store::audit;
+use crate::store::messages::Container;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -53,19 +54,22 @@ pub enum Event {
         to: String,
     },
     MessageCreated {
-        room_id: i64,
+        #[serde(flatten)]
+        container: Container,
         message_id: i64,
         author_id: i64,
     },
     MessageUpdated {
-        room_id: i64,
+        #[serde(flatten)]
+        container: Container,
         message_id: i64,
         author_id: i64,
     },
     /// Deleted by its author, or by a moderator (`actor_id != author_id`), in which
     /// case the audit log keeps the content and the reason.
     MessageDeleted {
-        room_id: i64,
+        #[serde(flatten)]
+        container: Container,
         message_id: i64,
         author_id: i64,
         actor_id: i64,
@@ -75,19 +79,22 @@ pub enum Event {
         reason: Option<String>,
     },
     MessagePinned {
-        room_id: i64,
+        #[serde(flatten)]
+        container: Container,
         message_id: i64,
         actor_id: i64,
         pinned: bool,
     },
     ReactionAdded {
-        room_id: i64,
+        #[serde(flatten)]
+        container: Container,
         message_id: i64,
         user_id: i64,
         emoji: String,
     },
     ReactionRemoved {
-        room_id: i64,
+        #[serde(flatten)]
+        container: Container,
         message_id: i64,
         user_id: i64,
         emoji: String,
@@ -231,11 +238,12 @@ fn room_entry(event: &Event) -> Option<AuditEntry> {
 
 type AuditEntry = (i64, &'static str, Option<i64>, i64, Value);
 
-/// The audit entries of message events: deletes by someone else, pins.
+/// The audit entries of room message events: deletes by someone else, pins.
+/// Conversations have no audit log: their messages are the participants' alone.
 fn message_entry(event: &Event) -> Option<AuditEntry> {
     match event {
         Event::MessageDeleted {
-            room_id,
+            container: Container::Room(room_id),
             message_id,
             author_id,
             actor_id,
@@ -249,7 +257,7 @@ fn message_entry(event: &Event) -> Option<AuditEntry> {
             json!({ "message_id": message_id, "content": content, "reason": reason }),
         )),
         Event::MessagePinned {
-            room_id,
+            container: Container::Room(room_id),
             message_id,
             actor_id,
             pinned,

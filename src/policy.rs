@@ -114,15 +114,6 @@ impl RoomAccess {
         }
     }
 
-    /// Only its author edits a message; moderators delete, they do not rewrite.
-    pub fn require_author(&self, actor_id: i64, author_id: i64) -> Result<(), ApiError> {
-        if actor_id == author_id {
-            Ok(())
-        } else {
-            Err(denied("only the author can edit a message"))
-        }
-    }
-
     /// Whether the caller may add themself: public rooms, and admins anywhere.
     pub fn can_join(&self) -> bool {
         self.is_public || self.is_admin
@@ -169,6 +160,65 @@ impl RoomAccess {
     }
 }
 
+/// What a participant is to a direct conversation. Only its two participants ever
+/// get one (anyone else, admins included, gets a 404: direct messages are private).
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationAccess {
+    pub conversation_id: i64,
+    /// Either participant has blocked the other.
+    pub blocked: bool,
+}
+
+/// The caller's standing in the room or conversation a message belongs to: the
+/// message rules, asked the same way for both.
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    Room(RoomAccess),
+    Conversation(ConversationAccess),
+}
+
+impl Access {
+    /// Posting, editing and reacting: room members; in a conversation, unless
+    /// either side has blocked the other.
+    pub fn require_can_write(&self) -> Result<(), ApiError> {
+        match self {
+            Access::Room(room) => room.require_member(),
+            Access::Conversation(c) if c.blocked => Err(ApiError::UserBlocked),
+            Access::Conversation(_) => Ok(()),
+        }
+    }
+
+    /// Deleting a message and reading its history: its author, and in rooms the
+    /// moderators; conversations have no moderators.
+    pub fn require_author_or_moderator(
+        &self,
+        actor_id: i64,
+        author_id: i64,
+    ) -> Result<(), ApiError> {
+        match self {
+            Access::Room(room) => room.require_author_or_moderator(actor_id, author_id),
+            Access::Conversation(_) if actor_id == author_id => Ok(()),
+            Access::Conversation(_) => Err(denied("only the author can do this")),
+        }
+    }
+
+    pub fn require_author(&self, actor_id: i64, author_id: i64) -> Result<(), ApiError> {
+        if actor_id == author_id {
+            Ok(())
+        } else {
+            Err(denied("only the author can edit a message"))
+        }
+    }
+
+    /// Pinning: room moderators; either participant of a conversation.
+    pub fn require_can_pin(&self) -> Result<(), ApiError> {
+        match self {
+            Access::Room(room) => room.require_moderator(),
+            Access::Conversation(_) => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +238,26 @@ mod tests {
         assert!(!access(false, None, false).can_see());
         assert!(access(false, Some(RoomRole::Member), false).can_see());
         assert!(access(false, None, true).can_see());
+    }
+
+    #[test]
+    fn conversations_have_no_moderators_and_blocks_stop_writes() {
+        let open = Access::Conversation(ConversationAccess {
+            conversation_id: 1,
+            blocked: false,
+        });
+        let blocked = Access::Conversation(ConversationAccess {
+            conversation_id: 1,
+            blocked: true,
+        });
+        assert!(open.require_can_write().is_ok());
+        assert!(matches!(
+            blocked.require_can_write(),
+            Err(ApiError::UserBlocked)
+        ));
+        assert!(open.require_author_or_moderator(1, 1).is_ok());
+        assert!(open.require_author_or_moderator(1, 2).is_err());
+        assert!(open.require_can_pin().is_ok());
     }
 
     #[test]

@@ -15,11 +15,12 @@ use crate::auth::guard::AuthUser;
 use crate::error::{stash, ApiError, ApiResult, Missing};
 use crate::events::{self, Event};
 use crate::mentions;
-use crate::policy::RoomAccess;
+use crate::policy::Access;
 use crate::rusqlite::Connection;
 use crate::store::messages::{self, Container, Cursor, Edit, Message, MessageRef, NewMessage};
-use crate::store::rooms;
+use crate::store::{conversations, rooms};
 use crate::validate;
+use rocket::form::FromForm;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -34,15 +35,28 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// A live message and what the caller is to its room; a message in a room the
-/// caller may not see is not found.
+/// What the caller is to a room or conversation: 404 (`ROOM_NOT_FOUND`,
+/// `CONVERSATION_NOT_FOUND`) when they may not know it exists.
+pub fn container_access(
+    c: &Connection,
+    container: Container,
+    user: (i64, bool),
+) -> ApiResult<Access> {
+    Ok(match container {
+        Container::Room(id) => Access::Room(rooms::access(c, id, user.0, user.1)?),
+        Container::Conversation(id) => Access::Conversation(conversations::access(c, id, user.0)?),
+    })
+}
+
+/// A live message and what the caller is to its room or conversation; a message
+/// the caller may not see is not found.
 pub fn message_access(
     c: &Connection,
     message_id: i64,
     user: (i64, bool),
-) -> ApiResult<(MessageRef, RoomAccess)> {
+) -> ApiResult<(MessageRef, Access)> {
     let message = messages::locate(c, message_id)?;
-    let access = rooms::access(c, message.room_id, user.0, user.1).map_err(|e| match e {
+    let access = container_access(c, message.container, user).map_err(|e| match e {
         ApiError::NotFound(_) => ApiError::NotFound(Missing::Message),
         other => other,
     })?;
@@ -50,38 +64,52 @@ pub fn message_access(
 }
 
 #[derive(Serialize)]
-struct MessagePage {
+pub struct MessagePage {
     messages: Vec<Message>,
     has_more: bool,
     total_count: i64,
 }
 
-/// A room's messages, newest first, paged by `before_id` / `after_id`.
-#[get("/rooms/<id>/messages?<before_id>&<after_id>&<include_threads>&<pinned_only>&<list..>")]
-#[allow(clippy::too_many_arguments)]
-async fn list(
-    id: i64,
-    before_id: Option<&str>,
-    after_id: Option<&str>,
-    include_threads: Option<&str>,
-    pinned_only: Option<&str>,
-    list: ListParams,
-    user: AuthUser,
-    app: &State<App>,
+/// The query of a message page: cursors, filters and `limit`.
+#[derive(Debug, Default, FromForm)]
+pub struct PageParams {
+    before_id: Option<String>,
+    after_id: Option<String>,
+    include_threads: Option<String>,
+    pinned_only: Option<String>,
+    limit: Option<String>,
+}
+
+impl PageParams {
+    fn cursor(&self) -> ApiResult<Cursor> {
+        let list = ListParams {
+            limit: self.limit.clone(),
+            ..Default::default()
+        };
+        Ok(Cursor {
+            before_id: optional_id("before_id", self.before_id.as_deref())?,
+            after_id: optional_id("after_id", self.after_id.as_deref())?,
+            limit: list.window()?.limit,
+            include_threads: flag("include_threads", self.include_threads.as_deref())?,
+            pinned_only: flag("pinned_only", self.pinned_only.as_deref())?,
+        })
+    }
+}
+
+/// A page of a room's or conversation's messages, newest first.
+pub async fn list_messages(
+    app: &App,
+    user: &AuthUser,
+    container: Container,
+    params: &PageParams,
 ) -> Answer<MessagePage> {
-    let cursor = Cursor {
-        before_id: optional_id("before_id", before_id)?,
-        after_id: optional_id("after_id", after_id)?,
-        limit: list.window()?.limit,
-        include_threads: flag("include_threads", include_threads)?,
-        pinned_only: flag("pinned_only", pinned_only)?,
-    };
+    let cursor = params.cursor()?;
     let who = (user.id, user.is_admin());
     let page = app
         .db
         .read(move |c| {
-            rooms::access(c, id, who.0, who.1)?;
-            messages::list(c, Container::Room(id), cursor)
+            container_access(c, container, who)?;
+            messages::list(c, container, cursor)
         })
         .await?;
     Ok(ok(MessagePage {
@@ -89,6 +117,17 @@ async fn list(
         has_more: page.has_more,
         total_count: page.total_count,
     }))
+}
+
+/// A room's messages, newest first, paged by `before_id` / `after_id`.
+#[get("/rooms/<id>/messages?<params..>")]
+async fn list(
+    id: i64,
+    params: PageParams,
+    user: AuthUser,
+    app: &State<App>,
+) -> Answer<MessagePage> {
+    list_messages(app, &user, Container::Room(id), &params).await
 }
 
 /// The `Idempotency-Key` header of a send, if any.
@@ -135,6 +174,56 @@ impl<'r> rocket::response::Responder<'r, 'static> for Sent {
     }
 }
 
+/// Posts a message where the caller may write (a room they belong to, a
+/// conversation nobody has blocked).
+pub async fn send_message(
+    app: &App,
+    user: &AuthUser,
+    ip: Option<String>,
+    container: Container,
+    body: SendBody,
+    key: IdempotencyKey,
+) -> ApiResult<Sent> {
+    if !body.attachments.is_empty() {
+        return Err(ApiError::validation(
+            "attachments",
+            "file attachments are not available on this server yet",
+        ));
+    }
+    let content = validate::message_content(&body.content, app.config.limits.message_max_length)?;
+    let new = NewMessage {
+        container,
+        author_id: user.id,
+        author_name: user.username.clone(),
+        mentioned_names: mentions::usernames(&content),
+        content,
+        parent_message_id: body.parent_message_id,
+        metadata: validate::metadata(body.metadata)?,
+        idempotency_key: key.0,
+    };
+    let who = (user.id, user.is_admin());
+    events::write(app, ip, move |c, events| {
+        container_access(c, container, who)?.require_can_write()?;
+        if let Some(existing) = messages::find_idempotent(c, &new)? {
+            return Ok(Sent {
+                message: messages::get(c, existing)?,
+                replayed: true,
+            });
+        }
+        let message = messages::insert(c, new)?;
+        events.push(Event::MessageCreated {
+            container,
+            message_id: message.id,
+            author_id: message.author_id,
+        });
+        Ok(Sent {
+            message,
+            replayed: false,
+        })
+    })
+    .await
+}
+
 /// Posts a message in a room the caller belongs to.
 #[post("/rooms/<id>/messages", data = "<body>")]
 async fn send(
@@ -145,46 +234,7 @@ async fn send(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<Sent> {
-    let body = body.0;
-    if !body.attachments.is_empty() {
-        return Err(ApiError::validation(
-            "attachments",
-            "file attachments are not available on this server yet",
-        ));
-    }
-    let content = validate::message_content(&body.content, app.config.limits.message_max_length)?;
-    let new = NewMessage {
-        container: Container::Room(id),
-        author_id: user.id,
-        author_name: user.username.clone(),
-        mentioned_names: mentions::usernames(&content),
-        content,
-        parent_message_id: body.parent_message_id,
-        metadata: validate::metadata(body.metadata)?,
-        idempotency_key: key.0,
-    };
-    let admin = user.is_admin();
-    let sent = events::write(app, client.ip, move |c, events| {
-        rooms::access(c, id, new.author_id, admin)?.require_member()?;
-        if let Some(existing) = messages::find_idempotent(c, &new)? {
-            return Ok(Sent {
-                message: messages::get(c, existing)?,
-                replayed: true,
-            });
-        }
-        let message = messages::insert(c, new)?;
-        events.push(Event::MessageCreated {
-            room_id: id,
-            message_id: message.id,
-            author_id: message.author_id,
-        });
-        Ok(Sent {
-            message,
-            replayed: false,
-        })
-    })
-    .await?;
-    Ok(sent)
+    send_message(app, &user, client.ip, Container::Room(id), body.0, key).await
 }
 
 /// One message.
@@ -207,7 +257,7 @@ pub struct EditBody {
     edit_reason: Option<String>,
 }
 
-/// Rewrites a message: its author only. The previous text is kept in its history.
+/// Rewrites a message: its author only (not while a conversation is blocked). The previous text is kept in its history.
 #[put("/messages/<id>", data = "<body>")]
 async fn edit(
     id: i64,
@@ -228,9 +278,10 @@ async fn edit(
     let message = events::write(app, client.ip, move |c, events| {
         let (message, access) = message_access(c, id, who)?;
         access.require_author(who.0, message.author_id)?;
+        access.require_can_write()?;
         messages::edit(c, &message, &content, reason.as_deref(), &names)?;
         events.push(Event::MessageUpdated {
-            room_id: message.room_id,
+            container: message.container,
             message_id: id,
             author_id: message.author_id,
         });
@@ -264,7 +315,7 @@ async fn delete_message(
         access.require_author_or_moderator(who.0, message.author_id)?;
         messages::delete(c, id)?;
         events.push(Event::MessageDeleted {
-            room_id: message.room_id,
+            container: message.container,
             message_id: id,
             author_id: message.author_id,
             actor_id: who.0,
@@ -330,7 +381,8 @@ pub struct PinBody {
     pinned: Option<bool>,
 }
 
-/// Pins (`{"pinned": true}`, the default) or unpins a message: moderators and owner.
+/// Pins (`{"pinned": true}`, the default) or unpins a message: room moderators and
+/// owner, either participant of a conversation.
 #[post("/messages/<id>/pin", data = "<body>")]
 async fn pin(
     id: i64,
@@ -343,11 +395,11 @@ async fn pin(
     let who = (user.id, user.is_admin());
     let message = events::write(app, client.ip, move |c, events| {
         let (message, access) = message_access(c, id, who)?;
-        access.require_moderator()?;
+        access.require_can_pin()?;
         if message.is_pinned != pinned {
             messages::set_pinned(c, id, pinned)?;
             events.push(Event::MessagePinned {
-                room_id: message.room_id,
+                container: message.container,
                 message_id: id,
                 actor_id: who.0,
                 pinned,

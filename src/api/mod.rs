@@ -4,6 +4,7 @@ pub mod auth;
 pub mod body;
 pub mod catchers;
 pub mod client;
+pub mod conversations;
 pub mod health;
 pub mod members;
 pub mod messages;
@@ -33,6 +34,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", messages::routes())
         .mount("/api/v1", reactions::routes())
         .mount("/api/v1", stats::routes())
+        .mount("/api/v1", conversations::routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", catchers::catchers())
 }

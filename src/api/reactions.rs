@@ -51,11 +51,11 @@ async fn add(
     let who = (user.id, user.is_admin());
     let (added, found) = events::write(app, client.ip, move |c, events| {
         let (message, access) = message_access(c, id, who)?;
-        access.require_member()?;
+        access.require_can_write()?;
         let added = reactions::add(c, id, who.0, &emoji)?;
         if added {
             events.push(Event::ReactionAdded {
-                room_id: message.room_id,
+                container: message.container,
                 message_id: id,
                 user_id: who.0,
                 emoji,
@@ -84,7 +84,7 @@ async fn remove(
             return Err(ApiError::NotFound(Missing::Resource));
         }
         events.push(Event::ReactionRemoved {
-            room_id: message.room_id,
+            container: message.container,
             message_id: id,
             user_id: who.0,
             emoji,

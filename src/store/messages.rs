@@ -13,23 +13,71 @@ use crate::error::{ApiError, Missing};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::time;
 
-/// Where messages live. Conversations will be the second kind.
+/// Where messages live: every message function takes it as a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Container {
     Room(i64),
+    Conversation(i64),
 }
 
 impl Container {
     fn column(self) -> &'static str {
         match self {
             Container::Room(_) => "room_id",
+            Container::Conversation(_) => "conversation_id",
+        }
+    }
+
+    /// The table holding the container and its message counters.
+    fn table(self) -> &'static str {
+        match self {
+            Container::Room(_) => "rooms",
+            Container::Conversation(_) => "conversations",
         }
     }
 
     fn id(self) -> i64 {
         match self {
-            Container::Room(id) => id,
+            Container::Room(id) | Container::Conversation(id) => id,
         }
+    }
+
+    pub fn room_id(self) -> Option<i64> {
+        match self {
+            Container::Room(id) => Some(id),
+            Container::Conversation(_) => None,
+        }
+    }
+
+    pub fn conversation_id(self) -> Option<i64> {
+        match self {
+            Container::Conversation(id) => Some(id),
+            Container::Room(_) => None,
+        }
+    }
+
+    /// The container's kind and id as an event or object field:
+    /// `{"room_id": 5}` or `{"conversation_id": 7}`.
+    pub fn serialize_into<M: serde::ser::SerializeMap>(self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry(self.column(), &self.id())
+    }
+
+    /// The container of a message row, from its two nullable columns.
+    fn of(room_id: Option<i64>, conversation_id: Option<i64>) -> Option<Container> {
+        match (room_id, conversation_id) {
+            (Some(room), None) => Some(Container::Room(room)),
+            (None, Some(conversation)) => Some(Container::Conversation(conversation)),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Container {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        self.serialize_into(&mut map)?;
+        map.end()
     }
 }
 
@@ -50,6 +98,7 @@ pub struct Message {
     pub id: i64,
     pub uuid: String,
     pub room_id: Option<i64>,
+    pub conversation_id: Option<i64>,
     pub author_id: i64,
     pub username: String,
     pub content: String,
@@ -69,33 +118,35 @@ pub struct Message {
 }
 
 const MESSAGE_SELECT: &str = "
-    SELECT m.id, m.uuid, m.room_id, m.author_id, u.username, m.content, m.parent_message_id,
+    SELECT m.id, m.uuid, m.room_id, m.conversation_id, m.author_id, u.username, m.content,
+           m.parent_message_id,
            (SELECT count(*) FROM messages t WHERE t.parent_message_id = m.id AND t.deleted_at IS NULL),
            m.is_pinned, m.edit_count, m.edited_at, m.metadata, m.created_at, m.updated_at
     FROM messages m JOIN users u ON u.id = m.author_id";
 
 fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Message> {
-    let edit_count: i64 = row.get(9)?;
-    let metadata: Option<String> = row.get(11)?;
+    let edit_count: i64 = row.get(10)?;
+    let metadata: Option<String> = row.get(12)?;
     Ok(Message {
         id: row.get(0)?,
         uuid: row.get(1)?,
         room_id: row.get(2)?,
-        author_id: row.get(3)?,
-        username: row.get(4)?,
-        content: row.get(5)?,
-        parent_message_id: row.get(6)?,
-        thread_count: row.get(7)?,
-        is_pinned: row.get(8)?,
+        conversation_id: row.get(3)?,
+        author_id: row.get(4)?,
+        username: row.get(5)?,
+        content: row.get(6)?,
+        parent_message_id: row.get(7)?,
+        thread_count: row.get(8)?,
+        is_pinned: row.get(9)?,
         is_edited: edit_count > 0,
         edit_count,
-        edited_at: row.get(10)?,
+        edited_at: row.get(11)?,
         reactions: BTreeMap::new(),
         mentions: Vec::new(),
         metadata: metadata.and_then(|m| RawValue::from_string(m).ok()),
         attachments: Vec::new(),
-        created_at: row.get(12)?,
-        updated_at: row.get(13)?,
+        created_at: row.get(13)?,
+        updated_at: row.get(14)?,
     })
 }
 
@@ -159,7 +210,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Message, ApiError> {
 #[derive(Debug, Clone)]
 pub struct MessageRef {
     pub id: i64,
-    pub room_id: i64,
+    pub container: Container,
     pub author_id: i64,
     pub parent_message_id: Option<i64>,
     pub content: String,
@@ -167,22 +218,37 @@ pub struct MessageRef {
 }
 
 pub fn locate(conn: &Connection, id: i64) -> Result<MessageRef, ApiError> {
-    conn.prepare_cached(
-        "SELECT id, room_id, author_id, parent_message_id, content, is_pinned
-         FROM messages WHERE id = ?1 AND deleted_at IS NULL AND room_id IS NOT NULL",
-    )?
-    .query_row([id], |r| {
-        Ok(MessageRef {
-            id: r.get(0)?,
-            room_id: r.get(1)?,
-            author_id: r.get(2)?,
-            parent_message_id: r.get(3)?,
-            content: r.get(4)?,
-            is_pinned: r.get(5)?,
+    type Row = (i64, Option<Container>, i64, Option<i64>, String, bool);
+    let found: Option<Row> = conn
+        .prepare_cached(
+            "SELECT id, room_id, conversation_id, author_id, parent_message_id, content, is_pinned
+             FROM messages WHERE id = ?1 AND deleted_at IS NULL",
+        )?
+        .query_row([id], |r| {
+            let container = Container::of(r.get(1)?, r.get(2)?);
+            Ok((
+                r.get(0)?,
+                container,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })
-    })
-    .optional()?
-    .ok_or(ApiError::NotFound(Missing::Message))
+        .optional()?;
+    match found {
+        Some((id, Some(container), author_id, parent_message_id, content, is_pinned)) => {
+            Ok(MessageRef {
+                id,
+                container,
+                author_id,
+                parent_message_id,
+                content,
+                is_pinned,
+            })
+        }
+        _ => Err(ApiError::NotFound(Missing::Message)),
+    }
 }
 
 /// Which messages of a container to list, newest first.
@@ -245,24 +311,28 @@ pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<P
 /// How many messages match the filters in all (cursors aside). The common cases
 /// read the trigger-kept counters instead of counting rows.
 fn total(conn: &Connection, container: Container, cursor: Cursor) -> Result<i64, ApiError> {
-    let Container::Room(room_id) = container;
     if cursor.pinned_only {
+        let sql = format!(
+            "SELECT count(*) FROM messages
+             WHERE {} = ?1 AND deleted_at IS NULL AND is_pinned = 1
+               AND (?2 OR parent_message_id IS NULL)",
+            container.column()
+        );
         return Ok(conn
-            .prepare_cached(
-                "SELECT count(*) FROM messages
-                 WHERE room_id = ?1 AND deleted_at IS NULL AND is_pinned = 1
-                   AND (?2 OR parent_message_id IS NULL)",
-            )?
-            .query_row(params![room_id, cursor.include_threads], |r| r.get(0))?);
+            .prepare_cached(&sql)?
+            .query_row(params![container.id(), cursor.include_threads], |r| {
+                r.get(0)
+            })?);
     }
     let column = if cursor.include_threads {
         "message_count"
     } else {
         "top_level_count"
     };
+    let sql = format!("SELECT {column} FROM {} WHERE id = ?1", container.table());
     Ok(conn
-        .prepare_cached(&format!("SELECT {column} FROM rooms WHERE id = ?1"))?
-        .query_row([room_id], |r| r.get(0))
+        .prepare_cached(&sql)?
+        .query_row([container.id()], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
 }
@@ -308,15 +378,18 @@ pub fn find_idempotent(conn: &Connection, new: &NewMessage) -> Result<Option<i64
     let Some(key) = &new.idempotency_key else {
         return Ok(None);
     };
-    let found: Option<(i64, Option<i64>, String)> = conn
+    let found: Option<(i64, Option<Container>, String)> = conn
         .prepare_cached(
-            "SELECT id, room_id, content FROM messages WHERE author_id = ?1 AND idempotency_key = ?2",
+            "SELECT id, room_id, conversation_id, content FROM messages
+             WHERE author_id = ?1 AND idempotency_key = ?2",
         )?
-        .query_row(params![new.author_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(params![new.author_id, key], |r| {
+            Ok((r.get(0)?, Container::of(r.get(1)?, r.get(2)?), r.get(3)?))
+        })
         .optional()?;
     match found {
         None => Ok(None),
-        Some((id, room, content)) if room == Some(new.container.id()) && content == new.content => {
+        Some((id, place, content)) if place == Some(new.container) && content == new.content => {
             Ok(Some(id))
         }
         Some(_) => Err(ApiError::conflict(
@@ -328,14 +401,17 @@ pub fn find_idempotent(conn: &Connection, new: &NewMessage) -> Result<Option<i64
 
 /// Checks that `parent_id` is a live top-level message of the same container.
 fn check_parent(conn: &Connection, container: Container, parent_id: i64) -> Result<(), ApiError> {
-    let parent: Option<(Option<i64>, Option<i64>)> = conn
+    let parent: Option<(Option<Container>, Option<i64>)> = conn
         .prepare_cached(
-            "SELECT room_id, parent_message_id FROM messages WHERE id = ?1 AND deleted_at IS NULL",
+            "SELECT room_id, conversation_id, parent_message_id FROM messages
+             WHERE id = ?1 AND deleted_at IS NULL",
         )?
-        .query_row([parent_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([parent_id], |r| {
+            Ok((Container::of(r.get(0)?, r.get(1)?), r.get(2)?))
+        })
         .optional()?;
     match parent {
-        Some((room, _)) if room != Some(container.id()) => Err(ApiError::validation(
+        Some((place, _)) if place != Some(container) => Err(ApiError::validation(
             "parent_message_id",
             "no such message here",
         )),
@@ -383,15 +459,16 @@ pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
     let mentions = resolve_mentions(conn, &new.mentioned_names)?;
     let now = time::now_rfc3339();
     let uuid = uuid::Uuid::new_v4().to_string();
-    let Container::Room(room_id) = new.container;
+    let (room_id, conversation_id) = (new.container.room_id(), new.container.conversation_id());
     conn.prepare_cached(
-        "INSERT INTO messages (uuid, room_id, author_id, content, parent_message_id, metadata,
-                               created_at, updated_at, idempotency_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+        "INSERT INTO messages (uuid, room_id, conversation_id, author_id, content,
+                               parent_message_id, metadata, created_at, updated_at, idempotency_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
     )?
     .execute(params![
         uuid,
         room_id,
+        conversation_id,
         new.author_id,
         new.content,
         new.parent_message_id,
@@ -404,7 +481,8 @@ pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
     Ok(Message {
         id,
         uuid,
-        room_id: Some(room_id),
+        room_id,
+        conversation_id,
         author_id: new.author_id,
         username: new.author_name,
         content: new.content,

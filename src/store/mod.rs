@@ -1,6 +1,7 @@
 //! SQL, one file per resource: plain functions over a `&Connection`.
 
 pub mod audit;
+pub mod conversations;
 pub mod members;
 pub mod messages;
 pub mod reactions;
