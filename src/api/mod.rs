@@ -1,5 +1,6 @@
 //! HTTP: one file per resource, each with its routes.
 
+pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod catchers;
@@ -35,6 +36,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", reactions::routes())
         .mount("/api/v1", stats::routes())
         .mount("/api/v1", conversations::routes())
+        .mount("/api/v1", admin::routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", catchers::catchers())
 }

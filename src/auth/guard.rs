@@ -111,3 +111,20 @@ fn refuse<T>(req: &Request<'_>, err: ApiError) -> Outcome<T, ()> {
     let status: Status = stash(req, err);
     Outcome::Error((status, ()))
 }
+
+/// A signed-in site admin; anyone else gets 403 `PERMISSION_DENIED`.
+pub struct AdminUser(pub AuthUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for AdminUser {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match AuthUser::from_request(req).await {
+            Outcome::Success(user) if user.is_admin() => Outcome::Success(AdminUser(user)),
+            Outcome::Success(_) => refuse(req, ApiError::PermissionDenied("administrators only")),
+            Outcome::Error(e) => Outcome::Error(e),
+            Outcome::Forward(f) => Outcome::Forward(f),
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! SQL, one file per resource: plain functions over a `&Connection`.
 
+pub mod admin;
 pub mod audit;
 pub mod conversations;
 pub mod members;

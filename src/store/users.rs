@@ -17,6 +17,13 @@ pub enum Role {
 }
 
 impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+
     pub fn parse(s: &str) -> Role {
         if s == "admin" {
             Role::Admin
@@ -310,4 +317,79 @@ pub fn escape_like(s: &str) -> String {
         out.push(ch);
     }
     out
+}
+
+/// Every user, for administrators: optionally matching `q` (username, e-mail or
+/// name), only active or inactive ones, of one role; by id.
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub is_active: Option<bool>,
+    pub role: Option<Role>,
+}
+
+pub fn list_all(
+    conn: &Connection,
+    filter: &UserFilter,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<User>, u64), ApiError> {
+    let pattern = filter.q.as_deref().map(|q| format!("%{}%", escape_like(q)));
+    let role = filter.role.map(Role::as_str);
+    let condition = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'
+                      OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\')
+                     AND (?2 IS NULL OR is_active = ?2) AND (?3 IS NULL OR role = ?3)";
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM users WHERE {condition}"),
+        params![pattern, filter.is_active, role],
+        |r| r.get(0),
+    )?;
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE {condition} ORDER BY id LIMIT ?4 OFFSET ?5"
+    );
+    let users = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![
+                pattern,
+                filter.is_active,
+                role,
+                limit,
+                crate::store::sql_offset(offset)
+            ],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((users, total.max(0) as u64))
+}
+
+/// Sets whether an account is active and its role; `None` leaves it. Refuses
+/// (409) a change that would leave the server without an active admin.
+pub fn set_status(
+    conn: &Connection,
+    id: i64,
+    is_active: Option<bool>,
+    role: Option<Role>,
+) -> Result<User, ApiError> {
+    let user = require(conn, id)?;
+    let stays_admin =
+        is_active.unwrap_or(user.is_active) && role.unwrap_or(user.role) == Role::Admin;
+    if user.is_active && user.role == Role::Admin && !stays_admin {
+        let others: i64 = conn.query_row(
+            "SELECT count(*) FROM users WHERE role = 'admin' AND is_active = 1 AND id != ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        if others == 0 {
+            return Err(ApiError::StateConflict(
+                "the last active admin cannot be demoted or deactivated; promote another admin first",
+            ));
+        }
+    }
+    let role = role.map(Role::as_str);
+    conn.execute(
+        "UPDATE users SET is_active = coalesce(?2, is_active), role = coalesce(?3, role), updated_at = ?4
+         WHERE id = ?1",
+        params![id, is_active, role, time::now_rfc3339()],
+    )?;
+    require(conn, id)
 }

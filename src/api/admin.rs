@@ -1,0 +1,104 @@
+//! `/api/v1/admin`: the server's statistics and account administration, for site
+//! admins only. Direct conversations stay private: admins see how many there are,
+//! never what is in them.
+
+use rocket::{get, put, routes, Route, State};
+use serde::{Deserialize, Serialize};
+
+use crate::api::body::JsonBody;
+use crate::api::pagination::{flag, ListMeta, ListParams};
+use crate::api::respond::{ok, Answer};
+use crate::app::App;
+use crate::auth::guard::AdminUser;
+use crate::error::ApiError;
+use crate::store::admin::{self, ServerStats};
+use crate::store::sessions;
+use crate::store::users::{self, Role, User, UserFilter};
+
+pub fn routes() -> Vec<Route> {
+    routes![stats, list_users, update_user]
+}
+
+/// Users, rooms, messages, files, database size, uptime and version.
+#[get("/admin/stats")]
+async fn stats(_admin: AdminUser, app: &State<App>) -> Answer<ServerStats> {
+    let data_dir = app.config.data_dir.clone();
+    let uptime = app.started_at.elapsed().as_secs();
+    let found = app
+        .db
+        .read(move |c| admin::server(c, &data_dir, uptime))
+        .await?;
+    Ok(ok(found))
+}
+
+fn parse_role(value: &str) -> Result<Role, ApiError> {
+    match value.trim() {
+        "user" => Ok(Role::User),
+        "admin" => Ok(Role::Admin),
+        _ => Err(ApiError::validation("role", "must be user or admin")),
+    }
+}
+
+#[derive(Serialize)]
+struct UserList {
+    users: Vec<User>,
+    #[serde(flatten)]
+    meta: ListMeta,
+}
+
+/// Every account, inactive ones included, with e-mails; `q`, `is_active` and
+/// `role` filter.
+#[get("/admin/users?<q>&<is_active>&<role>&<list..>")]
+async fn list_users(
+    q: Option<String>,
+    is_active: Option<&str>,
+    role: Option<&str>,
+    list: ListParams,
+    _admin: AdminUser,
+    app: &State<App>,
+) -> Answer<UserList> {
+    let window = list.window()?;
+    let filter = UserFilter {
+        q: q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+        is_active: is_active.map(|v| flag("is_active", Some(v))).transpose()?,
+        role: role.map(parse_role).transpose()?,
+    };
+    let (users, total) = app
+        .db
+        .read(move |c| users::list_all(c, &filter, window.limit, window.offset))
+        .await?;
+    let meta = ListMeta::new(window, users.len(), total);
+    Ok(ok(UserList { users, meta }))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateUserBody {
+    is_active: Option<bool>,
+    role: Option<String>,
+}
+
+/// Deactivates (ending every session at once), reactivates, promotes or demotes an
+/// account. The server always keeps one active admin.
+#[put("/admin/users/<id>", data = "<body>")]
+async fn update_user(
+    id: i64,
+    body: JsonBody<UpdateUserBody>,
+    _admin: AdminUser,
+    app: &State<App>,
+) -> Answer<User> {
+    let body = body.0;
+    let role = body.role.as_deref().map(parse_role).transpose()?;
+    let is_active = body.is_active;
+    let user = app
+        .db
+        .write(move |c| {
+            let user = users::set_status(c, id, is_active, role)?;
+            if is_active == Some(false) {
+                sessions::revoke_all_but(c, id, None, "account deactivated")?;
+            }
+            Ok(user)
+        })
+        .await?;
+    app.sessions.forget_user(id);
+    Ok(ok(user))
+}

@@ -1,0 +1,151 @@
+//! The server's statistics, for administrators.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::rusqlite::Connection;
+use crate::store::users::ONLINE_WINDOW_SECS;
+use crate::time;
+
+#[derive(Debug, Serialize)]
+pub struct UserStats {
+    pub total: i64,
+    pub active: i64,
+    pub active_24h: i64,
+    pub online: i64,
+    pub admins: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoomStats {
+    pub total: i64,
+    pub public: i64,
+    pub private: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageStats {
+    pub total: i64,
+    pub last_24h: i64,
+    pub in_rooms: i64,
+    pub in_conversations: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileStats {
+    pub count: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatabaseStats {
+    /// The database file and its write-ahead log, in bytes.
+    pub size_bytes: u64,
+    pub wal_bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServerStats {
+    pub users: UserStats,
+    pub rooms: RoomStats,
+    pub conversations: i64,
+    pub messages: MessageStats,
+    pub files: FileStats,
+    pub database: DatabaseStats,
+    pub uptime_secs: u64,
+    pub version: &'static str,
+}
+
+/// Counts from the database, sizes from the data directory. Runs on a blocking
+/// thread (it reads the disk).
+pub fn server(
+    conn: &Connection,
+    data_dir: &Path,
+    uptime_secs: u64,
+) -> Result<ServerStats, ApiError> {
+    let day_ago = time::ago_secs(86_400);
+    let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
+    let users = conn.query_row(
+        "SELECT count(*), coalesce(sum(is_active), 0),
+                coalesce(sum(is_active AND last_seen >= ?1), 0),
+                coalesce(sum(is_active AND last_seen >= ?2), 0),
+                coalesce(sum(is_active AND role = 'admin'), 0)
+         FROM users",
+        [&day_ago, &online_since],
+        |r| {
+            Ok(UserStats {
+                total: r.get(0)?,
+                active: r.get(1)?,
+                active_24h: r.get(2)?,
+                online: r.get(3)?,
+                admins: r.get(4)?,
+            })
+        },
+    )?;
+    let rooms = conn.query_row(
+        "SELECT count(*), coalesce(sum(is_public), 0) FROM rooms",
+        [],
+        |r| {
+            let (total, public): (i64, i64) = (r.get(0)?, r.get(1)?);
+            Ok(RoomStats {
+                total,
+                public,
+                private: total - public,
+            })
+        },
+    )?;
+    let conversations = conn.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
+    let messages = conn.query_row(
+        "SELECT count(*), coalesce(sum(created_at >= ?1), 0),
+                coalesce(sum(room_id IS NOT NULL), 0), coalesce(sum(conversation_id IS NOT NULL), 0)
+         FROM messages WHERE deleted_at IS NULL",
+        [&day_ago],
+        |r| {
+            Ok(MessageStats {
+                total: r.get(0)?,
+                last_24h: r.get(1)?,
+                in_rooms: r.get(2)?,
+                in_conversations: r.get(3)?,
+            })
+        },
+    )?;
+    let file_size = |name: &str| std::fs::metadata(data_dir.join(name)).map_or(0, |m| m.len());
+    let wal_bytes = file_size("veza.db-wal");
+    Ok(ServerStats {
+        users,
+        rooms,
+        conversations,
+        messages,
+        files: files_in(&data_dir.join("files")),
+        database: DatabaseStats {
+            size_bytes: file_size("veza.db") + wal_bytes,
+            wal_bytes,
+        },
+        uptime_secs,
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The number and total size of the files under `dir`.
+fn files_in(dir: &Path) -> FileStats {
+    let mut stats = FileStats { count: 0, bytes: 0 };
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => pending.push(entry.path()),
+                Ok(m) => {
+                    stats.count += 1;
+                    stats.bytes += m.len();
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    stats
+}
