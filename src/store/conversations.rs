@@ -6,6 +6,7 @@ use crate::error::{ApiError, Missing};
 use crate::policy::ConversationAccess;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::members::ReadState;
+use crate::store::messages::{self, Container};
 use crate::store::sql_offset;
 use crate::store::users::ONLINE_WINDOW_SECS;
 use crate::time;
@@ -180,46 +181,22 @@ pub fn set_blocked(
     Ok(())
 }
 
-/// Moves `user_id`'s read marker to `message_id` (a live message of the
-/// conversation) or to the latest message.
+/// Moves `user_id`'s read marker to `message_id` (a live message here) or to the
+/// latest message, and answers the unread count that follows.
 pub fn mark_read(
     conn: &Connection,
     id: i64,
     user_id: i64,
     message_id: Option<i64>,
 ) -> Result<ReadState, ApiError> {
-    let marker = match message_id {
-        Some(message_id) => {
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM messages
-                                WHERE id = ?1 AND conversation_id = ?2 AND deleted_at IS NULL)",
-                params![message_id, id],
-                |r| r.get(0),
-            )?;
-            if !exists {
-                return Err(ApiError::NotFound(Missing::Message));
-            }
-            message_id
-        }
-        None => conn.query_row(
-            "SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1",
-            [id],
-            |r| r.get(0),
-        )?,
-    };
+    let container = Container::Conversation(id);
+    let marker = messages::read_marker(conn, container, message_id)?;
     conn.execute(
-        "UPDATE conversation_participants SET last_read_message_id = ?3
-         WHERE conversation_id = ?1 AND user_id = ?2",
+        "UPDATE conversation_participants SET last_read_message_id = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
         params![id, user_id, marker],
-    )?;
-    let unread_count = conn.query_row(
-        "SELECT count(*) FROM messages
-         WHERE conversation_id = ?1 AND deleted_at IS NULL AND id > ?2 AND author_id != ?3",
-        params![id, marker, user_id],
-        |r| r.get(0),
     )?;
     Ok(ReadState {
         last_read_message_id: marker,
-        unread_count,
+        unread_count: messages::unread_after(conn, container, marker, user_id)?,
     })
 }

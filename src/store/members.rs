@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::error::{ApiError, Missing};
 use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::messages::{self, Container};
 use crate::store::sql_offset;
 use crate::store::users::ONLINE_WINDOW_SECS;
 use crate::time;
@@ -158,45 +159,22 @@ pub struct ReadState {
     pub unread_count: i64,
 }
 
-/// Moves `user_id`'s read marker to `message_id` (a live message of the room), or to
-/// the room's latest message.
+/// Moves `user_id`'s read marker to `message_id` (a live message here) or to the
+/// latest message, and answers the unread count that follows.
 pub fn mark_read(
     conn: &Connection,
     room_id: i64,
     user_id: i64,
     message_id: Option<i64>,
 ) -> Result<ReadState, ApiError> {
-    let marker = match message_id {
-        Some(id) => {
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM messages
-                                WHERE id = ?1 AND room_id = ?2 AND deleted_at IS NULL)",
-                params![id, room_id],
-                |r| r.get(0),
-            )?;
-            if !exists {
-                return Err(ApiError::NotFound(Missing::Message));
-            }
-            id
-        }
-        None => conn.query_row(
-            "SELECT coalesce(max(id), 0) FROM messages WHERE room_id = ?1",
-            [room_id],
-            |r| r.get(0),
-        )?,
-    };
+    let container = Container::Room(room_id);
+    let marker = messages::read_marker(conn, container, message_id)?;
     conn.execute(
         "UPDATE room_members SET last_read_message_id = ?3 WHERE room_id = ?1 AND user_id = ?2",
         params![room_id, user_id, marker],
     )?;
-    let unread_count = conn.query_row(
-        "SELECT count(*) FROM messages
-         WHERE room_id = ?1 AND deleted_at IS NULL AND id > ?2 AND author_id != ?3",
-        params![room_id, marker, user_id],
-        |r| r.get(0),
-    )?;
     Ok(ReadState {
         last_read_message_id: marker,
-        unread_count,
+        unread_count: messages::unread_after(conn, container, marker, user_id)?,
     })
 }

@@ -569,6 +569,49 @@ pub fn delete(conn: &Connection, message_id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The message a read marker should point at: `message_id` if it is a live
+/// message of the container (404 otherwise), else the container's latest message.
+pub fn read_marker(
+    conn: &Connection,
+    container: Container,
+    message_id: Option<i64>,
+) -> Result<i64, ApiError> {
+    let column = container.column();
+    match message_id {
+        Some(id) => {
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND {column} = ?2 AND deleted_at IS NULL)"
+            );
+            let exists: bool = conn.query_row(&sql, params![id, container.id()], |r| r.get(0))?;
+            if exists {
+                Ok(id)
+            } else {
+                Err(ApiError::NotFound(Missing::Message))
+            }
+        }
+        None => Ok(conn.query_row(
+            &format!("SELECT coalesce(max(id), 0) FROM messages WHERE {column} = ?1"),
+            [container.id()],
+            |r| r.get(0),
+        )?),
+    }
+}
+
+/// Live messages of others after `marker`: what `user_id` has not read.
+pub fn unread_after(
+    conn: &Connection,
+    container: Container,
+    marker: i64,
+    user_id: i64,
+) -> Result<i64, ApiError> {
+    let sql = format!(
+        "SELECT count(*) FROM messages
+         WHERE {} = ?1 AND deleted_at IS NULL AND id > ?2 AND author_id != ?3",
+        container.column()
+    );
+    Ok(conn.query_row(&sql, params![container.id(), marker, user_id], |r| r.get(0))?)
+}
+
 pub fn set_pinned(conn: &Connection, message_id: i64, pinned: bool) -> Result<(), ApiError> {
     conn.execute(
         "UPDATE messages SET is_pinned = ?2 WHERE id = ?1",
