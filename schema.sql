@@ -127,8 +127,12 @@ CREATE TABLE messages (
     idempotency_key     TEXT,
     CHECK ((room_id IS NULL) != (conversation_id IS NULL))
 );
-CREATE INDEX messages_by_room ON messages (room_id, id) WHERE deleted_at IS NULL;
-CREATE INDEX messages_by_conversation ON messages (conversation_id, id) WHERE deleted_at IS NULL;
+-- Each index holds only its own kind of message (`room_id = ?` implies NOT NULL, so
+-- queries still use them).
+CREATE INDEX messages_by_room ON messages (room_id, id)
+    WHERE deleted_at IS NULL AND room_id IS NOT NULL;
+CREATE INDEX messages_by_conversation ON messages (conversation_id, id)
+    WHERE deleted_at IS NULL AND conversation_id IS NOT NULL;
 CREATE INDEX messages_by_parent ON messages (parent_message_id, id) WHERE deleted_at IS NULL;
 CREATE INDEX messages_by_author ON messages (author_id, created_at);
 CREATE INDEX messages_pinned ON messages (room_id, id) WHERE is_pinned = 1 AND deleted_at IS NULL;

@@ -107,7 +107,7 @@ pub fn insert(
     conn.execute(
         "INSERT INTO room_members (room_id, user_id, role, joined_at, last_read_message_id)
          VALUES (?1, ?2, ?3, ?4,
-                 coalesce((SELECT max(id) FROM messages WHERE room_id = ?1), 0))",
+                 coalesce((SELECT max(id) FROM messages WHERE room_id = ?1 AND deleted_at IS NULL), 0))",
         params![room_id, user_id, role.as_str(), time::now_rfc3339()],
     )?;
     Ok(())

@@ -590,7 +590,8 @@ pub fn read_marker(
             }
         }
         None => Ok(conn.query_row(
-            &format!("SELECT coalesce(max(id), 0) FROM messages WHERE {column} = ?1"),
+            // Live messages only: the query then runs on the partial index.
+            &format!("SELECT coalesce(max(id), 0) FROM messages WHERE {column} = ?1 AND deleted_at IS NULL"),
             [container.id()],
             |r| r.get(0),
         )?),
