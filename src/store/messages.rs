@@ -13,73 +13,8 @@ use crate::error::{ApiError, Missing};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::time;
 
-/// Where messages live: every message function takes it as a parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Container {
-    Room(i64),
-    Conversation(i64),
-}
-
-impl Container {
-    fn column(self) -> &'static str {
-        match self {
-            Container::Room(_) => "room_id",
-            Container::Conversation(_) => "conversation_id",
-        }
-    }
-
-    /// The table holding the container and its message counters.
-    fn table(self) -> &'static str {
-        match self {
-            Container::Room(_) => "rooms",
-            Container::Conversation(_) => "conversations",
-        }
-    }
-
-    fn id(self) -> i64 {
-        match self {
-            Container::Room(id) | Container::Conversation(id) => id,
-        }
-    }
-
-    pub fn room_id(self) -> Option<i64> {
-        match self {
-            Container::Room(id) => Some(id),
-            Container::Conversation(_) => None,
-        }
-    }
-
-    pub fn conversation_id(self) -> Option<i64> {
-        match self {
-            Container::Conversation(id) => Some(id),
-            Container::Room(_) => None,
-        }
-    }
-
-    /// The container's kind and id as an event or object field:
-    /// `{"room_id": 5}` or `{"conversation_id": 7}`.
-    pub fn serialize_into<M: serde::ser::SerializeMap>(self, map: &mut M) -> Result<(), M::Error> {
-        map.serialize_entry(self.column(), &self.id())
-    }
-
-    /// The container of a message row, from its two nullable columns.
-    fn of(room_id: Option<i64>, conversation_id: Option<i64>) -> Option<Container> {
-        match (room_id, conversation_id) {
-            (Some(room), None) => Some(Container::Room(room)),
-            (None, Some(conversation)) => Some(Container::Conversation(conversation)),
-            _ => None,
-        }
-    }
-}
-
-impl Serialize for Container {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(1))?;
-        self.serialize_into(&mut map)?;
-        map.end()
-    }
-}
+pub use crate::store::container::Container;
+pub use crate::store::edits::{edit, history, Edit};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReactionUser {
@@ -271,15 +206,7 @@ pub struct Page {
 /// holds the messages just after it (and `has_more` looks further forward).
 pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<Page, ApiError> {
     let forward = cursor.after_id.is_some() && cursor.before_id.is_none();
-    let sql = format!(
-        "{MESSAGE_SELECT}
-         WHERE m.{column} = ?1 AND m.deleted_at IS NULL
-           AND (?2 OR m.parent_message_id IS NULL) AND (NOT ?3 OR m.is_pinned = 1)
-           AND m.id < ?4 AND m.id > ?5
-         ORDER BY m.id {order} LIMIT ?6",
-        column = container.column(),
-        order = if forward { "ASC" } else { "DESC" },
-    );
+    let sql = page_sql(container, forward);
     let mut messages = conn
         .prepare_cached(&sql)?
         .query_map(
@@ -306,6 +233,20 @@ pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<P
         has_more,
         total_count,
     })
+}
+
+/// The statement of a page: parameters are the container id, include_threads,
+/// pinned_only, before_id, after_id and limit + 1.
+fn page_sql(container: Container, forward: bool) -> String {
+    format!(
+        "{MESSAGE_SELECT}
+         WHERE m.{column} = ?1 AND m.deleted_at IS NULL
+           AND (?2 OR m.parent_message_id IS NULL) AND (NOT ?3 OR m.is_pinned = 1)
+           AND m.id < ?4 AND m.id > ?5
+         ORDER BY m.id {order} LIMIT ?6",
+        column = container.column(),
+        order = if forward { "ASC" } else { "DESC" },
+    )
 }
 
 /// How many messages match the filters in all (cursors aside). The common cases
@@ -441,7 +382,11 @@ pub fn resolve_mentions(conn: &Connection, names: &[String]) -> Result<Vec<i64>,
     Ok(ids)
 }
 
-fn store_mentions(conn: &Connection, message_id: i64, ids: &[i64]) -> Result<(), ApiError> {
+pub(crate) fn store_mentions(
+    conn: &Connection,
+    message_id: i64,
+    ids: &[i64],
+) -> Result<(), ApiError> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)",
     )?;
@@ -499,56 +444,6 @@ pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
         created_at: now.clone(),
         updated_at: now,
     })
-}
-
-/// Replaces a message's content, keeping the previous one in its history.
-pub fn edit(
-    conn: &Connection,
-    message: &MessageRef,
-    content: &str,
-    reason: Option<&str>,
-    mentioned_names: &[String],
-) -> Result<(), ApiError> {
-    let now = time::now_rfc3339();
-    conn.execute(
-        "INSERT INTO message_edits (message_id, content, edit_reason, edited_at) VALUES (?1, ?2, ?3, ?4)",
-        params![message.id, message.content, reason, now],
-    )?;
-    conn.execute(
-        "UPDATE messages SET content = ?2, edit_count = edit_count + 1, edited_at = ?3, updated_at = ?3
-         WHERE id = ?1",
-        params![message.id, content, now],
-    )?;
-    conn.execute(
-        "DELETE FROM message_mentions WHERE message_id = ?1",
-        [message.id],
-    )?;
-    let mentions = resolve_mentions(conn, mentioned_names)?;
-    store_mentions(conn, message.id, &mentions)
-}
-
-#[derive(Debug, Serialize)]
-pub struct Edit {
-    pub content: String,
-    pub edit_reason: Option<String>,
-    pub edited_at: String,
-}
-
-/// Earlier versions of a message, newest first.
-pub fn history(conn: &Connection, message_id: i64) -> Result<Vec<Edit>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT content, edit_reason, edited_at FROM message_edits WHERE message_id = ?1 ORDER BY id DESC",
-    )?;
-    let edits = stmt
-        .query_map([message_id], |r| {
-            Ok(Edit {
-                content: r.get(0)?,
-                edit_reason: r.get(1)?,
-                edited_at: r.get(2)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(edits)
 }
 
 /// Deletes a message: it leaves every list and count, and its text, history,
@@ -619,4 +514,43 @@ pub fn set_pinned(conn: &Connection, message_id: i64, pinned: bool) -> Result<()
         params![message_id, pinned],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::schema::{configure_common, migrate};
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let nulls = vec![crate::rusqlite::types::Null; stmt.parameter_count()];
+        let rows = stmt
+            .query_map(crate::rusqlite::params_from_iter(nulls), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap();
+        rows.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
+    }
+
+    /// With the connection settings of the server (bound values never looked at),
+    /// pages and read markers still run on the partial indexes, not a table scan.
+    #[test]
+    fn hot_queries_use_the_message_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure_common(&conn).unwrap();
+        migrate(&mut conn).unwrap();
+        for (container, index) in [
+            (Container::Room(1), "messages_by_room"),
+            (Container::Conversation(1), "messages_by_conversation"),
+        ] {
+            for forward in [false, true] {
+                let p = plan(&conn, &page_sql(container, forward));
+                assert!(p.contains(&format!("USING INDEX {index}")), "{p}");
+            }
+            let column = container.column();
+            let latest =
+                format!("SELECT max(id) FROM messages WHERE {column} = ?1 AND deleted_at IS NULL");
+            assert!(plan(&conn, &latest).contains(index));
+        }
+    }
 }

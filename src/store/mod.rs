@@ -2,7 +2,9 @@
 
 pub mod admin;
 pub mod audit;
+pub mod container;
 pub mod conversations;
+pub mod edits;
 pub mod members;
 pub mod messages;
 pub mod reactions;
