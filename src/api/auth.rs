@@ -79,7 +79,7 @@ async fn register(
         .await?;
 
     let password_hash = app.passwords.hash(body.password).await?;
-    let refresh = tokens::random_hex(32);
+    let refresh = tokens::random_hex(32)?;
     let digest = tokens::digest(&refresh);
     let ttl = app.config.auth.refresh_token_ttl_secs;
     let new = NewUser {
@@ -152,7 +152,7 @@ async fn login(
     }
     app.logins.succeeded(&account_key);
 
-    let refresh = tokens::random_hex(32);
+    let refresh = tokens::random_hex(32)?;
     let digest = tokens::digest(&refresh);
     let ttl = app.config.auth.refresh_token_ttl_secs;
     let (user, session_id) = app
@@ -181,7 +181,7 @@ pub struct RefreshBody {
 #[post("/refresh", data = "<body>")]
 async fn refresh(body: JsonBody<RefreshBody>, app: &State<App>) -> Answer<TokenPair> {
     let old = tokens::digest(body.0.refresh_token.trim());
-    let refresh = tokens::random_hex(32);
+    let refresh = tokens::random_hex(32)?;
     let new = tokens::digest(&refresh);
     let ttl = app.config.auth.refresh_token_ttl_secs;
     let rotated = app

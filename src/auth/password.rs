@@ -18,8 +18,9 @@ pub const MAX_LENGTH: usize = 128;
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
-    /// A hash of a random password, verified against when the user does not exist,
-    /// so that "no such user" costs the same time as "wrong password".
+    /// A hash verified against when the user does not exist, so that "no such user"
+    /// costs the same time as "wrong password". Its password need not be secret:
+    /// the outcome of that check is thrown away.
     dummy_hash: Arc<OnceLock<String>>,
 }
 
@@ -44,6 +45,17 @@ fn verify_now(password: &str, hash: &str) -> bool {
             .is_ok(),
         Err(_) => false,
     }
+}
+
+/// The dummy hash, made on first use. Kept only once made: a failed attempt is
+/// retried next time rather than leaving an empty hash that verifies in no time.
+fn dummy_hash(cell: &OnceLock<String>) -> Option<&String> {
+    if cell.get().is_none() {
+        if let Ok(hash) = hash_now("veza: not anyone's password") {
+            let _ = cell.set(hash);
+        }
+    }
+    cell.get()
 }
 
 impl Passwords {
@@ -79,10 +91,9 @@ impl Passwords {
         self.run(move || match hash {
             Some(hash) => verify_now(&password, &hash),
             None => {
-                let dummy = dummy.get_or_init(|| {
-                    hash_now(&crate::auth::tokens::random_hex(16)).unwrap_or_default()
-                });
-                verify_now(&password, dummy);
+                if let Some(dummy) = dummy_hash(&dummy) {
+                    verify_now(&password, dummy);
+                }
                 false
             }
         })

@@ -2,12 +2,14 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::error::ApiError;
+
 /// `bytes` random bytes from the OS, as lowercase hex.
-pub fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> Result<String, ApiError> {
     let mut buf = vec![0u8; bytes];
-    // The OS random source failing is not something a server can carry on without.
-    getrandom::fill(&mut buf).expect("the operating system's random source failed");
-    to_hex(&buf)
+    getrandom::fill(&mut buf)
+        .map_err(|e| ApiError::internal(format!("the OS random source failed: {e}")))?;
+    Ok(to_hex(&buf))
 }
 
 /// SHA-256 of `token`, as lowercase hex: what the database keeps instead of the token.
@@ -36,8 +38,8 @@ mod tests {
             digest("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        let a = random_hex(32);
+        let a = random_hex(32).unwrap();
         assert_eq!(a.len(), 64);
-        assert_ne!(a, random_hex(32));
+        assert_ne!(a, random_hex(32).unwrap());
     }
 }

@@ -64,7 +64,7 @@ impl Fairing for RateLimit {
         req.local_cache(|| Counted(Some(verdict)));
         if !verdict.allowed {
             req.set_method(Method::Get);
-            req.set_uri(Origin::parse(LIMITED_PATH).expect("a valid constant path"));
+            req.set_uri(Origin::const_new(LIMITED_PATH, None));
         }
     }
 
