@@ -749,3 +749,88 @@ async fn a_renamed_author_posts_under_the_new_name() {
         "older messages show the new name too"
     );
 }
+
+#[rocket::async_test]
+async fn message_changes_are_published_as_events() {
+    let app = TestApp::new().await;
+    let r = room(&app, true).await;
+    let state = app.client.rocket().state::<veza::app::App>().unwrap();
+    let mut events = state.events.subscribe();
+    let id = app.send(&r.member, r.id, "hello").await;
+    app.put(
+        &format!("/api/v1/messages/{id}"),
+        Some(&r.member.token),
+        json!({"content": "hello!"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/messages/{id}/reactions"),
+        Some(&r.owner.token),
+        json!({"emoji": "👍"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/messages/{id}/reactions"),
+        Some(&r.owner.token),
+        json!({"emoji": "👍"}),
+    )
+    .await; // no change
+    app.delete(
+        &format!("/api/v1/messages/{id}/reactions/%F0%9F%91%8D"),
+        Some(&r.owner.token),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/messages/{id}/pin"),
+        Some(&r.owner.token),
+        json!({}),
+    )
+    .await;
+    app.put(
+        &format!("/api/v1/messages/{id}"),
+        Some(&r.owner.token),
+        json!({"content": "x"}),
+    )
+    .await; // refused
+    app.delete(&format!("/api/v1/messages/{id}"), Some(&r.owner.token))
+        .await;
+    // A direct message says where it went, without a room.
+    let res = app
+        .post(
+            "/api/v1/conversations",
+            Some(&r.member.token),
+            json!({"user_id": r.outsider.id}),
+        )
+        .await;
+    let conversation = res.data()["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        Some(&r.member.token),
+        json!({"content": "dm"}),
+    )
+    .await;
+
+    let mut seen = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        seen.push(serde_json::to_value(&event).unwrap());
+    }
+    let kinds: Vec<&str> = seen.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "message_created",
+            "message_updated",
+            "reaction_added",
+            "reaction_removed",
+            "message_pinned",
+            "message_deleted",
+            "message_created"
+        ]
+    );
+    assert_eq!(seen[0]["room_id"], r.id);
+    assert_eq!(seen[0]["message_id"], id);
+    assert_eq!(seen[2]["emoji"], "👍");
+    assert_eq!(seen[5]["actor_id"], r.owner.id);
+    assert_eq!(seen[6]["conversation_id"], conversation);
+    assert!(seen[6].get("room_id").is_none());
+}

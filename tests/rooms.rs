@@ -590,7 +590,7 @@ async fn unread_counts_follow_read_markers() {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
     let room = app.room(&alice, "Chat", true).await;
-    let before_join = app.insert_message(room, &alice);
+    app.insert_message(room, &alice); // before bob joins
     app.post(
         &format!("/api/v1/rooms/{room}/join"),
         Some(&bob.token),
@@ -669,7 +669,6 @@ async fn unread_counts_follow_read_markers() {
     app.post(&read, Some(&bob.token), json!({"message_id": "x"}))
         .await
         .assert_error(422, "VALIDATION_FAILED");
-    let _ = before_join;
 }
 
 #[rocket::async_test]

@@ -6,7 +6,7 @@ pub mod process;
 
 use std::collections::HashMap;
 
-use rocket::http::{ContentType, Header, Method, Status};
+use rocket::http::{ContentType, Header, Method};
 use rocket::local::asynchronous::Client;
 use serde_json::{json, Value};
 use veza::Config;
@@ -212,10 +212,6 @@ pub fn user_of(res: &Resp) -> TestUser {
             .expect("refresh token")
             .to_owned(),
     }
-}
-
-pub fn status_ok(res: &Resp) -> bool {
-    Status::from_code(res.status).is_some_and(|s| s.class().is_success())
 }
 
 /// Base64url without padding, to forge tokens by hand.
