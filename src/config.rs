@@ -55,6 +55,8 @@ pub struct AuthConfig {
     /// How long a checked session is trusted from memory (0: check the database on
     /// every request). Veza evicts sessions it ends itself at once.
     pub session_cache_secs: u64,
+    /// A session ends this many days after its login, however often it is refreshed.
+    pub session_max_days: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -70,6 +72,16 @@ pub struct LimitsConfig {
     pub message_max_length: usize,
     pub upload_max_bytes: u64,
     pub json_max_bytes: u64,
+    /// Connections open at once; more are refused with 503 at once.
+    pub max_connections: usize,
+    /// A request head must be complete this long after it began.
+    pub head_timeout_secs: u64,
+    /// An idle keep-alive connection closes after this long.
+    pub keep_alive_secs: u64,
+    /// A request body that stalls (or a client that stops reading) this long is cut.
+    pub body_stall_secs: u64,
+    /// An upgraded (WebSocket) connection silent both ways this long is closed.
+    pub tunnel_idle_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +125,7 @@ impl Default for AuthConfig {
             refresh_token_ttl_secs: 2_592_000,
             max_concurrent_hashes: None,
             session_cache_secs: 10,
+            session_max_days: 90,
         }
     }
 }
@@ -132,6 +145,11 @@ impl Default for LimitsConfig {
             message_max_length: 2000,
             upload_max_bytes: 26_214_400,
             json_max_bytes: 1_048_576,
+            max_connections: 512,
+            head_timeout_secs: 10,
+            keep_alive_secs: 5,
+            body_stall_secs: 30,
+            tunnel_idle_secs: 300,
         }
     }
 }
@@ -187,42 +205,95 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks the rules that types alone cannot express.
+    /// Checks the rules that types alone cannot express: every number within a
+    /// range that makes sense, so no setting can overflow a time or a size.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: &str| Err(ConfigError(format!("`{key}` {why}")));
-        if self.auth.access_token_ttl_secs == 0 {
-            return fail("auth.access_token_ttl_secs", "must be at least 1");
-        }
-        if self.auth.refresh_token_ttl_secs < self.auth.access_token_ttl_secs {
+        const DAY: u64 = 86_400;
+        let auth = &self.auth;
+        let limits = &self.limits;
+        within(
+            "auth.access_token_ttl_secs",
+            auth.access_token_ttl_secs,
+            1,
+            DAY,
+        )?;
+        within(
+            "auth.refresh_token_ttl_secs",
+            auth.refresh_token_ttl_secs,
+            1,
+            365 * DAY,
+        )?;
+        if auth.refresh_token_ttl_secs < auth.access_token_ttl_secs {
             return fail(
                 "auth.refresh_token_ttl_secs",
                 "must not be shorter than auth.access_token_ttl_secs",
             );
         }
-        if self.auth.max_concurrent_hashes == Some(0) {
-            return fail("auth.max_concurrent_hashes", "must be at least 1");
+        if let Some(n) = auth.max_concurrent_hashes {
+            within("auth.max_concurrent_hashes", n as u64, 1, 64)?;
         }
-        if self.rate_limit.requests_per_hour == 0 {
-            return fail("rate_limit.requests_per_hour", "must be at least 1");
-        }
-        if self.rate_limit.failed_logins_per_15min == 0 {
-            return fail("rate_limit.failed_logins_per_15min", "must be at least 1");
-        }
-        if !(1..=100_000).contains(&self.limits.message_max_length) {
-            return fail("limits.message_max_length", "must be between 1 and 100000");
-        }
-        if self.limits.upload_max_bytes == 0 {
-            return fail("limits.upload_max_bytes", "must be at least 1");
-        }
-        if self.limits.json_max_bytes < 4096 {
-            return fail("limits.json_max_bytes", "must be at least 4096");
-        }
-        if self.webhooks.max_attempts == 0 {
-            return fail("webhooks.max_attempts", "must be at least 1");
-        }
-        if self.database.read_connections == 0 {
-            return fail("database.read_connections", "must be at least 1");
-        }
+        within("auth.session_cache_secs", auth.session_cache_secs, 0, 3600)?;
+        within("auth.session_max_days", auth.session_max_days, 1, 3650)?;
+        let rate = &self.rate_limit;
+        within(
+            "rate_limit.requests_per_hour",
+            rate.requests_per_hour as u64,
+            1,
+            1_000_000_000,
+        )?;
+        within(
+            "rate_limit.failed_logins_per_15min",
+            rate.failed_logins_per_15min as u64,
+            1,
+            10_000,
+        )?;
+        within(
+            "limits.message_max_length",
+            limits.message_max_length as u64,
+            1,
+            100_000,
+        )?;
+        within(
+            "limits.upload_max_bytes",
+            limits.upload_max_bytes,
+            1,
+            1 << 40,
+        )?;
+        within(
+            "limits.json_max_bytes",
+            limits.json_max_bytes,
+            4096,
+            64 << 20,
+        )?;
+        within(
+            "limits.max_connections",
+            limits.max_connections as u64,
+            1,
+            1_000_000,
+        )?;
+        within(
+            "limits.head_timeout_secs",
+            limits.head_timeout_secs,
+            1,
+            3600,
+        )?;
+        within("limits.keep_alive_secs", limits.keep_alive_secs, 1, 3600)?;
+        within("limits.body_stall_secs", limits.body_stall_secs, 1, 3600)?;
+        within("limits.tunnel_idle_secs", limits.tunnel_idle_secs, 1, DAY)?;
+        let hooks = &self.webhooks;
+        within(
+            "webhooks.retry_initial_delay_secs",
+            hooks.retry_initial_delay_secs,
+            1,
+            DAY,
+        )?;
+        within("webhooks.max_attempts", hooks.max_attempts as u64, 1, 100)?;
+        within(
+            "database.read_connections",
+            self.database.read_connections as u64,
+            1,
+            256,
+        )?;
         if let Some(secret) = &self.jwt_secret {
             if secret.len() < 32 {
                 return fail("jwt_secret", "must be at least 32 bytes long");
@@ -232,6 +303,18 @@ impl Config {
             return fail("data_dir", "must not be empty");
         }
         Ok(())
+    }
+}
+
+fn fail(key: &str, why: &str) -> Result<(), ConfigError> {
+    Err(ConfigError(format!("`{key}` {why}")))
+}
+
+fn within(key: &str, value: u64, min: u64, max: u64) -> Result<(), ConfigError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        fail(key, &format!("must be between {min} and {max}"))
     }
 }
 

@@ -72,6 +72,14 @@ pub enum ApiError {
     MethodNotAllowed {
         allow: Vec<String>,
     },
+    /// The request line or framing could not be parsed (answered by the gate). 400.
+    MalformedRequest(&'static str),
+    /// The request head did not arrive in time. 408.
+    RequestTimeout,
+    /// The request head is larger than allowed. 431.
+    HeadTooLarge,
+    /// The server cannot take this connection now. 503.
+    Unavailable(&'static str),
     /// A fault of ours. The detail goes to the log, never to the client.
     Internal(String),
 }
@@ -121,6 +129,10 @@ impl ApiError {
             PayloadTooLarge { .. } => Status::PayloadTooLarge,
             RateLimited { .. } => Status::TooManyRequests,
             MethodNotAllowed { .. } => Status::MethodNotAllowed,
+            MalformedRequest(_) => Status::BadRequest,
+            RequestTimeout => Status::RequestTimeout,
+            HeadTooLarge => Status::RequestHeaderFieldsTooLarge,
+            Unavailable(_) => Status::ServiceUnavailable,
             Internal(_) => Status::InternalServerError,
         }
     }
@@ -129,6 +141,10 @@ impl ApiError {
         use ApiError::*;
         match self {
             Validation { .. } | Unprocessable { .. } | MalformedJson { .. } => "VALIDATION_FAILED",
+            MalformedRequest(_) => "BAD_REQUEST",
+            RequestTimeout => "REQUEST_TIMEOUT",
+            HeadTooLarge => "HEADERS_TOO_LARGE",
+            Unavailable(_) => "SERVICE_UNAVAILABLE",
             MessageTooLong { .. } => "MESSAGE_TOO_LONG",
             InvalidCredentials => "INVALID_CREDENTIALS",
             InvalidToken(_) => "INVALID_TOKEN",
@@ -182,6 +198,10 @@ impl ApiError {
                 format!("too many requests; retry in {retry_after_secs} s")
             }
             MethodNotAllowed { .. } => "method not allowed on this endpoint".into(),
+            MalformedRequest(why) => format!("the request could not be understood: {why}"),
+            RequestTimeout => "the request head did not arrive in time".into(),
+            HeadTooLarge => "the request head is too large".into(),
+            Unavailable(why) => format!("service unavailable: {why}"),
             Internal(_) => "internal server error".into(),
         }
     }
@@ -264,6 +284,18 @@ impl std::error::Error for ApiError {}
 
 impl From<crate::rusqlite::Error> for ApiError {
     fn from(e: crate::rusqlite::Error) -> Self {
+        use crate::rusqlite::ffi;
+        // A UNIQUE index refusing a row that a check let through (two writes racing
+        // for the same name) is the client's conflict, not our fault.
+        if let crate::rusqlite::Error::SqliteFailure(failure, _) = &e {
+            if matches!(
+                failure.extended_code,
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ) {
+                log::info!("unique constraint: {e}");
+                return ApiError::StateConflict("this already exists");
+            }
+        }
         ApiError::Internal(format!("sqlite: {e}"))
     }
 }

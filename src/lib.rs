@@ -13,9 +13,11 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod fairings;
+pub mod gate;
 pub mod limiter;
 pub mod mentions;
 pub mod policy;
+mod serve;
 pub mod store;
 pub mod time;
 pub mod validate;
@@ -24,6 +26,7 @@ pub mod validate;
 pub use r2d2_sqlite::rusqlite;
 
 pub use config::Config;
+pub use serve::serve;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::shield::{Frame, NoSniff, Permission, Referrer, Shield};
@@ -53,6 +56,14 @@ impl std::error::Error for StartError {}
 /// Builds the Veza application: locks and opens the data directory, prepares the
 /// database, and assembles routes, fairings and catchers.
 pub fn rocket(config: Config) -> Result<Rocket<Build>, StartError> {
+    build(config, None)
+}
+
+/// Builds the app; with `gate_peers`, for serving behind the connection gate.
+fn build(
+    config: Config,
+    gate_peers: Option<gate::peers::Peers>,
+) -> Result<Rocket<Build>, StartError> {
     config.validate().map_err(|e| StartError(e.to_string()))?;
     let data_dir = DataDir::open(&config.data_dir).map_err(StartError)?;
     let secret = data_dir
@@ -79,7 +90,14 @@ pub fn rocket(config: Config) -> Result<Rocket<Build>, StartError> {
         .enable(Referrer::NoReferrer)
         .enable(Permission::default());
     let rate_limit = fairings::rate_limit::RateLimit::new(app.config.rate_limit.requests_per_hour);
-    let rocket = rocket::custom(rocket_config(&app.config))
+    let mut rocket = rocket::custom(rocket_config(&app.config));
+    if let Some(peers) = gate_peers {
+        // First, so that every later fairing sees the client's real address.
+        rocket = rocket
+            .attach(gate::peers::PeerAddress(peers))
+            .mount("/", rocket::routes![gate::peers::ungated]);
+    }
+    let rocket = rocket
         .attach(fairings::request_id::RequestIdFairing)
         .attach(rate_limit)
         .attach(fairings::security_headers::NoStore)

@@ -41,13 +41,9 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(&e.to_string()),
     };
-    let rocket = match veza::rocket(config) {
-        Ok(rocket) => rocket,
-        Err(e) => return fail(&e.to_string()),
-    };
-    match rocket::execute(rocket.launch()) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => fail(&format!("the server stopped: {e}")),
+    match rocket::execute(veza::serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
     }
 }
 

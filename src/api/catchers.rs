@@ -45,13 +45,21 @@ fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
 /// The methods of the routes whose path matches the request's, when none matched
 /// its method: Rocket 0.5 answers those with 404, HTTP wants 405 and `Allow`.
 fn allowed_methods(req: &Request<'_>) -> Vec<String> {
-    let path: Vec<&str> = segments(req.uri().path().as_str());
-    let mut methods: Vec<Method> = req
+    let routes = req
         .rocket()
         .routes()
         .filter(|route| route.method != req.method())
-        .filter(|route| path_matches(&segments(route.uri.path()), &path))
-        .map(|route| route.method)
+        .map(|route| (route.method, route.uri.path()));
+    methods_on(routes, req.uri().path().as_str())
+}
+
+/// The methods among `routes` (method, path template) whose path matches `path`,
+/// sorted and without repeats.
+pub fn methods_on<'a>(routes: impl Iterator<Item = (Method, &'a str)>, path: &str) -> Vec<String> {
+    let path: Vec<&str> = segments(path);
+    let mut methods: Vec<Method> = routes
+        .filter(|(_, template)| path_matches(&segments(template), &path))
+        .map(|(method, _)| method)
         .collect();
     methods.sort_by_key(|m| m.as_str());
     methods.dedup();

@@ -292,6 +292,12 @@ mod tests {
             a.is_ok() != b.is_ok(),
             "exactly one of the duplicates commits"
         );
+        let refused = a.err().or(b.err()).unwrap();
+        assert_eq!(
+            refused.status().code,
+            409,
+            "a UNIQUE violation is a conflict, not a 500: {refused:?}"
+        );
         assert!(c.is_ok());
         assert_eq!(count(&dir), 2);
     }

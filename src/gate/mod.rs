@@ -1,0 +1,450 @@
+//! The connection gate: Veza's own accept loop in front of Rocket.
+//!
+//! Rocket 0.5 reads request heads with no timeout and accepts connections without
+//! a cap, so a crowd of clients that send half a head and then nothing would hold
+//! the process's file descriptors forever. The gate owns the public socket:
+//! - at most `max_connections` are open at once; the rest get 503 and are closed;
+//! - a head must be complete within `head_timeout` of its first byte (or of the
+//!   connection's start), a body may not stall for `body_stall`, and a connection
+//!   idle between requests closes after `keep_alive`;
+//! - an upstream connection to Rocket (on an internal loopback port) is opened
+//!   only once a first complete head has arrived, so a stalled client costs one
+//!   descriptor, not three;
+//! - unknown methods, heads over 64 KiB and malformed framing are answered in the
+//!   error envelope here.
+//!
+//! Bytes pass through unchanged; the gate only follows the request framing
+//! ([`framing`]) to know which timeout applies.
+
+pub mod framing;
+pub mod peers;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, Semaphore};
+use tokio::time::{timeout, Instant};
+
+use crate::error::ApiError;
+use framing::{Phase, Refusal, RequestFraming};
+use peers::Peers;
+
+/// Descriptors kept free for the database, uploads and the listener itself.
+const RESERVED_DESCRIPTORS: u64 = 64;
+/// Descriptors one gated connection may use: the client's, and both ends of the
+/// loopback connection to Rocket.
+const DESCRIPTORS_PER_CONNECTION: u64 = 3;
+/// How often a connection with no deadline looks at its state again.
+const RECHECK: Duration = Duration::from_secs(1);
+const BUFFER_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct GateLimits {
+    pub max_connections: usize,
+    pub head_timeout: Duration,
+    pub keep_alive: Duration,
+    pub body_stall: Duration,
+    /// A client that does not read what it is sent for this long is dropped.
+    pub write_stall: Duration,
+    /// An upgraded (WebSocket) connection with no traffic either way for this long
+    /// is closed.
+    pub tunnel_idle: Duration,
+}
+
+/// The methods allowed on a path, for the `Allow` header of a 405.
+pub type AllowedMethods = Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
+
+pub struct Gate {
+    limits: GateLimits,
+    peers: Peers,
+    allowed: AllowedMethods,
+    slots: Arc<Semaphore>,
+}
+
+impl Gate {
+    /// A gate whose connection cap also fits under the process's descriptor limit,
+    /// raised to its hard limit first. Returns the gate and, when the cap had to be
+    /// lowered, a line saying so.
+    pub fn new(
+        mut limits: GateLimits,
+        peers: Peers,
+        allowed: AllowedMethods,
+    ) -> (Gate, Option<String>) {
+        let mut note = None;
+        if let Ok(descriptors) = rlimit::increase_nofile_limit(u64::MAX) {
+            let fits =
+                descriptors.saturating_sub(RESERVED_DESCRIPTORS) / DESCRIPTORS_PER_CONNECTION;
+            let fits = (fits as usize).max(1);
+            if fits < limits.max_connections {
+                note = Some(format!(
+                    "limits.max_connections lowered from {} to {fits} to fit the limit of \
+                     {descriptors} open files",
+                    limits.max_connections
+                ));
+                limits.max_connections = fits;
+            }
+        }
+        let slots = Arc::new(Semaphore::new(limits.max_connections));
+        let gate = Gate {
+            limits,
+            peers,
+            allowed,
+            slots,
+        };
+        (gate, note)
+    }
+
+    pub fn max_connections(&self) -> usize {
+        self.limits.max_connections
+    }
+
+    /// Accepts connections until `stop` resolves, forwarding each to `upstream`.
+    pub async fn run(
+        self: Arc<Self>,
+        listener: TcpListener,
+        upstream: SocketAddr,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(stop);
+        loop {
+            let accepted = tokio::select! {
+                biased;
+                _ = &mut stop => return,
+                accepted = listener.accept() => accepted,
+            };
+            let (client, peer) = match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of descriptors or a connection reset before accept: wait a
+                    // little instead of spinning on the error.
+                    log::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = self.slots.clone().try_acquire_owned() else {
+                refuse_now(&client, &ApiError::Unavailable("too many connections"));
+                continue;
+            };
+            let gate = self.clone();
+            tokio::spawn(async move {
+                let _ = client.set_nodelay(true);
+                gate.connection(client, peer, upstream).await;
+                drop(permit);
+            });
+        }
+    }
+
+    async fn connection(&self, client: TcpStream, peer: SocketAddr, upstream: SocketAddr) {
+        let (mut client_rd, mut client_wr) = client.into_split();
+        let mut framing = RequestFraming::default();
+        // Bytes of the first request(s), forwarded once the upstream is open, and
+        // bytes read beyond an upgrade request, which wait for the server's answer.
+        let mut pending = Vec::with_capacity(BUFFER_BYTES);
+        let mut leftover = Vec::new();
+        let started = Instant::now();
+        let mut buf = vec![0u8; BUFFER_BYTES];
+        let mut completed = 0;
+        // Until a first head is complete there is no upstream connection.
+        while completed == 0 && matches!(framing.phase(), Phase::Idle | Phase::Head) {
+            let read = timeout_at(started + self.limits.head_timeout, client_rd.read(&mut buf));
+            let n = match read.await {
+                Some(Ok(0)) | Some(Err(_)) => return,
+                Some(Ok(n)) => n,
+                None => {
+                    if framing.phase() == Phase::Head {
+                        self.answer(&mut client_wr, ApiError::RequestTimeout).await;
+                    }
+                    return;
+                }
+            };
+            match framing.feed(&buf[..n]) {
+                Ok(fed) => {
+                    completed += fed.completed;
+                    pending.extend_from_slice(&buf[..fed.consumed]);
+                    leftover.extend_from_slice(&buf[fed.consumed..n]);
+                }
+                Err(refusal) => return self.refuse(&mut client_wr, refusal).await,
+            }
+        }
+        let Ok(upstream) = TcpStream::connect(upstream).await else {
+            self.answer(
+                &mut client_wr,
+                ApiError::Unavailable("the server is stopping"),
+            )
+            .await;
+            return;
+        };
+        let _ = upstream.set_nodelay(true);
+        let port = upstream.local_addr().map(|a| a.port()).unwrap_or(0);
+        self.peers.insert(port, peer);
+        let (upstream_rd, mut upstream_wr) = upstream.into_split();
+        if write_within(&mut upstream_wr, &pending, self.limits.write_stall).await {
+            let shared = Shared::new(framing, completed > 0);
+            self.relay(
+                client_rd,
+                client_wr,
+                upstream_rd,
+                upstream_wr,
+                &shared,
+                leftover,
+            )
+            .await;
+        }
+        self.peers.remove(port, peer);
+    }
+
+    async fn relay(
+        &self,
+        client_rd: OwnedReadHalf,
+        client_wr: OwnedWriteHalf,
+        upstream_rd: OwnedReadHalf,
+        upstream_wr: OwnedWriteHalf,
+        shared: &Shared,
+        leftover: Vec<u8>,
+    ) {
+        let to_server = self.client_to_server(client_rd, upstream_wr, shared, leftover);
+        let to_client = self.server_to_client(upstream_rd, client_wr, shared);
+        tokio::pin!(to_client);
+        tokio::select! {
+            client_closed = to_server => {
+                if client_closed {
+                    // The client half-closed: let the answer in flight reach it.
+                    let _ = timeout(self.limits.write_stall, &mut to_client).await;
+                }
+            }
+            _ = &mut to_client => {}
+        }
+    }
+
+    /// Forwards the client's bytes, applying the timeout of its phase. Returns true
+    /// when the client closed its side cleanly.
+    async fn client_to_server(
+        &self,
+        mut client_rd: OwnedReadHalf,
+        mut upstream_wr: OwnedWriteHalf,
+        shared: &Shared,
+        mut held: Vec<u8>,
+    ) -> bool {
+        let mut buf = vec![0u8; BUFFER_BYTES];
+        loop {
+            if shared.phase() == Phase::UpgradeWait {
+                if timeout(self.limits.write_stall, shared.answered.notified())
+                    .await
+                    .is_err()
+                {
+                    return false;
+                }
+                continue;
+            }
+            let n = if !held.is_empty() {
+                let n = held.len().min(buf.len());
+                buf[..n].copy_from_slice(&held[..n]);
+                held.drain(..n);
+                n
+            } else {
+                let deadline = shared.deadline(&self.limits);
+                let wait = deadline.unwrap_or_else(|| Instant::now() + RECHECK);
+                match timeout_at(wait, client_rd.read(&mut buf)).await {
+                    Some(Ok(0)) => {
+                        let _ = upstream_wr.shutdown().await;
+                        return true;
+                    }
+                    Some(Ok(n)) => n,
+                    Some(Err(_)) => return false,
+                    None if deadline.is_some() => return false,
+                    None => continue,
+                }
+            };
+            let fed = match shared.feed(&buf[..n]) {
+                Ok(fed) => fed,
+                Err(_) => return false, // Rocket has answers in flight; just close.
+            };
+            held.splice(0..0, buf[fed.consumed..n].iter().copied());
+            if !write_within(
+                &mut upstream_wr,
+                &buf[..fed.consumed],
+                self.limits.write_stall,
+            )
+            .await
+            {
+                return false;
+            }
+        }
+    }
+
+    /// Forwards Rocket's answers; a client that stops reading is dropped.
+    async fn server_to_client(
+        &self,
+        mut upstream_rd: OwnedReadHalf,
+        mut client_wr: OwnedWriteHalf,
+        shared: &Shared,
+    ) {
+        let mut buf = vec![0u8; BUFFER_BYTES];
+        loop {
+            let n = match upstream_rd.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            shared.answer_started(&buf[..n]);
+            let written = write_within(&mut client_wr, &buf[..n], self.limits.write_stall).await;
+            shared.answer_written();
+            if !written {
+                return;
+            }
+        }
+    }
+
+    async fn refuse(&self, client: &mut OwnedWriteHalf, refusal: Refusal) {
+        let error = match refusal {
+            Refusal::HeadTooLarge => ApiError::HeadTooLarge,
+            Refusal::Malformed(why) => ApiError::MalformedRequest(why),
+            Refusal::UnknownMethod { path } => ApiError::MethodNotAllowed {
+                allow: (self.allowed)(path.split('?').next().unwrap_or("/")),
+            },
+        };
+        self.answer(client, error).await;
+    }
+
+    /// Writes `error` as a complete response and closes.
+    async fn answer(&self, client: &mut OwnedWriteHalf, error: ApiError) {
+        let response = error_response(&error);
+        let _ = write_within(client, response.as_bytes(), Duration::from_secs(1)).await;
+        let _ = client.shutdown().await;
+    }
+}
+
+/// The state both directions of a gated connection look at.
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when the server answered an upgrade request.
+    answered: Notify,
+}
+
+struct State {
+    framing: RequestFraming,
+    /// A request was forwarded and no byte of an answer has come back since.
+    awaiting_answer: bool,
+    /// An answer is being written to the client right now.
+    writing: bool,
+    /// The last byte either way.
+    last_activity: Instant,
+    /// When the head being read began.
+    head_started: Instant,
+}
+
+impl Shared {
+    fn new(framing: RequestFraming, awaiting_answer: bool) -> Shared {
+        let now = Instant::now();
+        Shared {
+            state: Mutex::new(State {
+                framing,
+                awaiting_answer,
+                writing: false,
+                last_activity: now,
+                head_started: now,
+            }),
+            answered: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn phase(&self) -> Phase {
+        self.lock().framing.phase()
+    }
+
+    fn feed(&self, bytes: &[u8]) -> Result<framing::Fed, Refusal> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let was = state.framing.phase();
+        let fed = state.framing.feed(bytes)?;
+        if was == Phase::Idle && state.framing.phase() != Phase::Idle || fed.completed > 0 {
+            state.head_started = now;
+        }
+        if fed.completed > 0 {
+            state.awaiting_answer = true;
+        }
+        state.last_activity = now;
+        Ok(fed)
+    }
+
+    fn answer_started(&self, bytes: &[u8]) {
+        let mut state = self.lock();
+        if state.framing.phase() == Phase::UpgradeWait {
+            let switched = bytes.starts_with(b"HTTP/1.1 101");
+            state.framing.upgrade_answered(switched);
+            self.answered.notify_one();
+        }
+        state.awaiting_answer = false;
+        state.writing = true;
+        state.last_activity = Instant::now();
+    }
+
+    fn answer_written(&self) {
+        let mut state = self.lock();
+        state.writing = false;
+        state.last_activity = Instant::now();
+    }
+
+    /// When the client must have sent its next bytes by, if there is such a time.
+    fn deadline(&self, limits: &GateLimits) -> Option<Instant> {
+        let state = self.lock();
+        match state.framing.phase() {
+            Phase::Idle if state.awaiting_answer || state.writing => None,
+            Phase::Idle => Some(state.last_activity + limits.keep_alive),
+            Phase::Head => Some(state.head_started + limits.head_timeout),
+            Phase::Body => Some(state.last_activity + limits.body_stall),
+            Phase::UpgradeWait => None,
+            Phase::Tunnel if state.writing => None,
+            Phase::Tunnel => Some(state.last_activity + limits.tunnel_idle),
+        }
+    }
+}
+
+async fn timeout_at<F: std::future::Future>(deadline: Instant, f: F) -> Option<F::Output> {
+    tokio::time::timeout_at(deadline, f).await.ok()
+}
+
+/// Writes all of `bytes` unless the peer stops taking them for `stall`.
+async fn write_within(w: &mut OwnedWriteHalf, bytes: &[u8], stall: Duration) -> bool {
+    let mut at = 0;
+    while at < bytes.len() {
+        match timeout(stall, w.write(&bytes[at..])).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return false,
+            Ok(Ok(n)) => at += n,
+        }
+    }
+    true
+}
+
+/// Answers `error` with one non-blocking write and closes: used when the server is
+/// at its connection cap, where waiting on a client is what must not happen.
+fn refuse_now(client: &TcpStream, error: &ApiError) {
+    let _ = client.try_write(error_response(error).as_bytes());
+}
+
+/// A complete HTTP/1.1 response carrying `error` in the envelope.
+pub fn error_response(error: &ApiError) -> String {
+    let request_id = crate::fairings::request_id::RequestId::fresh();
+    let body = error.envelope(&request_id);
+    let status = error.status();
+    let mut extra = String::new();
+    if let ApiError::MethodNotAllowed { allow } = error {
+        extra = format!("Allow: {}\r\n", allow.join(", "));
+    }
+    format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         X-Request-Id: {request_id}\r\nX-Content-Type-Options: nosniff\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n{extra}\r\n{body}",
+        status.code,
+        status.reason_lossy(),
+        body.len()
+    )
+}
