@@ -59,8 +59,13 @@ async fn over_the_limit_is_429_with_retry_after_per_user() {
     let res = app.get("/api/v1/users/me", Some(&a.token)).await;
     res.assert_error(429, "RATE_LIMIT_EXCEEDED");
     let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
-    assert!(retry > 3500 && retry <= 3600, "retry after {retry}");
+    // A bucket of 5 an hour regains a request every 720 s, and is full again an
+    // hour after it was emptied.
+    assert!(retry > 700 && retry <= 720, "retry after {retry}");
     assert_eq!(res.header("x-ratelimit-remaining"), Some("0"));
+    let reset: u64 = res.header("x-ratelimit-reset").unwrap().parse().unwrap();
+    let now = chrono::Utc::now().timestamp() as u64;
+    assert!(reset > now + 3500 && reset <= now + 3601, "reset {reset}");
     // A write refused by the limit does not happen.
     let res = app
         .put(
@@ -148,4 +153,147 @@ async fn a_successful_login_resets_the_account_count() {
     app.login("eve", PASSWORD)
         .await
         .assert_error(429, "RATE_LIMIT_EXCEEDED");
+}
+
+fn login_from<'a>(
+    app: &'a TestApp,
+    ip: &str,
+    body: serde_json::Value,
+) -> rocket::local::asynchronous::LocalRequest<'a> {
+    let mut req = app.client.post("/api/v1/auth/login");
+    req.set_remote(format!("{ip}:5000").parse().unwrap());
+    req.header(rocket::http::ContentType::JSON)
+        .body(body.to_string())
+}
+
+#[rocket::async_test]
+async fn concurrent_wrong_guesses_cannot_pass_the_limit() {
+    let app = TestApp::with(|c| c.rate_limit.failed_logins_per_15min = 3).await;
+    app.register("fay").await;
+    // 30 guesses at once, from 30 addresses, all wrong: the account allows 3.
+    let guesses = (0..30).map(|i| {
+        login_from(
+            &app,
+            &format!("10.1.0.{i}"),
+            json!({"username": "fay", "password": format!("guess {i:02}!")}),
+        )
+        .dispatch()
+    });
+    let answers = futures_join_all(guesses).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().code).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        27,
+        "{statuses:?}"
+    );
+}
+
+/// Polls every future to the end, concurrently, in one task.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.map(Box::pin).collect();
+    let mut outputs = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all_done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(fut) = slot {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(out) => {
+                        *result = Some(out);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if all_done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.extend(results.into_iter().map(|r| r.expect("done")));
+    outputs
+}
+
+#[rocket::async_test]
+async fn username_and_email_of_one_account_share_one_count() {
+    let app = TestApp::with(|c| c.rate_limit.failed_logins_per_15min = 4).await;
+    app.register("gus").await;
+    let email = "gus@example.com".to_owned();
+    for (i, body) in [
+        json!({"username": "gus", "password": "wrong one"}),
+        json!({"username": "GUS", "password": "wrong one"}),
+        json!({"email": email, "password": "wrong one"}),
+        json!({"username": email.to_uppercase(), "password": "wrong one"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let res = login_from(&app, &format!("10.2.0.{i}"), body)
+            .dispatch()
+            .await;
+        assert_eq!(res.status().code, 401);
+    }
+    let res = login_from(
+        &app,
+        "10.2.0.9",
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .dispatch()
+    .await;
+    assert_eq!(
+        res.status().code,
+        429,
+        "four failures by either name spend the account's four"
+    );
+    // Unknown names are counted by address only: they cannot lock anyone out.
+    for i in 0..4 {
+        let res = login_from(
+            &app,
+            &format!("10.3.0.{i}"),
+            json!({"username": "nobody", "password": "x password"}),
+        )
+        .dispatch()
+        .await;
+        assert_eq!(res.status().code, 401);
+    }
+}
+
+#[rocket::async_test]
+async fn concurrent_wrong_current_passwords_cannot_pass_the_limit() {
+    let app = TestApp::with(|c| c.rate_limit.failed_logins_per_15min = 2).await;
+    let hal = app.register("hal").await;
+    let changes = (0..10).map(|i| {
+        let mut req = app.client.put("/api/v1/users/me/password");
+        req.set_remote(format!("10.4.0.{i}:5000").parse().unwrap());
+        req.header(rocket::http::ContentType::JSON)
+            .header(Header::new("Authorization", format!("Bearer {}", hal.token)))
+            .body(json!({"current_password": format!("guess {i:02}!!"), "new_password": "another password"}).to_string())
+            .dispatch()
+    });
+    let statuses: Vec<u16> = futures_join_all(changes)
+        .await
+        .iter()
+        .map(|r| r.status().code)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        8,
+        "{statuses:?}"
+    );
 }

@@ -127,30 +127,32 @@ async fn login(
         .map(|l| l.trim().to_owned())
         .filter(|l| !l.is_empty())
         .ok_or_else(|| ApiError::validation("username", "give a username or an e-mail"))?;
-    let account_key = format!("acct:{}", login.to_lowercase());
-    if let Some(wait) = app.logins.blocked(&account_key, &client.ip_key) {
-        return Err(ApiError::RateLimited {
+    // Resolve the account first, so its username and e-mail share one count, and
+    // count the attempt before the (slow) password check.
+    let too_long = body.password.chars().count() > PASSWORD_MAX;
+    let lookup = login.clone();
+    let account = app.db.read(move |c| users::credentials(c, &lookup)).await?;
+    let attempt = app
+        .logins
+        .attempt(account.as_ref().map(|a| a.id), &client.ip_key)
+        .map_err(|wait| ApiError::RateLimited {
             retry_after_secs: wait,
-        });
-    }
-
-    let verified = if body.password.chars().count() > PASSWORD_MAX {
+        })?;
+    let verified = if too_long {
         None // no account has such a password; do not spend a hash on it
     } else {
-        let lookup = login.clone();
-        let account = app.db.read(move |c| users::credentials(c, &lookup)).await?;
         let hash = account.as_ref().map(|a| a.password_hash.clone());
         let matches = app.passwords.verify(body.password, hash).await?;
         account.filter(|_| matches)
     };
     let Some(account) = verified else {
-        app.logins.failed(&account_key, &client.ip_key);
+        attempt.failed();
         return Err(ApiError::InvalidCredentials);
     };
+    app.logins.succeeded(attempt);
     if !account.is_active {
         return Err(ApiError::PermissionDenied("this account is deactivated"));
     }
-    app.logins.succeeded(&account_key);
 
     let refresh = tokens::random_hex(32)?;
     let digest = tokens::digest(&refresh);

@@ -21,7 +21,7 @@ impl<'r> FromRequest<'r> for ClientInfo {
             .get_one("User-Agent")
             .map(|ua| ua.chars().take(USER_AGENT_MAX).collect());
         Outcome::Success(ClientInfo {
-            ip_key: crate::fairings::rate_limit::client_key(req),
+            ip_key: crate::limiter::address_key(req.client_ip()),
             ip: req.client_ip().map(|ip| ip.to_string()),
             user_agent,
         })

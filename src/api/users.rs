@@ -102,13 +102,14 @@ async fn change_password(
 ) -> Answer<PasswordChanged> {
     let body = body.0;
     validate::password("new_password", &body.new_password)?;
-    // Guessing the current password with a stolen token counts as failed logins.
-    let account_key = format!("acct:{}", user.username.to_lowercase());
-    if let Some(wait) = app.logins.blocked(&account_key, &client.ip_key) {
-        return Err(ApiError::RateLimited {
+    // Guessing the current password with a stolen token counts as failed logins,
+    // counted before the check so concurrent guesses cannot pass the limit.
+    let attempt = app
+        .logins
+        .attempt(Some(user.id), &client.ip_key)
+        .map_err(|wait| ApiError::RateLimited {
             retry_after_secs: wait,
-        });
-    }
+        })?;
     let id = user.id;
     let hash = app.db.read(move |c| users::password_hash(c, id)).await?;
     if !app
@@ -116,9 +117,10 @@ async fn change_password(
         .verify(body.current_password, Some(hash))
         .await?
     {
-        app.logins.failed(&account_key, &client.ip_key);
+        attempt.failed();
         return Err(ApiError::validation("current_password", "is not correct"));
     }
+    app.logins.succeeded(attempt);
     let new_hash = app.passwords.hash(body.new_password).await?;
     let keep = user.session_id;
     let ended = app

@@ -1,6 +1,7 @@
-//! The request rate limit: counted in `on_request` per user (per client address
-//! before login); an over-limit request is rerouted to an internal route that answers
-//! 429, and every API response carries the `X-RateLimit-*` headers.
+//! The request rate limit: a token bucket per user (per client address before
+//! login), taken from in `on_request`; an over-limit request is rerouted to an
+//! internal route that answers 429, and every API response carries the
+//! `X-RateLimit-*` headers (`Reset`: when the bucket is full again).
 //!
 //! A fairing cannot refuse a request itself, hence the reroute.
 
@@ -11,18 +12,21 @@ use rocket::{Data, Response};
 
 use crate::auth::guard::{bearer, Bearer};
 use crate::error::ApiError;
-use crate::limiter::{Verdict, WindowCounter};
+use crate::limiter::{address_key, RequestLimiter, Verdict};
+
+/// Users and addresses with a bucket at once; see [`RequestLimiter`].
+const MAX_TRACKED_CLIENTS: usize = 50_000;
 
 pub const LIMITED_PATH: &str = "/__veza/rate-limited";
 
 pub struct RateLimit {
-    counter: WindowCounter,
+    buckets: RequestLimiter,
 }
 
 impl RateLimit {
     pub fn new(requests_per_hour: u32) -> RateLimit {
         RateLimit {
-            counter: WindowCounter::new(requests_per_hour, 3600),
+            buckets: RequestLimiter::new(requests_per_hour, MAX_TRACKED_CLIENTS),
         }
     }
 }
@@ -33,14 +37,6 @@ struct Counted(Option<Verdict>);
 /// Paths whose requests count against the limit.
 pub fn is_limited_path(path: &str) -> bool {
     path.starts_with("/api/") || path.starts_with("/auth/")
-}
-
-/// The client's address, as the rate limits key it.
-pub fn client_key(req: &Request<'_>) -> String {
-    match req.client_ip() {
-        Some(ip) => format!("ip:{ip}"),
-        None => "ip:unknown".into(),
-    }
 }
 
 #[rocket::async_trait]
@@ -58,9 +54,9 @@ impl Fairing for RateLimit {
         }
         let key = match bearer(req) {
             Bearer::Valid(claims) => format!("user:{}", claims.sub),
-            _ => client_key(req),
+            _ => address_key(req.client_ip()),
         };
-        let verdict = self.counter.hit(&key);
+        let verdict = self.buckets.check(&key);
         req.local_cache(|| Counted(Some(verdict)));
         if !verdict.allowed {
             req.set_method(Method::Get);
@@ -99,6 +95,6 @@ impl<'r> FromRequest<'r> for OverLimit {
 #[rocket::get("/__veza/rate-limited")]
 pub fn rate_limited(over: OverLimit) -> ApiError {
     ApiError::RateLimited {
-        retry_after_secs: over.0.retry_after_secs(),
+        retry_after_secs: over.0.retry_after_secs,
     }
 }

@@ -1,0 +1,14 @@
+//! Limits kept in memory: the request rate limit (a token bucket per user or client
+//! address) and the failed-login limit (per account and per address). Counts live
+//! in memory: a restart forgives everyone, which is acceptable for limits measured
+//! in minutes and hours. Every map here is bounded, whatever the number of clients.
+
+mod bucket;
+mod keys;
+mod logins;
+mod window;
+
+pub use bucket::{RequestLimiter, Verdict};
+pub use keys::address_key;
+pub use logins::{LoginAttempt, LoginThrottle};
+pub use window::WindowCounter;
