@@ -239,7 +239,7 @@ impl Config {
             "rate_limit.requests_per_hour",
             rate.requests_per_hour as u64,
             1,
-            1_000_000_000,
+            u32::MAX as u64,
         )?;
         within(
             "rate_limit.failed_logins_per_15min",

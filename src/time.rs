@@ -23,6 +23,15 @@ pub fn ago_secs(secs: u64) -> String {
     format(Utc::now() - chrono::Duration::seconds(secs))
 }
 
+/// A stored timestamp plus `secs`, as stored text (`None` if it does not parse).
+pub fn plus_secs(stored: &str, secs: u64) -> Option<String> {
+    let at = chrono::DateTime::parse_from_rfc3339(stored).ok()?;
+    let secs = i64::try_from(secs).ok()?;
+    Some(format(
+        at.with_timezone(&Utc) + chrono::Duration::seconds(secs),
+    ))
+}
+
 pub fn unix_now() -> u64 {
     Utc::now().timestamp().max(0) as u64
 }

@@ -12,7 +12,7 @@ use crate::auth::password::MAX_LENGTH as PASSWORD_MAX;
 use crate::auth::tokens;
 use crate::config::Registration;
 use crate::error::{ApiError, ApiResult};
-use crate::store::sessions::{self, Rotation, SessionInfo};
+use crate::store::sessions::{self, Lifetimes, Rotation, SessionInfo};
 use crate::store::users::{self, NewUser, User};
 use crate::validate;
 
@@ -38,6 +38,13 @@ fn token_pair(app: &App, user: User, session_id: i64, refresh: String) -> ApiRes
         token_type: "Bearer",
         user,
     })
+}
+
+fn lifetimes(app: &App) -> Lifetimes {
+    Lifetimes {
+        refresh_ttl_secs: app.config.auth.refresh_token_ttl_secs,
+        session_max_secs: app.config.auth.session_max_days * 86_400,
+    }
 }
 
 #[derive(Deserialize)]
@@ -81,7 +88,7 @@ async fn register(
     let password_hash = app.passwords.hash(body.password).await?;
     let refresh = tokens::random_hex(32)?;
     let digest = tokens::digest(&refresh);
-    let ttl = app.config.auth.refresh_token_ttl_secs;
+    let ttl = lifetimes(app);
     let new = NewUser {
         username,
         email,
@@ -156,7 +163,7 @@ async fn login(
 
     let refresh = tokens::random_hex(32)?;
     let digest = tokens::digest(&refresh);
-    let ttl = app.config.auth.refresh_token_ttl_secs;
+    let ttl = lifetimes(app);
     let (user, session_id) = app
         .db
         .write(move |c| {
@@ -185,7 +192,7 @@ async fn refresh(body: JsonBody<RefreshBody>, app: &State<App>) -> Answer<TokenP
     let old = tokens::digest(body.0.refresh_token.trim());
     let refresh = tokens::random_hex(32)?;
     let new = tokens::digest(&refresh);
-    let ttl = app.config.auth.refresh_token_ttl_secs;
+    let ttl = lifetimes(app);
     let rotated = app
         .db
         .write(move |c| {

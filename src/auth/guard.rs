@@ -84,10 +84,13 @@ impl<'r> FromRequest<'r> for AuthUser {
             }
             return Outcome::Success(user);
         }
+        // Taken before the read: a session evicted while it runs must not be cached.
+        let generation = app.sessions.generation();
         let found = app
             .db
             .read(move |c| sessions::live_session_user(c, claims.sid, user_id))
             .await;
+        app.sessions.before_fill().await;
         match found {
             Ok(Some(live)) => {
                 let stale = live.last_seen.as_deref().is_none_or(|seen| {
@@ -98,7 +101,7 @@ impl<'r> FromRequest<'r> for AuthUser {
                     app.db
                         .write_detached(move |c| crate::store::users::touch_last_seen(c, id));
                 }
-                app.sessions.put(&live.user);
+                app.sessions.put_if_unchanged(&live.user, generation);
                 Outcome::Success(live.user)
             }
             Ok(None) => refuse(req, ApiError::InvalidToken("the session has ended")),

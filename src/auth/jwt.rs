@@ -21,6 +21,9 @@ pub struct Claims {
     pub sid: i64,
     pub iat: u64,
     pub exp: u64,
+    /// Not before; Veza does not set it, but a token carrying one is held to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     /// Always "access": refuses any other kind of token signed with the same key.
     pub typ: String,
 }
@@ -46,6 +49,7 @@ impl JwtKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.leeway = 0;
+        validation.validate_nbf = true;
         JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -63,6 +67,7 @@ impl JwtKeys {
             sid: session_id,
             iat: now,
             exp: now + self.access_ttl_secs,
+            nbf: None,
             typ: ACCESS_TYPE.into(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
@@ -75,6 +80,7 @@ impl JwtKeys {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::ImmatureSignature => "the token is not valid yet",
                 ErrorKind::InvalidSignature => "bad signature",
                 ErrorKind::InvalidAlgorithm => "algorithm not allowed",
                 ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => "not a Veza token",
@@ -82,6 +88,10 @@ impl JwtKeys {
             })?;
         if data.claims.typ != ACCESS_TYPE || data.claims.user_id().is_none() {
             return Err("not an access token");
+        }
+        // A token issued in the future was not issued by this server's clock.
+        if data.claims.iat > crate::time::unix_now() {
+            return Err("the token is not valid yet");
         }
         Ok(data.claims)
     }

@@ -6,8 +6,16 @@
 //! and those handlers evict what they change: logout, refresh-token reuse,
 //! password and profile changes. The short time-to-live only bounds how long a
 //! change made to the database by hand, behind Veza's back, can go unnoticed.
+//!
+//! A guard fills the cache from a database read, and an eviction may land between
+//! that read and the fill: the read saw a live session that is now ended. Every
+//! eviction therefore bumps a generation, and a fill only lands if no eviction
+//! happened since its read began ([`SessionCache::generation`],
+//! [`SessionCache::put_if_unchanged`]).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,7 +26,19 @@ const MAX_ENTRIES: usize = 100_000;
 
 pub struct SessionCache {
     ttl: Duration,
-    entries: Mutex<HashMap<i64, Entry>>,
+    entries: Mutex<Entries>,
+    /// Runs once, between a guard's read and its fill (a seam for tests that
+    /// must stop a request exactly there).
+    before_fill: Mutex<Option<FillHook>>,
+}
+
+pub type FillHook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<i64, Entry>,
+    /// Bumped by every eviction.
+    generation: u64,
 }
 
 struct Entry {
@@ -32,11 +52,12 @@ impl SessionCache {
     pub fn new(ttl: Duration) -> SessionCache {
         SessionCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
+            before_fill: Mutex::new(None),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // The map only holds copies of database rows; a panic elsewhere while
         // holding the lock cannot leave it inconsistent.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
@@ -54,9 +75,9 @@ impl SessionCache {
             return None;
         }
         let mut entries = self.lock();
-        let entry = entries.get_mut(&session_id)?;
+        let entry = entries.map.get_mut(&session_id)?;
         if entry.user.id != user_id || entry.cached_at.elapsed() > self.ttl {
-            entries.remove(&session_id);
+            entries.map.remove(&session_id);
             return None;
         }
         let due = entry.seen_written_at.elapsed() >= seen_every;
@@ -66,16 +87,27 @@ impl SessionCache {
         Some((entry.user.clone(), due))
     }
 
-    pub fn put(&self, user: &AuthUser) {
+    /// The generation to give [`SessionCache::put_if_unchanged`]; take it before
+    /// reading the session from the database.
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    /// Caches `user` unless a session was evicted since `generation` was taken, in
+    /// which case the read that found `user` may be stale. Returns whether it did.
+    pub fn put_if_unchanged(&self, user: &AuthUser, generation: u64) -> bool {
         if self.ttl.is_zero() {
-            return;
+            return false;
         }
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        if entries.generation != generation {
+            return false;
+        }
+        if entries.map.len() >= MAX_ENTRIES {
+            entries.map.clear();
         }
         let now = Instant::now();
-        entries.insert(
+        entries.map.insert(
             user.session_id,
             Entry {
                 user: user.clone(),
@@ -83,15 +115,37 @@ impl SessionCache {
                 seen_written_at: now,
             },
         );
+        true
     }
 
     pub fn forget_session(&self, session_id: i64) {
-        self.lock().remove(&session_id);
+        let mut entries = self.lock();
+        entries.generation += 1;
+        entries.map.remove(&session_id);
     }
 
     /// Forgets every session of a user (account changed, sessions revoked).
     pub fn forget_user(&self, user_id: i64) {
-        self.lock().retain(|_, e| e.user.id != user_id);
+        let mut entries = self.lock();
+        entries.generation += 1;
+        entries.map.retain(|_, e| e.user.id != user_id);
+    }
+
+    /// Sets the hook run once by the next guard between its read and its fill.
+    pub fn pause_next_fill(&self, hook: FillHook) {
+        *self.before_fill.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    /// Runs the hook set by [`SessionCache::pause_next_fill`], if any.
+    pub async fn before_fill(&self) {
+        let hook = self
+            .before_fill
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(hook) = hook {
+            hook().await;
+        }
     }
 }
 
@@ -99,6 +153,23 @@ impl SessionCache {
 mod tests {
     use super::*;
     use crate::store::users::Role;
+
+    impl SessionCache {
+        fn put(&self, user: &AuthUser) {
+            assert!(self.put_if_unchanged(user, self.generation()) || self.ttl.is_zero());
+        }
+    }
+
+    #[test]
+    fn a_fill_read_before_an_eviction_does_not_land() {
+        let cache = SessionCache::new(Duration::from_secs(60));
+        let generation = cache.generation(); // the guard starts its read
+        cache.forget_session(1); // a logout commits and evicts
+        assert!(!cache.put_if_unchanged(&user(10, 1), generation));
+        assert!(cache.get(1, 10, Duration::from_secs(60)).is_none());
+        let generation = cache.generation();
+        assert!(cache.put_if_unchanged(&user(10, 1), generation));
+    }
 
     fn user(id: i64, session_id: i64) -> AuthUser {
         AuthUser {

@@ -10,6 +10,15 @@ use crate::rusqlite::{params, Connection, OptionalExtension};
 use crate::store::users::Role;
 use crate::time;
 
+/// How long refresh tokens and sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// A refresh token expires this long after it is issued...
+    pub refresh_ttl_secs: u64,
+    /// ...and never later than this long after its session's login.
+    pub session_max_secs: u64,
+}
+
 pub struct SessionInfo<'a> {
     pub user_id: i64,
     pub ip_address: Option<&'a str>,
@@ -21,10 +30,10 @@ pub fn create(
     conn: &Connection,
     info: SessionInfo<'_>,
     refresh_digest: &str,
-    refresh_ttl_secs: u64,
+    lifetimes: Lifetimes,
 ) -> Result<i64, ApiError> {
     let now = time::now_rfc3339();
-    let expires = time::in_secs(refresh_ttl_secs);
+    let expires = time::in_secs(lifetimes.refresh_ttl_secs.min(lifetimes.session_max_secs));
     conn.execute(
         "INSERT INTO sessions (user_id, created_at, expires_at, last_used_at, ip_address, user_agent)
          VALUES (?1, ?2, ?3, ?2, ?4, ?5)",
@@ -64,12 +73,13 @@ pub fn rotate(
     conn: &Connection,
     old: &str,
     new: &str,
-    refresh_ttl_secs: u64,
+    lifetimes: Lifetimes,
 ) -> Result<Rotation, ApiError> {
     let now = time::now_rfc3339();
     let row = conn
         .query_row(
-            "SELECT t.session_id, t.spent_at, t.expires_at, s.user_id, s.revoked_at, u.is_active
+            "SELECT t.session_id, t.spent_at, t.expires_at, s.user_id, s.revoked_at, u.is_active,
+                    s.created_at
              FROM refresh_tokens t
              JOIN sessions s ON s.id = t.session_id
              JOIN users u ON u.id = s.user_id
@@ -83,21 +93,26 @@ pub fn rotate(
                     r.get::<_, i64>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, bool>(5)?,
+                    r.get::<_, String>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((session_id, spent_at, expires_at, user_id, revoked_at, is_active)) = row else {
+    let Some((session_id, spent_at, expires_at, user_id, revoked_at, is_active, created_at)) = row
+    else {
         return Ok(Rotation::Invalid);
     };
-    if revoked_at.is_some() || !is_active || expires_at <= now {
+    // The session's absolute end: refreshing never carries it past this.
+    let session_end = time::plus_secs(&created_at, lifetimes.session_max_secs)
+        .ok_or_else(|| ApiError::internal("unreadable session timestamp"))?;
+    if revoked_at.is_some() || !is_active || expires_at <= now || session_end <= now {
         return Ok(Rotation::Invalid);
     }
     if spent_at.is_some() {
         revoke(conn, session_id, "refresh token reused")?;
         return Ok(Rotation::Reused { session_id });
     }
-    let expires = time::in_secs(refresh_ttl_secs);
+    let expires = time::in_secs(lifetimes.refresh_ttl_secs).min(session_end);
     conn.execute(
         "UPDATE refresh_tokens SET spent_at = ?2 WHERE token_hash = ?1",
         params![old, now],
@@ -150,10 +165,11 @@ pub fn live_session_user(
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.username, u.role, u.last_seen
          FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL AND u.is_active = 1",
+         WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL AND u.is_active = 1
+           AND s.expires_at > ?3",
     )?;
     Ok(stmt
-        .query_row(params![session_id, user_id], |r| {
+        .query_row(params![session_id, user_id, time::now_rfc3339()], |r| {
             Ok(LiveSession {
                 user: AuthUser {
                     id: r.get(0)?,
@@ -165,4 +181,70 @@ pub fn live_session_user(
             })
         })
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::users::{self, NewUser};
+    use std::time::Duration;
+
+    fn database() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::schema::migrate(&mut conn).unwrap();
+        let new = NewUser {
+            username: "ada".into(),
+            email: "ada@example.com".into(),
+            password_hash: "x".into(),
+            first_name: None,
+            last_name: None,
+        };
+        users::insert(&conn, new, true).unwrap();
+        conn
+    }
+
+    fn info() -> SessionInfo<'static> {
+        SessionInfo {
+            user_id: 1,
+            ip_address: None,
+            user_agent: None,
+        }
+    }
+
+    #[test]
+    fn refreshing_never_carries_a_session_past_its_absolute_end() {
+        let conn = database();
+        let lifetimes = Lifetimes {
+            refresh_ttl_secs: 3600,
+            session_max_secs: 2,
+        };
+        let id = create(&conn, info(), "t0", lifetimes).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(matches!(
+            rotate(&conn, "t0", "t1", lifetimes).unwrap(),
+            Rotation::Rotated { .. }
+        ));
+        let expires: String = conn
+            .query_row("SELECT expires_at FROM sessions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(
+            expires <= time::in_secs(1),
+            "the rotation did not push the end an hour ahead: {expires}"
+        );
+        assert!(live_session_user(&conn, id, 1).unwrap().is_some());
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(
+            matches!(
+                rotate(&conn, "t1", "t2", lifetimes).unwrap(),
+                Rotation::Invalid
+            ),
+            "a fresh refresh token of an expired session fails"
+        );
+        assert!(
+            live_session_user(&conn, id, 1).unwrap().is_none(),
+            "its access tokens stop too"
+        );
+    }
 }
