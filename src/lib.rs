@@ -100,6 +100,7 @@ fn build(
     let rocket = rocket
         .attach(fairings::request_id::RequestIdFairing)
         .attach(rate_limit)
+        .attach(fairings::query_guard::QueryGuard)
         .attach(fairings::security_headers::NoStore)
         .attach(shield)
         .manage(app);

@@ -1,4 +1,12 @@
 //! Field rules shared by handlers. Lengths are counted in Unicode characters.
+//!
+//! Names and labels other people read (room names, first and last names, status
+//! messages) go through [`label`]: stored NFC-normalised, so two spellings of one
+//! name are one name, and refused when they hold characters that make text lie
+//! about itself (bidirectional overrides, zero-width characters) or are blank.
+//! Message content is kept as typed.
+
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::ApiError;
 
@@ -91,13 +99,46 @@ pub fn optional_text(
     Ok(Some(value.to_owned()))
 }
 
+/// Characters refused in names: bidirectional embeddings, overrides and isolates
+/// (U+202A–U+202E, U+2066–U+2069), zero-width spaces and joiners and the direction
+/// marks (U+200B–U+200F), the word joiner (U+2060) and the byte-order mark (U+FEFF).
+fn is_deceptive(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// A name or label: NFC-normalised and trimmed, at most `max` characters, without
+/// control, bidirectional or zero-width characters; `None` when blank.
+pub fn label(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if value.chars().any(is_deceptive) {
+        return Err(ApiError::validation(
+            field,
+            "must not contain bidirectional-control or zero-width characters",
+        ));
+    }
+    let normal: String = value.nfc().collect();
+    optional_text(field, Some(&normal), max)
+}
+
+/// The form names are compared in: NFC, then lower case (Unicode-aware).
+pub fn name_key(name: &str) -> String {
+    name.trim()
+        .nfc()
+        .collect::<String>()
+        .to_lowercase()
+        .nfc()
+        .collect()
+}
+
 pub const ROOM_NAME_MAX: usize = 100;
 pub const ROOM_DESCRIPTION_MAX: usize = 500;
 pub const ROOM_MAX_MEMBERS: i64 = 100_000;
 
-/// 1–100 characters after trimming, no control characters.
+/// A [`label`] of 1–100 characters.
 pub fn room_name(value: &str) -> Result<String, ApiError> {
-    match optional_text("name", Some(value), ROOM_NAME_MAX)? {
+    match label("name", Some(value), ROOM_NAME_MAX)? {
         Some(name) => Ok(name),
         None => Err(ApiError::length("name", 1, ROOM_NAME_MAX, 0)),
     }
@@ -213,5 +254,30 @@ pub fn idempotency_key(value: &str) -> Result<String, ApiError> {
             "Idempotency-Key",
             "must be 1 to 255 visible ASCII characters",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_normalised_and_deceptive_ones_refused() {
+        let nfd = "Cafe\u{301}";
+        assert_eq!(label("n", Some(nfd), 10).unwrap().unwrap(), "Café");
+        assert_eq!(name_key(nfd), name_key("CAFÉ"));
+        for bad in [
+            "\u{202E}gnp.exe",
+            "a\u{200B}b",
+            "\u{2066}x\u{2069}",
+            "\u{FEFF}x",
+            "x\u{200F}",
+        ] {
+            assert!(label("n", Some(bad), 100).is_err(), "{bad:?}");
+        }
+        assert!(room_name("\u{200B}\u{200B}").is_err(), "only zero-width");
+        assert!(room_name("   ").is_err(), "blank");
+        assert!(label("n", Some("  "), 10).unwrap().is_none());
+        assert_eq!(room_name("  Équipe  ").unwrap(), "Équipe");
     }
 }

@@ -67,10 +67,8 @@ async fn register(
     let username = validate::username(&body.username)?;
     let email = validate::email(&body.email)?;
     validate::password("password", &body.password)?;
-    let first_name =
-        validate::optional_text("first_name", body.first_name.as_deref(), validate::NAME_MAX)?;
-    let last_name =
-        validate::optional_text("last_name", body.last_name.as_deref(), validate::NAME_MAX)?;
+    let first_name = validate::label("first_name", body.first_name.as_deref(), validate::NAME_MAX)?;
+    let last_name = validate::label("last_name", body.last_name.as_deref(), validate::NAME_MAX)?;
     let open = app.config.registration == Registration::Open;
 
     // Refuse early what the write would refuse, so no hash is spent on it.

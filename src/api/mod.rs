@@ -24,7 +24,10 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", health::routes())
         .mount(
             "/",
-            rocket::routes![crate::fairings::rate_limit::rate_limited],
+            rocket::routes![
+                crate::fairings::rate_limit::rate_limited,
+                crate::fairings::query_guard::bad_query
+            ],
         )
         .mount("/api/v1/auth", auth::routes())
         .mount("/auth", auth::routes())

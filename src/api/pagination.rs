@@ -9,6 +9,10 @@ use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
+/// The deepest page and offset anyone can ask for: beyond, lists are empty anyway,
+/// and the arithmetic of larger numbers is where overflows hide.
+pub const MAX_PAGE: u64 = 1_000_000;
+pub const MAX_OFFSET: u64 = 100_000_000;
 
 /// Raw list parameters; parsed by hand so that `limit=abc` is a clear 400.
 #[derive(Debug, Default, FromForm)]
@@ -24,15 +28,20 @@ pub struct Window {
     pub offset: u64,
 }
 
-fn number(field: &str, value: &Option<String>, min: u64) -> Result<Option<u64>, ApiError> {
+fn number(
+    field: &str,
+    value: &Option<String>,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ApiError> {
     let Some(text) = value.as_deref() else {
         return Ok(None);
     };
     match text.trim().parse::<u64>() {
-        Ok(n) if n >= min => Ok(Some(n)),
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
         _ => Err(ApiError::validation(
             field,
-            format!("must be a whole number of at least {min}"),
+            format!("must be a whole number from {min} to {max}"),
         )),
     }
 }
@@ -43,12 +52,12 @@ impl ListParams {
     }
 
     pub fn window_with_default(&self, default_limit: u32) -> Result<Window, ApiError> {
-        let limit = number("limit", &self.limit, 1)?
+        let limit = number("limit", &self.limit, 1, u64::MAX)?
             .map(|n| n.min(MAX_LIMIT as u64) as u32)
             .unwrap_or(default_limit);
-        let offset = match number("page", &self.page, 1)? {
-            Some(page) => (page - 1).saturating_mul(limit as u64),
-            None => number("offset", &self.offset, 0)?.unwrap_or(0),
+        let offset = match number("page", &self.page, 1, MAX_PAGE)? {
+            Some(page) => (page - 1) * limit as u64,
+            None => number("offset", &self.offset, 0, MAX_OFFSET)?.unwrap_or(0),
         };
         Ok(Window { limit, offset })
     }
@@ -130,6 +139,13 @@ mod tests {
         assert!(params(Some("abc"), None, None).window().is_err());
         assert!(params(None, Some("-1"), None).window().is_err());
         assert!(params(None, None, Some("0")).window().is_err());
+        assert!(params(None, None, Some("1000001")).window().is_err());
+        assert!(params(None, Some("100000001"), None).window().is_err());
+        assert!(params(None, Some("18446744073709551615"), None)
+            .window()
+            .is_err());
+        let w = params(Some("100"), None, Some("1000000")).window().unwrap();
+        assert_eq!(w.offset, 99_999_900);
     }
 
     #[test]

@@ -119,8 +119,12 @@ async fn create(
         max_members: body.max_members.map(validate::max_members).transpose()?,
     };
     let owner = user.id;
+    let namer = rooms::Namer {
+        user_id: user.id,
+        is_admin: user.is_admin(),
+    };
     let room = events::write(app, client.ip, move |c, events| {
-        let room_id = rooms::create(c, owner, &new)?;
+        let room_id = rooms::create(c, namer, &new)?;
         events.push(Event::RoomCreated {
             room_id,
             actor_id: owner,
@@ -189,7 +193,11 @@ async fn update(
             access.require_owner()?;
         }
         if !changes.is_empty() {
-            rooms::update(c, id, &changes)?;
+            let namer = rooms::Namer {
+                user_id: actor,
+                is_admin: admin,
+            };
+            rooms::update(c, id, &changes, namer)?;
             events.push(Event::RoomUpdated {
                 room_id: id,
                 actor_id: actor,

@@ -48,7 +48,7 @@ fn optional(
     max: usize,
 ) -> Result<Option<Option<String>>, ApiError> {
     value
-        .map(|v| validate::optional_text(field, v.as_deref(), max))
+        .map(|v| validate::label(field, v.as_deref(), max))
         .transpose()
 }
 

@@ -10,7 +10,38 @@ use crate::rusqlite::Connection;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Migrations after the `schema.sql` baseline: entry `i` brings a database to version `i + 2`.
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[
+    // 2: room names are unique only among the rooms a creator can see (a private
+    // room's name must not be revealed by a conflict), so `name_key` loses its
+    // UNIQUE constraint, which takes a rebuild of the table.
+    "CREATE TABLE rooms_new (
+        id              INTEGER PRIMARY KEY,
+        uuid            TEXT NOT NULL UNIQUE,
+        name            TEXT NOT NULL,
+        name_key        TEXT NOT NULL,
+        description     TEXT,
+        is_public       INTEGER NOT NULL CHECK (is_public IN (0, 1)),
+        owner_id        INTEGER NOT NULL REFERENCES users (id),
+        max_members     INTEGER CHECK (max_members IS NULL OR max_members > 0),
+        message_count   INTEGER NOT NULL DEFAULT 0,
+        top_level_count INTEGER NOT NULL DEFAULT 0,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+     );
+     INSERT INTO rooms_new (id, uuid, name, name_key, description, is_public, owner_id,
+                            max_members, message_count, top_level_count, created_at, updated_at)
+          SELECT id, uuid, name, name_key, description, is_public, owner_id,
+                 max_members, message_count, top_level_count, created_at, updated_at
+          FROM rooms;
+     DROP TABLE rooms;
+     -- The triggers on messages name `rooms`; the legacy rename does not re-check
+     -- them while `rooms` is briefly missing.
+     PRAGMA legacy_alter_table = ON;
+     ALTER TABLE rooms_new RENAME TO rooms;
+     PRAGMA legacy_alter_table = OFF;
+     CREATE INDEX rooms_by_owner ON rooms (owner_id);
+     CREATE INDEX rooms_by_name_key ON rooms (name_key);",
+];
 
 /// Settings every connection gets.
 pub fn configure_common(conn: &Connection) -> crate::rusqlite::Result<()> {
@@ -39,6 +70,7 @@ pub fn configure_writer(conn: &Connection) -> crate::rusqlite::Result<()> {
 pub enum MigrateError {
     Sqlite(crate::rusqlite::Error),
     TooNew { found: i64, known: i64 },
+    BrokenReferences { version: i64, count: i64 },
 }
 
 impl std::fmt::Display for MigrateError {
@@ -49,6 +81,11 @@ impl std::fmt::Display for MigrateError {
                 f,
                 "the database is at schema version {found}, newer than this veza knows ({known}); \
                  run a newer veza"
+            ),
+            MigrateError::BrokenReferences { version, count } => write!(
+                f,
+                "the migration to schema version {version} would leave {count} broken \
+                 references; the database was left as it was"
             ),
         }
     }
@@ -62,7 +99,37 @@ impl From<crate::rusqlite::Error> for MigrateError {
 
 /// Brings the database to the latest version.
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
-    migrate_with(conn, SCHEMA, MIGRATIONS)
+    let before: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    migrate_with(conn, SCHEMA, MIGRATIONS)?;
+    if (1..3).contains(&before) {
+        refold_room_name_keys(conn)?;
+    }
+    Ok(())
+}
+
+/// Version 2 compares room names NFC-normalised; keys written before were only
+/// lower-cased. SQL cannot normalise, so this step of the migration runs here.
+fn refold_room_name_keys(conn: &Connection) -> crate::rusqlite::Result<()> {
+    let mut select = conn.prepare("SELECT id, name, name_key FROM rooms")?;
+    let rows = select
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (id, name, key) in rows {
+        let fresh = crate::validate::name_key(&name);
+        if fresh != key {
+            conn.execute(
+                "UPDATE rooms SET name_key = ?2 WHERE id = ?1",
+                crate::rusqlite::params![id, fresh],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn migrate_with(conn: &mut Connection, schema: &str, steps: &[&str]) -> Result<(), MigrateError> {
@@ -81,14 +148,36 @@ fn migrate_with(conn: &mut Connection, schema: &str, steps: &[&str]) -> Result<(
         tx.commit()?;
     }
     let mut version = version.max(1);
-    while version < latest {
-        let tx = conn.transaction()?;
-        tx.execute_batch(steps[(version - 1) as usize])?;
-        version += 1;
-        tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
-        tx.commit()?;
+    if version == latest {
+        return Ok(());
     }
-    Ok(())
+    // A migration may rebuild a table (SQLite's way to change a constraint): with
+    // foreign keys enforced, dropping the old table would cascade-delete every row
+    // that refers to it. They are off while migrating, and each migration must
+    // leave no dangling reference before it commits.
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let migrated = (|| {
+        while version < latest {
+            let tx = conn.transaction()?;
+            tx.execute_batch(steps[(version - 1) as usize])?;
+            let dangling: i64 =
+                tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
+            if dangling > 0 {
+                return Err(MigrateError::BrokenReferences {
+                    version: version + 1,
+                    count: dangling,
+                });
+            }
+            version += 1;
+            tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    migrated
 }
 
 #[cfg(test)]
@@ -160,5 +249,55 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn), 1 + MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_rooms_members_and_messages() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        migrate_with(&mut conn, SCHEMA, &[]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (uuid, username, email, password_hash, created_at, updated_at)
+                 VALUES ('u1', 'ada', 'a@x.io', 'h', 't', 't');
+             INSERT INTO rooms (uuid, name, name_key, is_public, owner_id, created_at, updated_at)
+                 VALUES ('r1', 'Dev', 'dev', 1, 1, 't', 't');
+             INSERT INTO rooms (uuid, name, name_key, is_public, owner_id, created_at, updated_at)
+                 VALUES ('r9', 'Cafe\u{301}', 'cafe\u{301}', 1, 1, 't', 't');
+             INSERT INTO room_members (room_id, user_id, role, joined_at)
+                 VALUES (1, 1, 'owner', 't');
+             INSERT INTO messages (uuid, room_id, author_id, content, created_at, updated_at)
+                 VALUES ('m1', 1, 1, 'hello', 't', 't');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn), 1 + MIGRATIONS.len() as i64);
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM room_members"), 1, "no cascade");
+        assert_eq!(count("SELECT count(*) FROM messages"), 1);
+        assert_eq!(count("SELECT message_count FROM rooms WHERE id = 1"), 1);
+        let key: String = conn
+            .query_row("SELECT name_key FROM rooms WHERE uuid = 'r9'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(key, "caf\u{e9}", "keys are refolded to NFC");
+        // The triggers still keep the counts, and foreign keys are enforced again.
+        conn.execute(
+            "INSERT INTO messages (uuid, room_id, author_id, content, created_at, updated_at)
+             VALUES ('m2', 1, 1, 'again', 't', 't')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(count("SELECT message_count FROM rooms WHERE id = 1"), 2);
+        assert!(conn
+            .execute("INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (9, 1, 'member', 't')", [])
+            .is_err());
+        // Two rooms may now share a name key (the rule lives in Veza).
+        conn.execute(
+            "INSERT INTO rooms (uuid, name, name_key, is_public, owner_id, created_at, updated_at)
+             VALUES ('r2', 'dev', 'dev', 0, 1, 't', 't')",
+            [],
+        )
+        .unwrap();
     }
 }

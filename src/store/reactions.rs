@@ -6,13 +6,29 @@ use crate::error::ApiError;
 use crate::rusqlite::{params, Connection};
 use crate::time;
 
-/// Adds the reaction; false when the user had already reacted so.
+/// Distinct emoji one message may carry: each is listed with every page holding
+/// the message, so their number is what bounds a message's size.
+pub const MAX_DISTINCT_EMOJI: i64 = 50;
+
+/// Adds the reaction; false when the user had already reacted so. A new emoji
+/// beyond [`MAX_DISTINCT_EMOJI`] on the message is a conflict.
 pub fn add(
     conn: &Connection,
     message_id: i64,
     user_id: i64,
     emoji: &str,
 ) -> Result<bool, ApiError> {
+    let (known, distinct): (bool, i64) = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2),
+                    (SELECT count(DISTINCT emoji) FROM reactions WHERE message_id = ?1)",
+        )?
+        .query_row(params![message_id, emoji], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if !known && distinct >= MAX_DISTINCT_EMOJI {
+        return Err(ApiError::StateConflict(
+            "this message already has 50 different reactions",
+        ));
+    }
     let added = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO reactions (message_id, user_id, emoji, created_at)

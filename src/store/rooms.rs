@@ -69,9 +69,9 @@ fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Room> {
     })
 }
 
-/// The key names conflict on: the name folded to lower case, Unicode-aware.
+/// The key names conflict on: NFC, folded to lower case, Unicode-aware.
 pub fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
+    crate::validate::name_key(name)
 }
 
 /// What `viewer` is to room `room_id`; 404 when the room does not exist or is
@@ -193,10 +193,28 @@ pub struct NewRoom {
     pub max_members: Option<i64>,
 }
 
-fn ensure_name_free(conn: &Connection, name: &str, except: i64) -> Result<(), ApiError> {
+/// Who names a room: names are unique among the rooms the namer can see, so that
+/// a conflict never reveals the name of a private room they cannot see.
+#[derive(Debug, Clone, Copy)]
+pub struct Namer {
+    pub user_id: i64,
+    pub is_admin: bool,
+}
+
+fn ensure_name_free(
+    conn: &Connection,
+    name: &str,
+    except: i64,
+    namer: Namer,
+) -> Result<(), ApiError> {
     let taken: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM rooms WHERE name_key = ?1 AND id != ?2)",
-        params![name_key(name), except],
+        "SELECT EXISTS (
+             SELECT 1 FROM rooms r
+             WHERE r.name_key = ?1 AND r.id != ?2
+               AND (r.is_public = 1 OR ?4
+                    OR EXISTS (SELECT 1 FROM room_members m
+                               WHERE m.room_id = r.id AND m.user_id = ?3)))",
+        params![name_key(name), except, namer.user_id, namer.is_admin],
         |r| r.get(0),
     )?;
     if taken {
@@ -206,8 +224,9 @@ fn ensure_name_free(conn: &Connection, name: &str, except: i64) -> Result<(), Ap
 }
 
 /// Creates a room owned by `owner_id`, who becomes its first member.
-pub fn create(conn: &Connection, owner_id: i64, new: &NewRoom) -> Result<i64, ApiError> {
-    ensure_name_free(conn, &new.name, -1)?;
+pub fn create(conn: &Connection, owner: Namer, new: &NewRoom) -> Result<i64, ApiError> {
+    let owner_id = owner.user_id;
+    ensure_name_free(conn, &new.name, -1, owner)?;
     let now = time::now_rfc3339();
     conn.execute(
         "INSERT INTO rooms (uuid, name, name_key, description, is_public, owner_id, max_members,
@@ -265,9 +284,22 @@ impl RoomChanges {
     }
 }
 
-pub fn update(conn: &Connection, room_id: i64, c: &RoomChanges) -> Result<(), ApiError> {
-    if let Some(name) = &c.name {
-        ensure_name_free(conn, name, room_id)?;
+pub fn update(
+    conn: &Connection,
+    room_id: i64,
+    c: &RoomChanges,
+    namer: Namer,
+) -> Result<(), ApiError> {
+    // A new name, or a private room going public, must not clash with a room the
+    // namer can see (every public room among them).
+    if c.name.is_some() || c.is_public == Some(true) {
+        let name = match &c.name {
+            Some(name) => name.clone(),
+            None => conn.query_row("SELECT name FROM rooms WHERE id = ?1", [room_id], |r| {
+                r.get::<_, String>(0)
+            })?,
+        };
+        ensure_name_free(conn, &name, room_id, namer)?;
     }
     if let Some(Some(max)) = c.max_members {
         let members = crate::store::members::count(conn, room_id)?;
