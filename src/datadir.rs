@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 const LOCK_FILE: &str = "veza.lock";
+const DB_FILE: &str = "veza.db";
 const SECRET_FILE: &str = "jwt_secret";
 
 /// An open, locked data directory. The lock lasts as long as this value.
@@ -16,15 +17,9 @@ pub struct DataDir {
 
 impl DataDir {
     pub fn open(path: &Path) -> Result<DataDir, String> {
-        fs::create_dir_all(path)
-            .map_err(|e| format!("cannot create data directory {}: {e}", path.display()))?;
+        private_dir(path)?;
         let lock_path = path.join(LOCK_FILE);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        let lock = private_file(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
@@ -37,9 +32,17 @@ impl DataDir {
                 return Err(format!("cannot lock {}: {e}", lock_path.display()))
             }
         }
-        let files = path.join("files");
-        fs::create_dir_all(&files)
-            .map_err(|e| format!("cannot create {}: {e}", files.display()))?;
+        private_dir(&path.join("files"))?;
+        // SQLite gives its -wal and -shm files the mode of the database file, so a
+        // private database file keeps them private too.
+        let db = path.join(DB_FILE);
+        private_file(&db)?;
+        for extra in ["-wal", "-shm"] {
+            let file = path.join(format!("{DB_FILE}{extra}"));
+            if file.exists() {
+                restrict_to_owner(&file)?;
+            }
+        }
         Ok(DataDir {
             path: path.to_path_buf(),
             _lock: lock,
@@ -47,7 +50,7 @@ impl DataDir {
     }
 
     pub fn db_path(&self) -> PathBuf {
-        self.path.join("veza.db")
+        self.path.join(DB_FILE)
     }
 
     /// The JWT secret: the configured one, else the one kept in the directory,
@@ -88,14 +91,43 @@ impl DataDir {
     }
 }
 
-#[cfg(unix)]
+/// Creates `path` (and its parents) if needed, readable by its owner only (0700).
+fn private_dir(path: &Path) -> Result<(), String> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(path)
+        .map_err(|e| format!("cannot create directory {}: {e}", path.display()))?;
+    set_mode(path, 0o700)
+}
+
+/// Opens (creating if needed) `path` for writing, readable by its owner only (0600).
+fn private_file(path: &Path) -> Result<File, String> {
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    restrict_to_owner(path)?;
+    Ok(file)
+}
+
 fn restrict_to_owner(path: &Path) -> Result<(), String> {
+    set_mode(path, 0o600)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
         .map_err(|e| format!("cannot restrict permissions of {}: {e}", path.display()))
 }
 
 #[cfg(not(unix))]
-fn restrict_to_owner(_: &Path) -> Result<(), String> {
+fn set_mode(_: &Path, _: u32) -> Result<(), String> {
     Ok(())
 }

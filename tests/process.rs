@@ -20,23 +20,11 @@ fn serves_locks_its_data_dir_and_exits_cleanly_on_sigterm() {
         "./data/veza.db is created"
     );
     assert!(dir.path().join("data/files").is_dir());
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("data/jwt_secret"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(
-            mode & 0o777,
-            0o600,
-            "the secret is readable by its owner only"
-        );
-    }
     let body =
         r#"{"username":"john_doe","email":"john@example.com","password":"secure_password123"}"#;
     let (status, _) = http(port, "POST", "/api/v1/auth/register", body).unwrap();
     assert_eq!(status, 201);
+    assert_private_files(&dir.path().join("data"));
 
     // A second server on the same data directory refuses to start.
     let second = veza(dir.path(), free_port()).spawn().unwrap();
@@ -151,3 +139,19 @@ fn the_config_file_is_read_and_env_overrides_it() {
     sigterm(&server);
     assert_eq!(wait_exit(server).status.code(), Some(0));
 }
+
+/// Everything Veza made in its data directory is its user's alone: files 0600,
+/// directories 0700 (the WAL exists once something was written).
+#[cfg(unix)]
+fn assert_private_files(data: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(data), 0o700, "the data directory");
+    assert_eq!(mode(&data.join("files")), 0o700, "files/");
+    for file in ["veza.db", "veza.db-wal", "veza.db-shm", "veza.lock", "jwt_secret"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+}
+
+#[cfg(not(unix))]
+fn assert_private_files(_: &Path) {}
