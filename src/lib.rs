@@ -73,7 +73,7 @@ fn build(
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let app = App {
         db,
-        passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores)),
+        passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores.min(2))),
         jwt: JwtKeys::new(&secret, config.auth.access_token_ttl_secs),
         sessions: SessionCache::new(std::time::Duration::from_secs(
             config.auth.session_cache_secs,
