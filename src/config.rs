@@ -327,3 +327,37 @@ fn describe_figment_error(e: figment::Error) -> String {
     }
     msg
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_number_has_an_upper_bound_named_in_the_error() {
+        let cases: [(&str, fn(&mut Config)); 6] = [
+            ("auth.access_token_ttl_secs", |c| {
+                c.auth.access_token_ttl_secs = u64::MAX
+            }),
+            ("auth.session_max_days", |c| {
+                c.auth.session_max_days = 1 << 40
+            }),
+            ("limits.upload_max_bytes", |c| {
+                c.limits.upload_max_bytes = u64::MAX
+            }),
+            ("limits.max_connections", |c| {
+                c.limits.max_connections = usize::MAX
+            }),
+            ("limits.keep_alive_secs", |c| c.limits.keep_alive_secs = 0),
+            ("webhooks.retry_initial_delay_secs", |c| {
+                c.webhooks.retry_initial_delay_secs = u64::MAX
+            }),
+        ];
+        for (key, break_it) in cases {
+            let mut config = Config::default();
+            break_it(&mut config);
+            let error = config.validate().unwrap_err().to_string();
+            assert!(error.contains(key), "{key}: {error}");
+        }
+        assert!(Config::default().validate().is_ok());
+    }
+}
