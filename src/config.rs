@@ -334,7 +334,8 @@ mod tests {
 
     #[test]
     fn every_number_has_an_upper_bound_named_in_the_error() {
-        let cases: [(&str, fn(&mut Config)); 6] = [
+        type Breaks = fn(&mut Config);
+        let cases: [(&str, Breaks); 6] = [
             ("auth.access_token_ttl_secs", |c| {
                 c.auth.access_token_ttl_secs = u64::MAX
             }),
