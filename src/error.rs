@@ -55,6 +55,8 @@ pub enum ApiError {
     UserBlocked,
     RegistrationClosed,
     NotFound(Missing),
+    /// A 404 (`NOT_FOUND`) that says what is missing.
+    NotFoundBecause(&'static str),
     /// A unique value is taken; `field` names it.
     Conflict {
         field: String,
@@ -124,7 +126,7 @@ impl ApiError {
             Unprocessable { .. } => Status::UnprocessableEntity,
             InvalidCredentials | InvalidToken(_) => Status::Unauthorized,
             PermissionDenied(_) | UserBlocked | RegistrationClosed => Status::Forbidden,
-            NotFound(_) => Status::NotFound,
+            NotFound(_) | NotFoundBecause(_) => Status::NotFound,
             Conflict { .. } | StateConflict(_) | RoomFull => Status::Conflict,
             PayloadTooLarge { .. } => Status::PayloadTooLarge,
             RateLimited { .. } => Status::TooManyRequests,
@@ -151,7 +153,9 @@ impl ApiError {
             PermissionDenied(_) => "PERMISSION_DENIED",
             UserBlocked => "USER_BLOCKED",
             RegistrationClosed => "REGISTRATION_CLOSED",
-            NotFound(Missing::Route | Missing::Resource | Missing::Member) => "NOT_FOUND",
+            NotFound(Missing::Route | Missing::Resource | Missing::Member) | NotFoundBecause(_) => {
+                "NOT_FOUND"
+            }
             NotFound(Missing::Room) => "ROOM_NOT_FOUND",
             NotFound(Missing::Message) => "MESSAGE_NOT_FOUND",
             NotFound(Missing::User) => "USER_NOT_FOUND",
@@ -188,6 +192,7 @@ impl ApiError {
             NotFound(Missing::File) => "file not found".into(),
             NotFound(Missing::Conversation) => "conversation not found".into(),
             NotFound(Missing::Member) => "this user is not a member of the room".into(),
+            NotFoundBecause(why) => (*why).into(),
             Conflict { field, reason } => format!("`{field}` conflicts: {reason}"),
             StateConflict(why) => (*why).into(),
             RoomFull => "the room is full".into(),

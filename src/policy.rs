@@ -137,6 +137,37 @@ impl RoomAccess {
         }
     }
 
+    /// Who may change a room: moderators its name and description, the owner also
+    /// its visibility and member cap.
+    pub fn require_can_update(&self, touches_settings: bool) -> Result<(), ApiError> {
+        self.require_moderator()?;
+        if touches_settings {
+            self.require_owner()?;
+        }
+        Ok(())
+    }
+
+    /// Adding oneself is joining: only as a plain member.
+    pub fn require_self_add_role(role: RoomRole) -> Result<(), ApiError> {
+        if role == RoomRole::Member {
+            Ok(())
+        } else {
+            Err(denied("you can only add yourself as a member"))
+        }
+    }
+
+    /// A role change from `current`: the owner keeps the role until ownership is
+    /// transferred (by making another member the owner).
+    pub fn require_role_can_change(current: RoomRole) -> Result<(), ApiError> {
+        if current == RoomRole::Owner {
+            Err(ApiError::StateConflict(
+                "the owner keeps that role until ownership is transferred to another member",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Whether the caller may give a new member `role` when adding them.
     pub fn require_can_grant(&self, role: RoomRole) -> Result<(), ApiError> {
         match role {

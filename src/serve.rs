@@ -43,7 +43,7 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
         .map(|r| (r.method, r.uri.path().to_string()))
         .collect();
     let allowed = Arc::new(move |path: &str| {
-        crate::api::catchers::methods_on(routes.iter().map(|(m, p)| (*m, p.as_str())), path)
+        crate::http::catchers::methods_on(routes.iter().map(|(m, p)| (*m, p.as_str())), path)
     });
     let (gate, note) = Gate::new(limits, peers, allowed);
     if let Some(note) = note {

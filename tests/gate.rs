@@ -107,7 +107,10 @@ const HEALTH: &[u8] = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
 fn a_crowd_of_stalled_clients_under_1024_descriptors_does_not_stop_the_server() {
     // This process holds the 1,100 client sockets: it needs room for them.
     let room = rlimit::increase_nofile_limit(4096).unwrap();
-    assert!(room >= 1200, "this test needs 1,200 open files, the limit is {room}");
+    assert!(
+        room >= 1200,
+        "this test needs 1,200 open files, the limit is {room}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     // The server runs with the common limit of 1,024 descriptors, soft and hard.

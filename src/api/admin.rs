@@ -5,12 +5,12 @@
 use rocket::{get, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::JsonBody;
-use crate::api::pagination::{flag, ListMeta, ListParams};
-use crate::api::respond::{ok, Answer};
 use crate::app::App;
 use crate::auth::guard::AdminUser;
 use crate::error::ApiError;
+use crate::http::body::JsonBody;
+use crate::http::pagination::{flag, ListMeta, ListParams};
+use crate::http::respond::{ok, Answer};
 use crate::store::admin::{self, ServerStats};
 use crate::store::sessions;
 use crate::store::users::{self, Role, User, UserFilter};

@@ -3,15 +3,15 @@
 use rocket::{post, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::JsonBody;
-use crate::api::client::ClientInfo;
-use crate::api::respond::{created, ok, Answer, NoContent};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
 use crate::auth::password::MAX_LENGTH as PASSWORD_MAX;
 use crate::auth::tokens;
 use crate::config::Registration;
 use crate::error::{ApiError, ApiResult};
+use crate::http::body::JsonBody;
+use crate::http::client::ClientInfo;
+use crate::http::respond::{created, ok, Answer, NoContent};
 use crate::store::sessions::{self, Lifetimes, Rotation, SessionInfo};
 use crate::store::users::{self, NewUser, User};
 use crate::validate;

@@ -4,23 +4,19 @@
 use rocket::{get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{JsonBody, OptionalJsonBody};
-use crate::api::client::ClientInfo;
-use crate::api::messages::{
-    list_messages, send_message, IdempotencyKey, MessagePage, PageParams, SendBody, Sent,
-};
-use crate::api::pagination::{flag, ListMeta, ListParams};
-use crate::api::respond::{created, ok, Answer, Success};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::error::{ApiError, ApiResult, Missing};
-use crate::store::conversations::{self, Conversation};
-use crate::store::members::ReadState;
+use crate::domain::{conversations, read_markers};
+use crate::error::ApiResult;
+use crate::http::body::{JsonBody, OptionalJsonBody, ReadBody};
+use crate::http::pagination::{flag, ListMeta, ListParams};
+use crate::http::respond::{created, ok, Answer, Success};
+use crate::store::conversations::Conversation;
 use crate::store::messages::Container;
-use crate::store::users;
+use crate::store::read_markers::ReadState;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, open, get_one, messages, send, block, mark_read]
+    routes![list, open, get_one, block, mark_read]
 }
 
 #[derive(Serialize)]
@@ -42,11 +38,8 @@ async fn list(
     let window = list.window()?;
     let with_last =
         include_last_message.is_none() || flag("include_last_message", include_last_message)?;
-    let me = user.id;
-    let (conversations, total) = app
-        .db
-        .read(move |c| conversations::list(c, me, with_last, window.limit, window.offset))
-        .await?;
+    let (conversations, total) =
+        conversations::list(app, user.actor(), with_last, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, conversations.len(), total);
     Ok(ok(ConversationList {
         conversations,
@@ -63,24 +56,7 @@ pub struct OpenBody {
 /// (one per pair, whoever opens it).
 #[post("/conversations", data = "<body>")]
 async fn open(body: JsonBody<OpenBody>, user: AuthUser, app: &State<App>) -> Answer<Conversation> {
-    let (me, other) = (user.id, body.0.user_id);
-    if me == other {
-        return Err(ApiError::validation(
-            "user_id",
-            "a conversation needs another user",
-        ));
-    }
-    let (conversation, is_new) = app
-        .db
-        .write(move |c| {
-            match users::by_id(c, other)? {
-                Some(u) if u.is_active => {}
-                _ => return Err(ApiError::NotFound(Missing::User)),
-            }
-            let (id, is_new) = conversations::open(c, me, other)?;
-            Ok((conversations::get(c, id, me)?, is_new))
-        })
-        .await?;
+    let (conversation, is_new) = conversations::open(app, user.actor(), body.0.user_id).await?;
     Ok(if is_new {
         created(conversation)
     } else {
@@ -91,47 +67,7 @@ async fn open(body: JsonBody<OpenBody>, user: AuthUser, app: &State<App>) -> Ans
 /// One conversation; 404 for anyone but its two participants.
 #[get("/conversations/<id>")]
 async fn get_one(id: i64, user: AuthUser, app: &State<App>) -> Answer<Conversation> {
-    let me = user.id;
-    let conversation = app
-        .db
-        .read(move |c| {
-            conversations::access(c, id, me)?;
-            conversations::get(c, id, me)
-        })
-        .await?;
-    Ok(ok(conversation))
-}
-
-/// The conversation's messages, newest first, paged as room messages are.
-#[get("/conversations/<id>/messages?<params..>")]
-async fn messages(
-    id: i64,
-    params: PageParams,
-    user: AuthUser,
-    app: &State<App>,
-) -> Answer<MessagePage> {
-    list_messages(app, &user, Container::Conversation(id), &params).await
-}
-
-/// Sends a direct message: 403 `USER_BLOCKED` while either side has blocked the other.
-#[post("/conversations/<id>/messages", data = "<body>")]
-async fn send(
-    id: i64,
-    body: JsonBody<SendBody>,
-    key: IdempotencyKey,
-    user: AuthUser,
-    app: &State<App>,
-    client: ClientInfo,
-) -> ApiResult<Sent> {
-    send_message(
-        app,
-        &user,
-        client.ip,
-        Container::Conversation(id),
-        body.0,
-        key,
-    )
-    .await
+    Ok(ok(conversations::get(app, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -149,21 +85,13 @@ async fn block(
     app: &State<App>,
 ) -> ApiResult<Success<Conversation>> {
     let blocked = body.0.and_then(|b| b.blocked).unwrap_or(true);
-    let me = user.id;
-    let conversation = app
-        .db
-        .write(move |c| {
-            conversations::access(c, id, me)?;
-            conversations::set_blocked(c, id, me, blocked)?;
-            conversations::get(c, id, me)
-        })
-        .await?;
-    Ok(ok(conversation))
-}
-
-#[derive(Deserialize)]
-pub struct ReadBody {
-    message_id: Option<i64>,
+    Ok(ok(conversations::set_blocked(
+        app,
+        user.actor(),
+        id,
+        blocked,
+    )
+    .await?))
 }
 
 /// Moves the caller's read marker to `message_id` (default: the latest message).
@@ -175,13 +103,12 @@ async fn mark_read(
     app: &State<App>,
 ) -> Answer<ReadState> {
     let message_id = body.0.and_then(|b| b.message_id);
-    let me = user.id;
-    let state = app
-        .db
-        .write(move |c| {
-            conversations::access(c, id, me)?;
-            conversations::mark_read(c, id, me, message_id)
-        })
-        .await?;
-    Ok(ok(state))
+    let container = Container::Conversation(id);
+    Ok(ok(read_markers::mark_read(
+        app,
+        user.actor(),
+        container,
+        message_id,
+    )
+    .await?))
 }

@@ -4,18 +4,16 @@
 use rocket::{delete, get, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::JsonBody;
-use crate::api::client::ClientInfo;
-use crate::api::pagination::{ListMeta, ListParams};
-use crate::api::respond::{created, ok, Answer, NoContent};
-use crate::api::rooms::{join_room, leave_room};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::error::{ApiError, ApiResult, Missing};
-use crate::events::{self, Event};
+use crate::domain::members::{self, Target};
+use crate::error::{ApiError, ApiResult};
+use crate::http::body::JsonBody;
+use crate::http::client::ClientInfo;
+use crate::http::pagination::{ListMeta, ListParams};
+use crate::http::respond::{created, ok, Answer, NoContent};
 use crate::policy::RoomRole;
-use crate::store::members::{self, Member};
-use crate::store::{rooms, users};
+use crate::store::members::Member;
 
 pub fn routes() -> Vec<Route> {
     routes![list, add, change_role, remove]
@@ -48,21 +46,16 @@ async fn list(
         None | Some("") | Some("all") => None,
         Some(r) => Some(parse_role("role", r)?),
     };
-    let (viewer, admin) = (user.id, user.is_admin());
-    let (members, total) = app
-        .db
-        .read(move |c| {
-            rooms::access(c, id, viewer, admin)?;
-            members::list(c, id, role, window.limit, window.offset)
-        })
-        .await?;
+    let (members, total) =
+        members::list(app, user.actor(), id, role, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, members.len(), total);
     Ok(ok(MemberList { members, meta }))
 }
 
 #[derive(Deserialize)]
 pub struct AddMemberBody {
-    user_id: i64,
+    user_id: Option<i64>,
+    username: Option<String>,
     role: Option<String>,
 }
 
@@ -81,39 +74,17 @@ async fn add(
         None => RoomRole::Member,
         Some(r) => parse_role("role", r)?,
     };
-    let target = body.user_id;
-    let (actor, admin) = (user.id, user.is_admin());
-    let member = events::write(app, client.ip, move |c, events| {
-        if target == actor {
-            if role != RoomRole::Member {
-                return Err(ApiError::PermissionDenied(
-                    "you can only add yourself as a member",
-                ));
-            }
-            if !join_room(c, events, id, (actor, admin))? {
-                return Err(ApiError::conflict(
-                    "user_id",
-                    "already a member of this room",
-                ));
-            }
-            return members::get(c, id, target);
+    let target = match (body.user_id, body.username) {
+        (Some(id), _) => Target::Id(id),
+        (None, Some(name)) => Target::Username(name),
+        (None, None) => {
+            return Err(ApiError::validation(
+                "user_id",
+                "give the user's `user_id` or `username`",
+            ))
         }
-        let access = rooms::access(c, id, actor, admin)?;
-        access.require_can_grant(role)?;
-        match users::by_id(c, target)? {
-            Some(u) if u.is_active => {}
-            _ => return Err(ApiError::NotFound(Missing::User)),
-        }
-        members::add(c, id, target, role)?;
-        events.push(Event::MemberJoined {
-            room_id: id,
-            user_id: target,
-            actor_id: actor,
-            role: role.as_str().into(),
-        });
-        members::get(c, id, target)
-    })
-    .await?;
+    };
+    let member = members::add(app, user.actor(), client.ip, id, target, role).await?;
     Ok(created(member))
 }
 
@@ -134,41 +105,7 @@ async fn change_role(
     client: ClientInfo,
 ) -> Answer<Member> {
     let role = parse_role("role", &body.0.role)?;
-    let (actor, admin) = (user.id, user.is_admin());
-    let member = events::write(app, client.ip, move |c, events| {
-        rooms::access(c, id, actor, admin)?.require_owner()?;
-        let current =
-            members::role_of(c, id, user_id)?.ok_or(ApiError::NotFound(Missing::Member))?;
-        if current == role {
-            return members::get(c, id, user_id);
-        }
-        let mut changed = |user: i64, from: RoomRole, to: RoomRole| -> ApiResult<()> {
-            members::set_role(c, id, user, to)?;
-            events.push(Event::MemberRoleChanged {
-                room_id: id,
-                user_id: user,
-                actor_id: actor,
-                from: from.as_str().into(),
-                to: to.as_str().into(),
-            });
-            Ok(())
-        };
-        if current == RoomRole::Owner {
-            return Err(ApiError::StateConflict(
-                "the owner keeps that role until ownership is transferred to another member",
-            ));
-        }
-        if role == RoomRole::Owner {
-            let old_owner = rooms::owner_of(c, id)?;
-            changed(old_owner, RoomRole::Owner, RoomRole::Moderator)?;
-            changed(user_id, current, RoomRole::Owner)?;
-            rooms::set_owner(c, id, user_id)?;
-        } else {
-            changed(user_id, current, role)?;
-        }
-        members::get(c, id, user_id)
-    })
-    .await?;
+    let member = members::change_role(app, user.actor(), client.ip, id, user_id, role).await?;
     Ok(ok(member))
 }
 
@@ -182,24 +119,6 @@ async fn remove(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    let (actor, admin) = (user.id, user.is_admin());
-    events::write(app, client.ip, move |c, events| {
-        if user_id == actor {
-            return leave_room(c, events, id, (actor, admin));
-        }
-        let access = rooms::access(c, id, actor, admin)?;
-        access.require_moderator()?;
-        let target =
-            members::role_of(c, id, user_id)?.ok_or(ApiError::NotFound(Missing::Member))?;
-        access.require_can_remove(target)?;
-        members::remove(c, id, user_id)?;
-        events.push(Event::MemberLeft {
-            room_id: id,
-            user_id,
-            actor_id: actor,
-        });
-        Ok(())
-    })
-    .await?;
+    members::remove(app, user.actor(), client.ip, id, user_id).await?;
     Ok(NoContent)
 }

@@ -1,31 +1,30 @@
 //! Messages: `/api/v1/rooms/{id}/messages` (list, send) and `/api/v1/messages/{id}`
 //! (read, edit, delete, thread, history, pin).
 
+use rocket::form::FromForm;
 use rocket::http::Header;
 use rocket::request::{self, FromRequest, Request};
 use rocket::{delete, get, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{JsonBody, OptionalJsonBody};
-use crate::api::client::ClientInfo;
-use crate::api::pagination::{flag, optional_id, ListParams};
-use crate::api::respond::{ok, Answer, NoContent, Success};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::error::{stash, ApiError, ApiResult, Missing};
-use crate::events::{self, Event};
-use crate::mentions;
-use crate::policy::Access;
-use crate::rusqlite::Connection;
-use crate::store::messages::{self, Container, Cursor, Edit, Message, MessageRef, NewMessage};
-use crate::store::{conversations, rooms};
+use crate::domain::messages::{self, SendRequest};
+use crate::error::{stash, ApiResult};
+use crate::http::body::{JsonBody, OptionalJsonBody};
+use crate::http::client::ClientInfo;
+use crate::http::pagination::{flag, optional_id, ListParams};
+use crate::http::respond::{ok, Answer, NoContent, Success};
+use crate::store::messages::{Container, Cursor, Edit, Message};
 use crate::validate;
-use rocket::form::FromForm;
 
+/// Messages of rooms and of conversations: one set of handlers for both.
 pub fn routes() -> Vec<Route> {
     routes![
         list,
         send,
+        conversation_list,
+        conversation_send,
         get_message,
         edit,
         delete_message,
@@ -33,34 +32,6 @@ pub fn routes() -> Vec<Route> {
         history,
         pin
     ]
-}
-
-/// What the caller is to a room or conversation: 404 (`ROOM_NOT_FOUND`,
-/// `CONVERSATION_NOT_FOUND`) when they may not know it exists.
-pub fn container_access(
-    c: &Connection,
-    container: Container,
-    user: (i64, bool),
-) -> ApiResult<Access> {
-    Ok(match container {
-        Container::Room(id) => Access::Room(rooms::access(c, id, user.0, user.1)?),
-        Container::Conversation(id) => Access::Conversation(conversations::access(c, id, user.0)?),
-    })
-}
-
-/// A live message and what the caller is to its room or conversation; a message
-/// the caller may not see is not found.
-pub fn message_access(
-    c: &Connection,
-    message_id: i64,
-    user: (i64, bool),
-) -> ApiResult<(MessageRef, Access)> {
-    let message = messages::locate(c, message_id)?;
-    let access = container_access(c, message.container, user).map_err(|e| match e {
-        ApiError::NotFound(_) => ApiError::NotFound(Missing::Message),
-        other => other,
-    })?;
-    Ok((message, access))
 }
 
 #[derive(Serialize)]
@@ -97,21 +68,13 @@ impl PageParams {
 }
 
 /// A page of a room's or conversation's messages, newest first.
-pub async fn list_messages(
+async fn page(
     app: &App,
     user: &AuthUser,
     container: Container,
     params: &PageParams,
 ) -> Answer<MessagePage> {
-    let cursor = params.cursor()?;
-    let who = (user.id, user.is_admin());
-    let page = app
-        .db
-        .read(move |c| {
-            container_access(c, container, who)?;
-            messages::list(c, container, cursor)
-        })
-        .await?;
+    let page = messages::page(app, user.actor(), container, params.cursor()?).await?;
     Ok(ok(MessagePage {
         messages: page.messages,
         has_more: page.has_more,
@@ -127,7 +90,18 @@ async fn list(
     user: AuthUser,
     app: &State<App>,
 ) -> Answer<MessagePage> {
-    list_messages(app, &user, Container::Room(id), &params).await
+    page(app, &user, Container::Room(id), &params).await
+}
+
+/// A conversation's messages, paged as a room's.
+#[get("/conversations/<id>/messages?<params..>")]
+async fn conversation_list(
+    id: i64,
+    params: PageParams,
+    user: AuthUser,
+    app: &State<App>,
+) -> Answer<MessagePage> {
+    page(app, &user, Container::Conversation(id), &params).await
 }
 
 /// The `Idempotency-Key` header of a send, if any.
@@ -166,7 +140,7 @@ pub struct Sent {
 
 impl<'r> rocket::response::Responder<'r, 'static> for Sent {
     fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
-        let mut res = crate::api::respond::created(self.message).respond_to(req)?;
+        let mut res = crate::http::respond::created(self.message).respond_to(req)?;
         if self.replayed {
             res.set_header(Header::new("Idempotent-Replayed", "true"));
         }
@@ -174,54 +148,27 @@ impl<'r> rocket::response::Responder<'r, 'static> for Sent {
     }
 }
 
-/// Posts a message where the caller may write (a room they belong to, a
-/// conversation nobody has blocked).
-pub async fn send_message(
+async fn send_to(
     app: &App,
     user: &AuthUser,
-    ip: Option<String>,
+    client: ClientInfo,
     container: Container,
     body: SendBody,
     key: IdempotencyKey,
 ) -> ApiResult<Sent> {
-    if !body.attachments.is_empty() {
-        return Err(ApiError::validation(
-            "attachments",
-            "file attachments are not available on this server yet",
-        ));
-    }
-    let content = validate::message_content(&body.content, app.config.limits.message_max_length)?;
-    let new = NewMessage {
-        container,
-        author_id: user.id,
+    let request = SendRequest {
         author_name: user.username.clone(),
-        mentioned_names: mentions::usernames(&content),
-        content,
+        content: body.content,
         parent_message_id: body.parent_message_id,
-        metadata: validate::metadata(body.metadata)?,
+        metadata: body.metadata,
+        attachments: body.attachments,
         idempotency_key: key.0,
     };
-    let who = (user.id, user.is_admin());
-    events::write(app, ip, move |c, events| {
-        container_access(c, container, who)?.require_can_write()?;
-        if let Some(existing) = messages::find_idempotent(c, &new)? {
-            return Ok(Sent {
-                message: messages::get(c, existing)?,
-                replayed: true,
-            });
-        }
-        let message = messages::insert(c, new)?;
-        events.push(Event::MessageCreated {
-            container,
-            message_id: message.id,
-            author_id: message.author_id,
-        });
-        Ok(Sent {
-            message,
-            replayed: false,
-        })
+    let sent = messages::send(app, user.actor(), client.ip, container, request).await?;
+    Ok(Sent {
+        message: sent.message,
+        replayed: sent.replayed,
     })
-    .await
 }
 
 /// Posts a message in a room the caller belongs to.
@@ -234,21 +181,26 @@ async fn send(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<Sent> {
-    send_message(app, &user, client.ip, Container::Room(id), body.0, key).await
+    send_to(app, &user, client, Container::Room(id), body.0, key).await
+}
+
+/// Sends a direct message: 403 `USER_BLOCKED` while either side has blocked the other.
+#[post("/conversations/<id>/messages", data = "<body>")]
+async fn conversation_send(
+    id: i64,
+    body: JsonBody<SendBody>,
+    key: IdempotencyKey,
+    user: AuthUser,
+    app: &State<App>,
+    client: ClientInfo,
+) -> ApiResult<Sent> {
+    send_to(app, &user, client, Container::Conversation(id), body.0, key).await
 }
 
 /// One message.
 #[get("/messages/<id>")]
 async fn get_message(id: i64, user: AuthUser, app: &State<App>) -> Answer<Message> {
-    let who = (user.id, user.is_admin());
-    let message = app
-        .db
-        .read(move |c| {
-            message_access(c, id, who)?;
-            messages::get(c, id)
-        })
-        .await?;
-    Ok(ok(message))
+    Ok(ok(messages::get(app, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -267,26 +219,14 @@ async fn edit(
     client: ClientInfo,
 ) -> Answer<Message> {
     let body = body.0;
-    let content = validate::message_content(&body.content, app.config.limits.message_max_length)?;
-    let reason = validate::optional_text(
-        "edit_reason",
+    let message = messages::edit(
+        app,
+        user.actor(),
+        client.ip,
+        id,
+        &body.content,
         body.edit_reason.as_deref(),
-        validate::EDIT_REASON_MAX,
-    )?;
-    let names = mentions::usernames(&content);
-    let who = (user.id, user.is_admin());
-    let message = events::write(app, client.ip, move |c, events| {
-        let (message, access) = message_access(c, id, who)?;
-        access.require_author(who.0, message.author_id)?;
-        access.require_can_write()?;
-        messages::edit(c, &message, &content, reason.as_deref(), &names)?;
-        events.push(Event::MessageUpdated {
-            container: message.container,
-            message_id: id,
-            author_id: message.author_id,
-        });
-        messages::get(c, id)
-    })
+    )
     .await?;
     Ok(ok(message))
 }
@@ -308,23 +248,7 @@ async fn delete_message(
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
     let reason = body.0.and_then(|b| b.reason).or(reason);
-    let reason = validate::optional_text("reason", reason.as_deref(), validate::EDIT_REASON_MAX)?;
-    let who = (user.id, user.is_admin());
-    events::write(app, client.ip, move |c, events| {
-        let (message, access) = message_access(c, id, who)?;
-        access.require_author_or_moderator(who.0, message.author_id)?;
-        messages::delete(c, id)?;
-        events.push(Event::MessageDeleted {
-            container: message.container,
-            message_id: id,
-            author_id: message.author_id,
-            actor_id: who.0,
-            content: message.content,
-            reason,
-        });
-        Ok(())
-    })
-    .await?;
+    messages::delete(app, user.actor(), client.ip, id, reason.as_deref()).await?;
     Ok(NoContent)
 }
 
@@ -345,14 +269,7 @@ async fn thread(
 ) -> Answer<Thread> {
     let after_id = optional_id("after_id", after_id)?;
     let limit = list.window()?.limit;
-    let who = (user.id, user.is_admin());
-    let (messages, has_more) = app
-        .db
-        .read(move |c| {
-            message_access(c, id, who)?;
-            messages::thread(c, id, after_id, limit)
-        })
-        .await?;
+    let (messages, has_more) = messages::thread(app, user.actor(), id, after_id, limit).await?;
     Ok(ok(Thread { messages, has_more }))
 }
 
@@ -364,15 +281,7 @@ struct History {
 /// Earlier versions of a message, newest first: its author and moderators.
 #[get("/messages/<id>/history")]
 async fn history(id: i64, user: AuthUser, app: &State<App>) -> Answer<History> {
-    let who = (user.id, user.is_admin());
-    let history = app
-        .db
-        .read(move |c| {
-            let (message, access) = message_access(c, id, who)?;
-            access.require_author_or_moderator(who.0, message.author_id)?;
-            messages::history(c, id)
-        })
-        .await?;
+    let history = messages::history(app, user.actor(), id).await?;
     Ok(ok(History { history }))
 }
 
@@ -392,21 +301,6 @@ async fn pin(
     client: ClientInfo,
 ) -> ApiResult<Success<Message>> {
     let pinned = body.0.and_then(|b| b.pinned).unwrap_or(true);
-    let who = (user.id, user.is_admin());
-    let message = events::write(app, client.ip, move |c, events| {
-        let (message, access) = message_access(c, id, who)?;
-        access.require_can_pin()?;
-        if message.is_pinned != pinned {
-            messages::set_pinned(c, id, pinned)?;
-            events.push(Event::MessagePinned {
-                container: message.container,
-                message_id: id,
-                actor_id: who.0,
-                pinned,
-            });
-        }
-        messages::get(c, id)
-    })
-    .await?;
+    let message = messages::pin(app, user.actor(), client.ip, id, pinned).await?;
     Ok(ok(message))
 }

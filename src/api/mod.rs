@@ -2,16 +2,11 @@
 
 pub mod admin;
 pub mod auth;
-pub mod body;
-pub mod catchers;
-pub mod client;
 pub mod conversations;
 pub mod health;
 pub mod members;
 pub mod messages;
-pub mod pagination;
 pub mod reactions;
-pub mod respond;
 pub mod rooms;
 pub mod stats;
 pub mod users;
@@ -41,5 +36,5 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", conversations::routes())
         .mount("/api/v1", admin::routes())
         .mount("/api/chat", rooms::alias_routes())
-        .register("/", catchers::catchers())
+        .register("/", crate::http::catchers::catchers())
 }

@@ -4,19 +4,18 @@
 use rocket::{delete, get, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{nullable, JsonBody, OptionalJsonBody};
-use crate::api::client::ClientInfo;
-use crate::api::pagination::{ListMeta, ListParams};
-use crate::api::respond::{created, ok, Answer, NoContent};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
+use crate::domain::{read_markers, rooms};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, Event};
-use crate::policy::RoomRole;
-use crate::rusqlite::Connection;
+use crate::http::body::{nullable, JsonBody, OptionalJsonBody, ReadBody};
+use crate::http::client::ClientInfo;
+use crate::http::pagination::{ListMeta, ListParams};
+use crate::http::respond::{created, ok, Answer, NoContent};
 use crate::store::audit;
-use crate::store::members::{self, ReadState};
-use crate::store::rooms::{self, Filter, NewRoom, Room, RoomChanges};
+use crate::store::messages::Container;
+use crate::store::read_markers::ReadState;
+use crate::store::rooms::{Filter, NewRoom, Room, RoomChanges};
 use crate::validate;
 
 pub fn routes() -> Vec<Route> {
@@ -71,21 +70,15 @@ async fn list(
             return Err(ApiError::length("search", 1, validate::ROOM_NAME_MAX, len));
         }
     }
-    let (id, admin) = (user.id, user.is_admin());
-    let (rooms, total) = app
-        .db
-        .read(move |c| {
-            rooms::list(
-                c,
-                id,
-                admin,
-                filter,
-                search.as_deref(),
-                window.limit,
-                window.offset,
-            )
-        })
-        .await?;
+    let (rooms, total) = rooms::list(
+        app,
+        user.actor(),
+        filter,
+        search,
+        window.limit,
+        window.offset,
+    )
+    .await?;
     let meta = ListMeta::new(window, rooms.len(), total);
     Ok(ok(RoomList { rooms, meta }))
 }
@@ -118,35 +111,15 @@ async fn create(
         is_public: validate::visibility(body.is_public, body.is_private)?.unwrap_or(true),
         max_members: body.max_members.map(validate::max_members).transpose()?,
     };
-    let owner = user.id;
-    let namer = rooms::Namer {
-        user_id: user.id,
-        is_admin: user.is_admin(),
-    };
-    let room = events::write(app, client.ip, move |c, events| {
-        let room_id = rooms::create(c, namer, &new)?;
-        events.push(Event::RoomCreated {
-            room_id,
-            actor_id: owner,
-        });
-        rooms::get(c, room_id, owner)
-    })
-    .await?;
-    Ok(created(room))
+    Ok(created(
+        rooms::create(app, user.actor(), client.ip, new).await?,
+    ))
 }
 
 /// One room, with the caller's role and unread count.
 #[get("/rooms/<id>")]
 async fn get_room(id: i64, user: AuthUser, app: &State<App>) -> Answer<Room> {
-    let (viewer, admin) = (user.id, user.is_admin());
-    let room = app
-        .db
-        .read(move |c| {
-            rooms::access(c, id, viewer, admin)?;
-            rooms::get(c, id, viewer)
-        })
-        .await?;
-    Ok(ok(room))
+    Ok(ok(rooms::get(app, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -185,28 +158,7 @@ async fn update(
             .map(|m| m.map(validate::max_members).transpose())
             .transpose()?,
     };
-    let (actor, admin) = (user.id, user.is_admin());
-    let room = events::write(app, client.ip, move |c, events| {
-        let access = rooms::access(c, id, actor, admin)?;
-        access.require_moderator()?;
-        if changes.is_public.is_some() || changes.max_members.is_some() {
-            access.require_owner()?;
-        }
-        if !changes.is_empty() {
-            let namer = rooms::Namer {
-                user_id: actor,
-                is_admin: admin,
-            };
-            rooms::update(c, id, &changes, namer)?;
-            events.push(Event::RoomUpdated {
-                room_id: id,
-                actor_id: actor,
-                changes: changes.to_json(),
-            });
-        }
-        rooms::get(c, id, actor)
-    })
-    .await?;
+    let room = rooms::update(app, user.actor(), client.ip, id, changes).await?;
     Ok(ok(room))
 }
 
@@ -218,81 +170,14 @@ async fn delete_room(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    let (actor, admin) = (user.id, user.is_admin());
-    events::write(app, client.ip, move |c, events| {
-        rooms::access(c, id, actor, admin)?.require_owner()?;
-        rooms::delete(c, id)?;
-        events.push(Event::RoomDeleted {
-            room_id: id,
-            actor_id: actor,
-        });
-        Ok(())
-    })
-    .await?;
+    rooms::delete(app, user.actor(), client.ip, id).await?;
     Ok(NoContent)
-}
-
-/// Adds the caller to a room they may join; a no-op for members. Shared with
-/// `POST /rooms/{id}/members` when a user adds themself.
-pub fn join_room(
-    c: &Connection,
-    events: &mut Vec<Event>,
-    room_id: i64,
-    user: (i64, bool),
-) -> ApiResult<bool> {
-    let access = rooms::access(c, room_id, user.0, user.1)?;
-    if access.is_member() {
-        return Ok(false);
-    }
-    if !access.can_join() {
-        return Err(ApiError::PermissionDenied("this room is private"));
-    }
-    members::add(c, room_id, user.0, RoomRole::Member)?;
-    events.push(Event::MemberJoined {
-        room_id,
-        user_id: user.0,
-        actor_id: user.0,
-        role: RoomRole::Member.as_str().into(),
-    });
-    Ok(true)
-}
-
-/// Removes the caller from a room. The owner must hand over ownership first.
-/// Shared with `DELETE /rooms/{id}/members/{own id}`.
-pub fn leave_room(
-    c: &Connection,
-    events: &mut Vec<Event>,
-    room_id: i64,
-    user: (i64, bool),
-) -> ApiResult<()> {
-    let access = rooms::access(c, room_id, user.0, user.1)?;
-    match access.role {
-        None => Ok(()), // leaving a room one is not in changes nothing
-        Some(RoomRole::Owner) => Err(ApiError::StateConflict(
-            "the owner cannot leave; transfer ownership first (PUT /rooms/{id}/members/{user_id} with role owner)",
-        )),
-        Some(_) => {
-            members::remove(c, room_id, user.0)?;
-            events.push(Event::MemberLeft {
-                room_id,
-                user_id: user.0,
-                actor_id: user.0,
-            });
-            Ok(())
-        }
-    }
 }
 
 /// Joins a public room; answers the room.
 #[post("/rooms/<id>/join")]
 async fn join(id: i64, user: AuthUser, app: &State<App>, client: ClientInfo) -> Answer<Room> {
-    let who = (user.id, user.is_admin());
-    let room = events::write(app, client.ip, move |c, events| {
-        join_room(c, events, id, who)?;
-        rooms::get(c, id, who.0)
-    })
-    .await?;
-    Ok(ok(room))
+    Ok(ok(rooms::join(app, user.actor(), client.ip, id).await?))
 }
 
 /// Leaves a room.
@@ -303,17 +188,8 @@ async fn leave(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    let who = (user.id, user.is_admin());
-    events::write(app, client.ip, move |c, events| {
-        leave_room(c, events, id, who)
-    })
-    .await?;
+    rooms::leave(app, user.actor(), client.ip, id).await?;
     Ok(NoContent)
-}
-
-#[derive(Deserialize)]
-pub struct ReadBody {
-    message_id: Option<i64>,
 }
 
 /// Moves the caller's read marker to `message_id` (default: the latest message).
@@ -325,15 +201,14 @@ async fn mark_read(
     app: &State<App>,
 ) -> Answer<ReadState> {
     let message_id = body.0.and_then(|b| b.message_id);
-    let (reader, admin) = (user.id, user.is_admin());
-    let state = app
-        .db
-        .write(move |c| {
-            rooms::access(c, id, reader, admin)?.require_member()?;
-            members::mark_read(c, id, reader, message_id)
-        })
-        .await?;
-    Ok(ok(state))
+    let container = Container::Room(id);
+    Ok(ok(read_markers::mark_read(
+        app,
+        user.actor(),
+        container,
+        message_id,
+    )
+    .await?))
 }
 
 #[derive(Serialize)]
@@ -357,14 +232,8 @@ async fn audit_log(
     let action = action
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty());
-    let (viewer, admin) = (user.id, user.is_admin());
-    let (logs, total) = app
-        .db
-        .read(move |c| {
-            rooms::access(c, id, viewer, admin)?.require_moderator()?;
-            audit::list(c, id, action.as_deref(), window.limit, window.offset)
-        })
-        .await?;
+    let (logs, total) =
+        rooms::audit_log(app, user.actor(), id, action, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, logs.len(), total);
     Ok(ok(AuditList { logs, meta }))
 }

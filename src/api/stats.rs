@@ -3,12 +3,12 @@
 use rocket::{get, routes, Route, State};
 use serde_json::{json, Value};
 
-use crate::api::respond::{ok, Answer};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
+use crate::domain::rooms;
 use crate::error::ApiError;
-use crate::store::rooms;
-use crate::store::stats::{self, Period, RoomStats};
+use crate::http::respond::{ok, Answer};
+use crate::store::stats::{Period, RoomStats};
 
 pub fn routes() -> Vec<Route> {
     routes![room_stats, ping]
@@ -27,15 +27,7 @@ async fn room_stats(
         Some(p) => Period::parse(p)
             .ok_or_else(|| ApiError::validation("period", "must be one of 24h, 7d, 30d, all"))?,
     };
-    let who = (user.id, user.is_admin());
-    let found = app
-        .db
-        .read(move |c| {
-            rooms::access(c, id, who.0, who.1)?.require_member_or_admin()?;
-            stats::room(c, id, period)
-        })
-        .await?;
-    Ok(ok(found))
+    Ok(ok(rooms::statistics(app, user.actor(), id, period).await?))
 }
 
 /// Answers without touching the database or checking a token: a liveness probe,

@@ -3,13 +3,13 @@
 use rocket::{get, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{nullable, JsonBody};
-use crate::api::client::ClientInfo;
-use crate::api::pagination::{ListMeta, ListParams};
-use crate::api::respond::{ok, Answer};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
 use crate::error::ApiError;
+use crate::http::body::{nullable, JsonBody};
+use crate::http::client::ClientInfo;
+use crate::http::pagination::{ListMeta, ListParams};
+use crate::http::respond::{ok, Answer};
 use crate::store::sessions;
 use crate::store::users::{self, ProfileChanges, User};
 use crate::validate;

@@ -56,6 +56,14 @@ impl AuthUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// The user as the domain layer sees an actor.
+    pub fn actor(&self) -> crate::domain::Actor {
+        crate::domain::Actor {
+            id: self.id,
+            is_admin: self.is_admin(),
+        }
+    }
 }
 
 /// `last_seen` is refreshed at most this often per user, to keep writes rare.

@@ -5,8 +5,6 @@ use serde::Serialize;
 use crate::error::{ApiError, Missing};
 use crate::policy::ConversationAccess;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
-use crate::store::members::ReadState;
-use crate::store::messages::{self, Container};
 use crate::store::sql_offset;
 use crate::store::users::ONLINE_WINDOW_SECS;
 use crate::time;
@@ -179,24 +177,4 @@ pub fn set_blocked(
         params![id, user_id, blocked],
     )?;
     Ok(())
-}
-
-/// Moves `user_id`'s read marker to `message_id` (a live message here) or to the
-/// latest message, and answers the unread count that follows.
-pub fn mark_read(
-    conn: &Connection,
-    id: i64,
-    user_id: i64,
-    message_id: Option<i64>,
-) -> Result<ReadState, ApiError> {
-    let container = Container::Conversation(id);
-    let marker = messages::read_marker(conn, container, message_id)?;
-    conn.execute(
-        "UPDATE conversation_participants SET last_read_message_id = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-        params![id, user_id, marker],
-    )?;
-    Ok(ReadState {
-        last_read_message_id: marker,
-        unread_count: messages::unread_after(conn, container, marker, user_id)?,
-    })
 }

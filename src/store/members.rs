@@ -5,7 +5,6 @@ use serde::Serialize;
 use crate::error::{ApiError, Missing};
 use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
-use crate::store::messages::{self, Container};
 use crate::store::sql_offset;
 use crate::store::users::ONLINE_WINDOW_SECS;
 use crate::time;
@@ -151,30 +150,4 @@ pub fn set_role(
         params![room_id, user_id, role.as_str()],
     )?;
     Ok(())
-}
-
-#[derive(Debug, Serialize)]
-pub struct ReadState {
-    pub last_read_message_id: i64,
-    pub unread_count: i64,
-}
-
-/// Moves `user_id`'s read marker to `message_id` (a live message here) or to the
-/// latest message, and answers the unread count that follows.
-pub fn mark_read(
-    conn: &Connection,
-    room_id: i64,
-    user_id: i64,
-    message_id: Option<i64>,
-) -> Result<ReadState, ApiError> {
-    let container = Container::Room(room_id);
-    let marker = messages::read_marker(conn, container, message_id)?;
-    conn.execute(
-        "UPDATE room_members SET last_read_message_id = ?3 WHERE room_id = ?1 AND user_id = ?2",
-        params![room_id, user_id, marker],
-    )?;
-    Ok(ReadState {
-        last_read_message_id: marker,
-        unread_count: messages::unread_after(conn, container, marker, user_id)?,
-    })
 }

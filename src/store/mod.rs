@@ -8,6 +8,7 @@ pub mod edits;
 pub mod members;
 pub mod messages;
 pub mod reactions;
+pub mod read_markers;
 pub mod rooms;
 pub mod sessions;
 pub mod stats;

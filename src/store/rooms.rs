@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::error::{ApiError, Missing};
-use crate::policy::{RoomAccess, RoomRole};
+use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::sql_offset;
 use crate::store::users::escape_like;
@@ -74,34 +74,27 @@ pub fn name_key(name: &str) -> String {
     crate::validate::name_key(name)
 }
 
-/// What `viewer` is to room `room_id`; 404 when the room does not exist or is
-/// private and the viewer may not know of it.
-pub fn access(
+/// Whether room `room_id` is public and `user_id`'s role in it; `None` when there
+/// is no such room. What that allows is for `policy` to say.
+pub fn membership(
     conn: &Connection,
     room_id: i64,
-    viewer_id: i64,
-    viewer_is_admin: bool,
-) -> Result<RoomAccess, ApiError> {
-    let found = conn
+    user_id: i64,
+) -> Result<Option<(bool, Option<RoomRole>)>, ApiError> {
+    Ok(conn
         .prepare_cached(
             "SELECT r.is_public, m.role FROM rooms r
              LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?2
              WHERE r.id = ?1",
         )?
-        .query_row(params![room_id, viewer_id], |r| {
-            Ok((r.get::<_, bool>(0)?, r.get::<_, Option<String>>(1)?))
+        .query_row(params![room_id, user_id], |r| {
+            let role: Option<String> = r.get(1)?;
+            Ok((
+                r.get::<_, bool>(0)?,
+                role.as_deref().and_then(RoomRole::parse),
+            ))
         })
-        .optional()?;
-    let Some((is_public, role)) = found else {
-        return Err(ApiError::NotFound(Missing::Room));
-    };
-    RoomAccess {
-        room_id,
-        is_public,
-        role: role.as_deref().and_then(RoomRole::parse),
-        is_admin: viewer_is_admin,
-    }
-    .require_visible()
+        .optional()?)
 }
 
 /// One room as `viewer_id` sees it (visibility must have been checked).

@@ -167,6 +167,16 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<User>, ApiError> {
     Ok(conn.query_row(&sql, [id], from_row).optional()?)
 }
 
+/// The id of the active account named `username` (case ignored).
+pub fn active_id_by_username(conn: &Connection, username: &str) -> Result<Option<i64>, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE AND is_active = 1",
+        )?
+        .query_row([username.trim()], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn require(conn: &Connection, id: i64) -> Result<User, ApiError> {
     by_id(conn, id)?.ok_or(ApiError::NotFound(Missing::User))
 }

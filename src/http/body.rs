@@ -160,3 +160,9 @@ mod tests {
         assert_eq!(field_of(r#"{"name": "a"} trailing"#).0, 400);
     }
 }
+
+/// The body of `POST …/read`: the message to mark as read (default: the latest).
+#[derive(Debug, serde::Deserialize)]
+pub struct ReadBody {
+    pub message_id: Option<i64>,
+}

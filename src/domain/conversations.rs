@@ -1,0 +1,68 @@
+//! Direct conversations: one per pair of users, seen by its two participants only.
+
+use crate::app::App;
+use crate::domain::Actor;
+use crate::error::{ApiError, ApiResult, Missing};
+use crate::store::conversations::{self, Conversation};
+use crate::store::users;
+
+/// `actor`'s conversations, most recently active first, and how many there are.
+pub async fn list(
+    app: &App,
+    actor: Actor,
+    with_last_message: bool,
+    limit: u32,
+    offset: u64,
+) -> ApiResult<(Vec<Conversation>, u64)> {
+    app.db
+        .read(move |c| conversations::list(c, actor.id, with_last_message, limit, offset))
+        .await
+}
+
+/// One conversation; 404 for anyone but its two participants.
+pub async fn get(app: &App, actor: Actor, id: i64) -> ApiResult<Conversation> {
+    app.db
+        .read(move |c| {
+            conversations::access(c, id, actor.id)?;
+            conversations::get(c, id, actor.id)
+        })
+        .await
+}
+
+/// Opens the conversation with `other`: the existing one (one per pair, whoever
+/// opened it) or a new one; answers it and whether it is new.
+pub async fn open(app: &App, actor: Actor, other: i64) -> ApiResult<(Conversation, bool)> {
+    if actor.id == other {
+        return Err(ApiError::validation(
+            "user_id",
+            "a conversation needs another user",
+        ));
+    }
+    let (id, is_new) = app
+        .db
+        .write(move |c| {
+            match users::by_id(c, other)? {
+                Some(u) if u.is_active => {}
+                _ => return Err(ApiError::NotFound(Missing::User)),
+            }
+            conversations::open(c, actor.id, other)
+        })
+        .await?;
+    Ok((get(app, actor, id).await?, is_new))
+}
+
+/// Blocks or unblocks the other participant; answers the conversation.
+pub async fn set_blocked(
+    app: &App,
+    actor: Actor,
+    id: i64,
+    blocked: bool,
+) -> ApiResult<Conversation> {
+    app.db
+        .write(move |c| {
+            conversations::access(c, id, actor.id)?;
+            conversations::set_blocked(c, id, actor.id, blocked)
+        })
+        .await?;
+    get(app, actor, id).await
+}

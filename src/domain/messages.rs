@@ -1,0 +1,216 @@
+//! Messages of rooms and conversations alike: pages, sends, edits, deletes,
+//! threads, history, pins.
+
+use crate::app::App;
+use crate::domain::{access, Actor};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Event};
+use crate::mentions;
+use crate::store::messages::{self, Container, Cursor, Edit, Message, NewMessage, Page};
+use crate::validate;
+
+/// A page of a room's or conversation's messages, newest first.
+pub async fn page(
+    app: &App,
+    actor: Actor,
+    container: Container,
+    cursor: Cursor,
+) -> ApiResult<Page> {
+    app.db
+        .read(move |c| {
+            access::container(c, container, actor)?;
+            messages::list(c, container, cursor)
+        })
+        .await
+}
+
+/// What a send asks for, as the client gave it.
+pub struct SendRequest {
+    pub author_name: String,
+    pub content: String,
+    pub parent_message_id: Option<i64>,
+    pub metadata: Option<serde_json::Value>,
+    pub attachments: Vec<i64>,
+    pub idempotency_key: Option<String>,
+}
+
+/// A sent message, and whether it is the first send's answer replayed for a retry
+/// with the same idempotency key.
+pub struct Sent {
+    pub message: Message,
+    pub replayed: bool,
+}
+
+/// Posts a message where `actor` may write (a room they belong to, a conversation
+/// nobody has blocked).
+pub async fn send(
+    app: &App,
+    actor: Actor,
+    ip: Option<String>,
+    container: Container,
+    request: SendRequest,
+) -> ApiResult<Sent> {
+    if !request.attachments.is_empty() {
+        return Err(ApiError::validation(
+            "attachments",
+            "file attachments are not available on this server yet",
+        ));
+    }
+    let content =
+        validate::message_content(&request.content, app.config.limits.message_max_length)?;
+    let new = NewMessage {
+        container,
+        author_id: actor.id,
+        author_name: request.author_name,
+        mentioned_names: mentions::usernames(&content),
+        content,
+        parent_message_id: request.parent_message_id,
+        metadata: validate::metadata(request.metadata)?,
+        idempotency_key: request.idempotency_key,
+    };
+    let sent = events::write(app, ip, move |c, events| {
+        access::container(c, container, actor)?.require_can_write()?;
+        if let Some(existing) = messages::find_idempotent(c, &new)? {
+            return Ok(Err(existing));
+        }
+        // Built from what was written, not read back: the writer's work stays short.
+        let message = messages::insert(c, new)?;
+        events.push(Event::MessageCreated {
+            container,
+            message_id: message.id,
+            author_id: message.author_id,
+        });
+        Ok(Ok(message))
+    })
+    .await?;
+    match sent {
+        Ok(message) => Ok(Sent {
+            message,
+            replayed: false,
+        }),
+        Err(existing) => Ok(Sent {
+            message: app.db.read(move |c| messages::get(c, existing)).await?,
+            replayed: true,
+        }),
+    }
+}
+
+/// One message.
+pub async fn get(app: &App, actor: Actor, message_id: i64) -> ApiResult<Message> {
+    app.db
+        .read(move |c| {
+            access::message(c, message_id, actor)?;
+            messages::get(c, message_id)
+        })
+        .await
+}
+
+/// Rewrites a message: its author only (not while a conversation is blocked). The
+/// previous text is kept in its history.
+pub async fn edit(
+    app: &App,
+    actor: Actor,
+    ip: Option<String>,
+    message_id: i64,
+    content: &str,
+    edit_reason: Option<&str>,
+) -> ApiResult<Message> {
+    let content = validate::message_content(content, app.config.limits.message_max_length)?;
+    let reason = validate::optional_text("edit_reason", edit_reason, validate::EDIT_REASON_MAX)?;
+    let names = mentions::usernames(&content);
+    events::write(app, ip, move |c, events| {
+        let (message, access) = access::message(c, message_id, actor)?;
+        access.require_author(actor.id, message.author_id)?;
+        access.require_can_write()?;
+        messages::edit(c, &message, &content, reason.as_deref(), &names)?;
+        events.push(Event::MessageUpdated {
+            container: message.container,
+            message_id,
+            author_id: message.author_id,
+        });
+        Ok(())
+    })
+    .await?;
+    app.db.read(move |c| messages::get(c, message_id)).await
+}
+
+/// Deletes a message: its author, the room's moderators and owner, admins. A
+/// delete by someone else goes to the room's audit log with its reason.
+pub async fn delete(
+    app: &App,
+    actor: Actor,
+    ip: Option<String>,
+    message_id: i64,
+    reason: Option<&str>,
+) -> ApiResult<()> {
+    let reason = validate::optional_text("reason", reason, validate::EDIT_REASON_MAX)?;
+    events::write(app, ip, move |c, events| {
+        let (message, access) = access::message(c, message_id, actor)?;
+        access.require_author_or_moderator(actor.id, message.author_id)?;
+        messages::delete(c, message_id)?;
+        events.push(Event::MessageDeleted {
+            container: message.container,
+            message_id,
+            author_id: message.author_id,
+            actor_id: actor.id,
+            content: message.content,
+            reason,
+        });
+        Ok(())
+    })
+    .await
+}
+
+/// The replies to a message, oldest first, after `after_id`; and whether more follow.
+pub async fn thread(
+    app: &App,
+    actor: Actor,
+    message_id: i64,
+    after_id: Option<i64>,
+    limit: u32,
+) -> ApiResult<(Vec<Message>, bool)> {
+    app.db
+        .read(move |c| {
+            access::message(c, message_id, actor)?;
+            messages::thread(c, message_id, after_id, limit)
+        })
+        .await
+}
+
+/// Earlier versions of a message, newest first: its author and moderators.
+pub async fn history(app: &App, actor: Actor, message_id: i64) -> ApiResult<Vec<Edit>> {
+    app.db
+        .read(move |c| {
+            let (message, access) = access::message(c, message_id, actor)?;
+            access.require_author_or_moderator(actor.id, message.author_id)?;
+            messages::history(c, message_id)
+        })
+        .await
+}
+
+/// Pins or unpins a message: room moderators and owner, either participant of a
+/// conversation.
+pub async fn pin(
+    app: &App,
+    actor: Actor,
+    ip: Option<String>,
+    message_id: i64,
+    pinned: bool,
+) -> ApiResult<Message> {
+    events::write(app, ip, move |c, events| {
+        let (message, access) = access::message(c, message_id, actor)?;
+        access.require_can_pin()?;
+        if message.is_pinned != pinned {
+            messages::set_pinned(c, message_id, pinned)?;
+            events.push(Event::MessagePinned {
+                container: message.container,
+                message_id,
+                actor_id: actor.id,
+                pinned,
+            });
+        }
+        Ok(())
+    })
+    .await?;
+    app.db.read(move |c| messages::get(c, message_id)).await
+}

@@ -1,0 +1,23 @@
+//! The operations of Veza, one file per resource: plain Rust functions that take
+//! the app's state and an [`Actor`], check the rules (`policy`), change or read the
+//! data (`store`) and announce changes (`events`). No HTTP types: handlers in `api/`
+//! parse a request, call one of these, and shape the answer.
+//!
+//! Writes run their checks and changes in one writer closure (no gap between a
+//! check and its change) and return ids; the answer is then read on the read pool,
+//! keeping the single writer's critical section short.
+
+pub mod access;
+pub mod conversations;
+pub mod members;
+pub mod messages;
+pub mod reactions;
+pub mod read_markers;
+pub mod rooms;
+
+/// Who performs an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: i64,
+    pub is_admin: bool,
+}

@@ -1,0 +1,74 @@
+//! Reactions: list, add, take back.
+
+use crate::app::App;
+use crate::domain::{access, Actor};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, Event};
+use crate::store::reactions::{self, MessageReactions};
+use crate::validate;
+
+/// A message's reactions, grouped by emoji, with who reacted.
+pub async fn list(app: &App, actor: Actor, message_id: i64) -> ApiResult<MessageReactions> {
+    app.db
+        .read(move |c| {
+            access::message(c, message_id, actor)?;
+            reactions::list(c, message_id)
+        })
+        .await
+}
+
+/// Reacts to a message (members only); answers the reactions and whether this one
+/// is new (a reaction counts once).
+pub async fn add(
+    app: &App,
+    actor: Actor,
+    ip: Option<String>,
+    message_id: i64,
+    emoji: &str,
+) -> ApiResult<(bool, MessageReactions)> {
+    let emoji = validate::emoji(emoji)?;
+    let added = events::write(app, ip, move |c, events| {
+        let (message, access) = access::message(c, message_id, actor)?;
+        access.require_can_write()?;
+        let added = reactions::add(c, message_id, actor.id, &emoji)?;
+        if added {
+            events.push(Event::ReactionAdded {
+                container: message.container,
+                message_id,
+                user_id: actor.id,
+                emoji,
+            });
+        }
+        Ok(added)
+    })
+    .await?;
+    let found = app.db.read(move |c| reactions::list(c, message_id)).await?;
+    Ok((added, found))
+}
+
+/// Takes back `actor`'s reaction; 404 naming the emoji when they had none.
+pub async fn remove(
+    app: &App,
+    actor: Actor,
+    ip: Option<String>,
+    message_id: i64,
+    emoji: &str,
+) -> ApiResult<()> {
+    let emoji = validate::emoji(emoji)?;
+    events::write(app, ip, move |c, events| {
+        let (message, _) = access::message(c, message_id, actor)?;
+        if !reactions::remove(c, message_id, actor.id, &emoji)? {
+            return Err(ApiError::NotFoundBecause(
+                "you have not reacted to this message with this emoji",
+            ));
+        }
+        events.push(Event::ReactionRemoved {
+            container: message.container,
+            message_id,
+            user_id: actor.id,
+            emoji,
+        });
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,26 @@
+//! Read markers of rooms and conversations.
+
+use crate::app::App;
+use crate::domain::{access, Actor};
+use crate::error::ApiResult;
+use crate::policy::Access;
+use crate::store::messages::Container;
+use crate::store::read_markers::{self, ReadState};
+
+/// Moves `actor`'s read marker to `message_id` (default: the latest message): room
+/// members and conversation participants.
+pub async fn mark_read(
+    app: &App,
+    actor: Actor,
+    container: Container,
+    message_id: Option<i64>,
+) -> ApiResult<ReadState> {
+    app.db
+        .write(move |c| {
+            if let Access::Room(room) = access::container(c, container, actor)? {
+                room.require_member()?;
+            }
+            read_markers::mark_read(c, container, actor.id, message_id)
+        })
+        .await
+}

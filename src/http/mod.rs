@@ -1,0 +1,9 @@
+//! HTTP plumbing shared by every handler in `api/`: body parsing, answers and the
+//! envelope, list parameters, the caller's network details, and the catchers.
+//! Nothing here knows a resource.
+
+pub mod body;
+pub mod catchers;
+pub mod client;
+pub mod pagination;
+pub mod respond;

@@ -1,0 +1,40 @@
+//! Read markers: the last message a member or participant has read, and what
+//! follows it unread. One definition for rooms and conversations.
+
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::rusqlite::{params, Connection};
+use crate::store::messages::{self, Container};
+
+#[derive(Debug, Serialize)]
+pub struct ReadState {
+    pub last_read_message_id: i64,
+    pub unread_count: i64,
+}
+
+/// Moves `user_id`'s read marker in `container` to `message_id` (a live message
+/// there) or to the latest message, and answers the unread count that follows.
+pub fn mark_read(
+    conn: &Connection,
+    container: Container,
+    user_id: i64,
+    message_id: Option<i64>,
+) -> Result<ReadState, ApiError> {
+    let marker = messages::read_marker(conn, container, message_id)?;
+    let sql = match container {
+        Container::Room(_) => {
+            "UPDATE room_members SET last_read_message_id = ?3 WHERE room_id = ?1 AND user_id = ?2"
+        }
+        Container::Conversation(_) => {
+            "UPDATE conversation_participants SET last_read_message_id = ?3
+             WHERE conversation_id = ?1 AND user_id = ?2"
+        }
+    };
+    conn.prepare_cached(sql)?
+        .execute(params![container.id(), user_id, marker])?;
+    Ok(ReadState {
+        last_read_message_id: marker,
+        unread_count: messages::unread_after(conn, container, marker, user_id)?,
+    })
+}
