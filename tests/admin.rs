@@ -44,18 +44,18 @@ async fn server_stats_come_from_the_data() {
     let root = app.register("root").await;
     let alice = app.register("alice").await;
     let idle = app.register("idle_user").await;
-    app.db()
-        .execute(
-            "UPDATE users SET last_seen = '2020-01-01T00:00:00.000Z' WHERE id = ?1",
-            [idle.id],
-        )
-        .unwrap();
+    app.write_sql(
+        "UPDATE users SET last_seen = '2020-01-01T00:00:00.000Z' WHERE id = ?1",
+        vec![idle.id.into()],
+    )
+    .await;
     let public = app.room(&root, "Lobby", true).await;
     app.room(&root, "Staff", false).await;
     app.send(&root, public, "one").await;
     let gone = app.send(&root, public, "two").await;
     app.delete(&format!("/api/v1/messages/{gone}"), Some(&root.token))
-        .await;
+        .await
+        .succeeded();
     let res = app
         .post(
             "/api/v1/conversations",
@@ -69,7 +69,8 @@ async fn server_stats_come_from_the_data() {
         Some(&alice.token),
         json!({"content": "dm"}),
     )
-    .await;
+    .await
+    .succeeded();
     std::fs::write(app.dir.path().join("files/sample.bin"), vec![7u8; 1234]).unwrap();
 
     let res = app.get("/api/v1/admin/stats", Some(&root.token)).await;
@@ -101,9 +102,7 @@ async fn the_account_list_shows_everyone_with_filters() {
     let root = app.register("root").await;
     app.register("alice").await;
     let bob = app.register("bob_b").await;
-    app.db()
-        .execute("UPDATE users SET is_active = 0 WHERE id = ?1", [bob.id])
-        .unwrap();
+    app.deactivate(&root, bob.id).await;
     let res = app.get("/api/v1/admin/users", Some(&root.token)).await;
     assert_eq!(res.data()["total"], 3);
     assert_eq!(

@@ -321,9 +321,11 @@ async fn a_deactivated_account_cannot_log_in_and_its_tokens_stop() {
     let app = TestApp::with(|c| c.auth.session_cache_secs = 0).await;
     app.register("admin").await;
     let user = app.register("ivan").await;
-    app.db()
-        .execute("UPDATE users SET is_active = 0 WHERE id = ?1", [user.id])
-        .unwrap();
+    app.write_sql(
+        "UPDATE users SET is_active = 0 WHERE id = ?1",
+        vec![user.id.into()],
+    )
+    .await;
     app.get("/api/v1/users/me", Some(&user.token))
         .await
         .assert_error(401, "INVALID_TOKEN");

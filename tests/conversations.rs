@@ -378,14 +378,18 @@ async fn blocking_stops_both_sides_until_lifted() {
     // Reading and deleting one's own words still work.
     assert_eq!(app.get(&send, Some(&bob.token)).await.status, 200);
     // Both block; one lifting is not enough.
-    app.post(&block, Some(&bob.token), json!({})).await;
+    app.post(&block, Some(&bob.token), json!({}))
+        .await
+        .succeeded();
     app.post(&block, Some(&alice.token), json!({"blocked": false}))
-        .await;
+        .await
+        .succeeded();
     app.post(&send, Some(&alice.token), json!({"content": "still?"}))
         .await
         .assert_error(403, "USER_BLOCKED");
     app.post(&block, Some(&bob.token), json!({"blocked": false}))
-        .await;
+        .await
+        .succeeded();
     assert_eq!(
         app.post(&send, Some(&alice.token), json!({"content": "back"}))
             .await

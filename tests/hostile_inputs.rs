@@ -90,7 +90,8 @@ async fn a_private_rooms_name_never_shows_through_a_conflict() {
         Some(&other.token),
         json!({"user_id": owner.id}),
     )
-    .await;
+    .await
+    .succeeded();
     let public = app
         .room(&app.register("pia").await, "ACQUISITION PLANS", true)
         .await;
@@ -142,7 +143,8 @@ async fn a_message_carries_at_most_50_distinct_emoji() {
         Some(&bob.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     let msg = app.send(&ann, room, "react to me").await;
     let path = format!("/api/v1/messages/{msg}/reactions");
     for i in 0..50 {

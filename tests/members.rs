@@ -186,9 +186,11 @@ async fn adding_members_follows_the_roles() {
     assert_eq!(app.member_rows(c.room), 5);
     // Deactivated users cannot be added.
     let gone = app.register("gone").await;
-    app.db()
-        .execute("UPDATE users SET is_active = 0 WHERE id = ?1", [gone.id])
-        .unwrap();
+    app.write_sql(
+        "UPDATE users SET is_active = 0 WHERE id = ?1",
+        vec![gone.id.into()],
+    )
+    .await;
     let res = app
         .post(&path, Some(&c.owner.token), json!({"user_id": gone.id}))
         .await;
@@ -390,31 +392,36 @@ async fn member_actions_write_the_audit_log() {
         Some(&c.owner.token),
         json!({"role": "moderator"}),
     )
-    .await;
+    .await
+    .succeeded();
     app.put(
         &format!("/api/v1/rooms/{}", c.room),
         Some(&c.moderator.token),
         json!({"name": "Renamed"}),
     )
-    .await;
+    .await
+    .succeeded();
     app.delete(
         &format!("/api/v1/rooms/{}/members/{}", c.room, c.member.id),
         Some(&c.owner.token),
     )
-    .await;
+    .await
+    .succeeded();
     app.post(
         &format!("/api/v1/rooms/{}/join", c.room),
         Some(&c.outsider.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     app.call(
         Method::Post,
         &format!("/api/v1/rooms/{}/leave", c.room),
         Some(&c.outsider.token),
         None,
     )
-    .await;
+    .await
+    .succeeded();
 
     let audit = format!("/api/v1/rooms/{}/audit", c.room);
     let res = app
@@ -476,7 +483,8 @@ async fn member_actions_write_the_audit_log() {
         Some(&member.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     app.get(&audit, Some(&member.token))
         .await
         .assert_error(403, "PERMISSION_DENIED");

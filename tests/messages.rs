@@ -446,7 +446,8 @@ async fn edits_keep_history_and_belong_to_the_author() {
         Some(&r.member.token),
         json!({"content": "third @jane"}),
     )
-    .await;
+    .await
+    .succeeded();
     let res = app
         .get(&format!("{path}/history"), Some(&r.owner.token))
         .await;
@@ -544,7 +545,8 @@ async fn deletes_by_author_and_moderators_with_audit() {
         &format!("/api/v1/messages/{another}?reason=spam"),
         Some(&r.owner.token),
     )
-    .await;
+    .await
+    .succeeded();
     let res = app
         .get(
             &format!("/api/v1/rooms/{}/audit?action=message_deleted", r.id),
@@ -583,7 +585,8 @@ async fn pins_are_for_moderators() {
         .await;
     assert_eq!(res.data()["is_pinned"], true, "no body means pin");
     app.post(&pin, Some(&r.owner.token), json!({"pinned": false}))
-        .await;
+        .await
+        .succeeded();
     assert_eq!(ids(&app.get(&list, Some(&r.member.token)).await), [b]);
     let res = app
         .get(
@@ -680,14 +683,17 @@ async fn counts_stay_true_through_sends_and_deletes() {
         &format!("/api/v1/messages/{}", ids_sent[1]),
         Some(&r.member.token),
     )
-    .await;
+    .await
+    .succeeded();
     app.delete(&format!("/api/v1/messages/{reply}"), Some(&r.owner.token))
-        .await;
+        .await
+        .succeeded();
     app.delete(
         &format!("/api/v1/messages/{}", ids_sent[1]),
         Some(&r.member.token),
     )
-    .await; // twice: no double count
+    .await
+    .assert_error(404, "MESSAGE_NOT_FOUND"); // twice: no double count
     let (live, top): (i64, i64) = app
         .db()
         .query_row(
@@ -762,38 +768,45 @@ async fn message_changes_are_published_as_events() {
         Some(&r.member.token),
         json!({"content": "hello!"}),
     )
-    .await;
+    .await
+    .succeeded();
     app.post(
         &format!("/api/v1/messages/{id}/reactions"),
         Some(&r.owner.token),
         json!({"emoji": "👍"}),
     )
-    .await;
+    .await
+    .succeeded();
     app.post(
         &format!("/api/v1/messages/{id}/reactions"),
         Some(&r.owner.token),
         json!({"emoji": "👍"}),
     )
-    .await; // no change
+    .await
+    .succeeded(); // no change
     app.delete(
         &format!("/api/v1/messages/{id}/reactions/%F0%9F%91%8D"),
         Some(&r.owner.token),
     )
-    .await;
+    .await
+    .succeeded();
     app.post(
         &format!("/api/v1/messages/{id}/pin"),
         Some(&r.owner.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     app.put(
         &format!("/api/v1/messages/{id}"),
         Some(&r.owner.token),
         json!({"content": "x"}),
     )
-    .await; // refused
+    .await
+    .assert_error(403, "PERMISSION_DENIED"); // refused
     app.delete(&format!("/api/v1/messages/{id}"), Some(&r.owner.token))
-        .await;
+        .await
+        .succeeded();
     // A direct message says where it went, without a room.
     let res = app
         .post(
@@ -808,7 +821,8 @@ async fn message_changes_are_published_as_events() {
         Some(&r.member.token),
         json!({"content": "dm"}),
     )
-    .await;
+    .await
+    .succeeded();
 
     let mut seen = Vec::new();
     while let Ok(event) = events.try_recv() {

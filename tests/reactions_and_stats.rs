@@ -27,11 +27,14 @@ async fn reactions_count_once_per_user_and_emoji() {
         .await;
     assert_eq!(res.status, 200, "a second time is not an error");
     app.post(&path, Some(&bob.token), json!({"emoji": "👍"}))
-        .await;
+        .await
+        .succeeded();
     app.post(&path, Some(&john.token), json!({"emoji": "❤️"}))
-        .await;
+        .await
+        .succeeded();
     app.post(&path, Some(&john.token), json!({"emoji": ":tada:"}))
-        .await;
+        .await
+        .succeeded();
     let res = app.get(&path, Some(&jane.token)).await;
     assert_eq!(res.data()["message_id"], id);
     assert_eq!(res.data()["total_reactions"], 4);
@@ -81,7 +84,8 @@ async fn reactions_count_once_per_user_and_emoji() {
     assert_eq!(res.data()["total_reactions"], 1);
     // A deleted message takes its reactions with it.
     app.delete(&format!("/api/v1/messages/{id}"), Some(&john.token))
-        .await;
+        .await
+        .succeeded();
     let left: i64 = app
         .db()
         .query_row("SELECT count(*) FROM reactions", [], |r| r.get(0))
@@ -155,27 +159,29 @@ async fn stats_as_in_the_seed_computed_from_the_data() {
         Some(&john.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     app.post(
         &format!("/api/v1/messages/{last}/reactions"),
         Some(&jane.token),
         json!({"emoji": "👍"}),
     )
-    .await;
+    .await
+    .succeeded();
     app.post(
         &format!("/api/v1/messages/{janes}/reactions"),
         Some(&john.token),
         json!({"emoji": "👍"}),
     )
-    .await;
+    .await
+    .succeeded();
     // An old message, outside the 24h and 7d periods.
-    app.db()
-        .execute(
-            "INSERT INTO messages (uuid, room_id, author_id, content, created_at, updated_at)
+    app.write_sql(
+        "INSERT INTO messages (uuid, room_id, author_id, content, created_at, updated_at)
          VALUES ('old', ?1, ?2, 'old', '2020-03-01T09:15:00.000Z', '2020-03-01T09:15:00.000Z')",
-            veza::rusqlite::params![room, jane.id],
-        )
-        .unwrap();
+        vec![room.into(), jane.id.into()],
+    )
+    .await;
 
     let res = app
         .get(
@@ -216,7 +222,8 @@ async fn stats_as_in_the_seed_computed_from_the_data() {
     assert_eq!(res.data()["period"], "7d", "7d by default");
     // Deleted messages leave the stats.
     app.delete(&format!("/api/v1/messages/{janes}"), Some(&jane.token))
-        .await;
+        .await
+        .succeeded();
     let res = app
         .get(
             &format!("/api/v1/rooms/{room}/stats?period=24h"),
@@ -261,7 +268,8 @@ async fn unread_counts_follow_real_messages() {
         Some(&bob.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     let first = app.send(&alice, room, "one").await;
     app.send(&alice, room, "two").await;
     app.send(&bob, room, "mine").await;
@@ -282,7 +290,8 @@ async fn unread_counts_follow_real_messages() {
         Some(&bob.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     let res = app
         .get("/api/v1/rooms?filter=joined", Some(&bob.token))
         .await;

@@ -243,7 +243,8 @@ async fn list_filters_search_and_pages() {
         Some(&me.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
 
     let names = |res: &Resp| -> Vec<String> {
         res.data()["rooms"]
@@ -400,7 +401,7 @@ async fn only_the_owner_or_an_admin_deletes() {
     let moderator = app.register("moderator").await;
     let room = app.room(&owner, "Doomed", true).await;
     app.add_member(&owner, room, &moderator, "moderator").await;
-    app.insert_message(room, &owner);
+    app.send(&owner, room, "hello").await;
     let path = format!("/api/v1/rooms/{room}");
     app.delete(&path, Some(&moderator.token))
         .await
@@ -590,13 +591,14 @@ async fn unread_counts_follow_read_markers() {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
     let room = app.room(&alice, "Chat", true).await;
-    app.insert_message(room, &alice); // before bob joins
+    app.send(&alice, room, "before bob joins").await;
     app.post(
         &format!("/api/v1/rooms/{room}/join"),
         Some(&bob.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     async fn unread_of(app: &TestApp, room: i64, user: &TestUser) -> i64 {
         let res = app
             .get(&format!("/api/v1/rooms/{room}"), Some(&user.token))
@@ -608,10 +610,10 @@ async fn unread_counts_follow_read_markers() {
         0,
         "history before joining is not unread"
     );
-    let m1 = app.insert_message(room, &alice);
-    let _m2 = app.insert_message(room, &alice);
-    let m3 = app.insert_message(room, &alice);
-    app.insert_message(room, &bob);
+    let m1 = app.send(&alice, room, "m1").await;
+    let _m2 = app.send(&alice, room, "m2").await;
+    let m3 = app.send(&alice, room, "m3").await;
+    app.send(&bob, room, "mine").await;
     assert_eq!(
         unread_of(&app, room, &bob).await,
         3,
@@ -624,12 +626,9 @@ async fn unread_counts_follow_read_markers() {
         .await;
     assert_eq!(list.data()["rooms"][0]["unread_count"], 3);
     // Deleted messages leave the count.
-    app.db()
-        .execute(
-            "UPDATE messages SET deleted_at = '2024-01-01T00:00:00.000Z' WHERE id = ?1",
-            [m3],
-        )
-        .unwrap();
+    app.delete(&format!("/api/v1/messages/{m3}"), Some(&alice.token))
+        .await
+        .succeeded();
     assert_eq!(unread_of(&app, room, &bob).await, 2);
     // Mark read up to m1, then to the latest.
     let read = format!("/api/v1/rooms/{room}/read");
@@ -658,7 +657,7 @@ async fn unread_counts_follow_read_markers() {
         .await;
     res.assert_error(404, "MESSAGE_NOT_FOUND");
     let elsewhere = app.room(&alice, "Elsewhere", true).await;
-    let foreign = app.insert_message(elsewhere, &alice);
+    let foreign = app.send(&alice, elsewhere, "elsewhere").await;
     app.post(&read, Some(&bob.token), json!({"message_id": foreign}))
         .await
         .assert_error(404, "MESSAGE_NOT_FOUND");
@@ -684,18 +683,22 @@ async fn changes_are_published_as_events() {
         Some(&guest.token),
         json!({}),
     )
-    .await;
+    .await
+    .succeeded();
     app.put(
         &format!("/api/v1/rooms/{room}"),
         Some(&owner.token),
         json!({"description": "d"}),
     )
-    .await;
+    .await
+    .succeeded();
     // A refused change publishes nothing.
     app.delete(&format!("/api/v1/rooms/{room}"), Some(&guest.token))
-        .await;
+        .await
+        .assert_error(403, "PERMISSION_DENIED");
     app.delete(&format!("/api/v1/rooms/{room}"), Some(&owner.token))
-        .await;
+        .await
+        .succeeded();
     let mut kinds = Vec::new();
     while let Ok(event) = events.try_recv() {
         kinds.push(

@@ -286,10 +286,9 @@ async fn search_matches_names_pages_and_hides_emails() {
         .get("/api/v1/users/search?q=jane", Some(&admin.token))
         .await;
     assert_eq!(res.data()["users"][0]["email"], "jane@example.com");
+    let jane = res.data()["users"][0]["id"].as_i64().unwrap();
     // Deactivated users are not found.
-    app.db()
-        .execute("UPDATE users SET is_active = 0 WHERE username = 'jane'", [])
-        .unwrap();
+    app.deactivate(&admin, jane).await;
     let res = app
         .get("/api/v1/users/search?q=jane", Some(&viewer.token))
         .await;

@@ -105,12 +105,18 @@ impl<'r> FromRequest<'r> for AuthUser {
                     seen < crate::time::ago_secs(LAST_SEEN_PRECISION_SECS).as_str()
                 });
                 if stale {
-                    let id = live.user.id;
+                    let id = live.user_id;
                     app.db
                         .write_detached(move |c| crate::store::users::touch_last_seen(c, id));
                 }
-                app.sessions.put_if_unchanged(&live.user, generation);
-                Outcome::Success(live.user)
+                let user = AuthUser {
+                    id: live.user_id,
+                    username: live.username,
+                    role: live.role,
+                    session_id: claims.sid,
+                };
+                app.sessions.put_if_unchanged(&user, generation);
+                Outcome::Success(user)
             }
             Ok(None) => refuse(req, ApiError::InvalidToken("the session has ended")),
             Err(e) => refuse(req, e),

@@ -71,6 +71,12 @@ pub async fn add(
             Some(u) if u.is_active => {}
             _ => return Err(ApiError::NotFound(Missing::User)),
         }
+        if members::role_of(c, room_id, user_id)?.is_some() {
+            return Err(ApiError::conflict(
+                "user_id",
+                "already a member of this room",
+            ));
+        }
         members::add(c, room_id, user_id, role)?;
         events.push(Event::MemberJoined {
             room_id,

@@ -6,7 +6,8 @@ use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, Event};
 use crate::mentions;
-use crate::store::messages::{self, Container, Cursor, Edit, Message, NewMessage, Page};
+use crate::rusqlite::Connection;
+use crate::store::messages::{self, Container, Cursor, Edit, KeyUse, Message, NewMessage, Page};
 use crate::validate;
 
 /// A page of a room's or conversation's messages, newest first.
@@ -70,8 +71,18 @@ pub async fn send(
     };
     let sent = events::write(app, ip, move |c, events| {
         access::container(c, container, actor)?.require_can_write()?;
-        if let Some(existing) = messages::find_idempotent(c, &new)? {
-            return Ok(Err(existing));
+        match messages::key_use(c, &new)? {
+            KeyUse::Unused => {}
+            KeyUse::SameMessage(existing) => return Ok(Err(existing)),
+            KeyUse::OtherMessage => {
+                return Err(ApiError::conflict(
+                    "Idempotency-Key",
+                    "this key was already used for a different message",
+                ))
+            }
+        }
+        if let Some(parent) = new.parent_message_id {
+            check_parent(c, container, parent)?;
         }
         // Built from what was written, not read back: the writer's work stays short.
         let message = messages::insert(c, new)?;
@@ -92,6 +103,22 @@ pub async fn send(
             message: app.db.read(move |c| messages::get(c, existing)).await?,
             replayed: true,
         }),
+    }
+}
+
+/// A reply goes to a live top-level message of the same room or conversation;
+/// anything else is refused without saying whether the message exists elsewhere.
+fn check_parent(c: &Connection, container: Container, parent_id: i64) -> ApiResult<()> {
+    match messages::placement(c, parent_id)? {
+        Some((place, None)) if place == container => Ok(()),
+        Some((place, Some(_))) if place == container => Err(ApiError::validation(
+            "parent_message_id",
+            "is a reply; reply to the first message of the thread",
+        )),
+        _ => Err(ApiError::validation(
+            "parent_message_id",
+            "no such message here",
+        )),
     }
 }
 

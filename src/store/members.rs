@@ -112,14 +112,8 @@ pub fn insert(
     Ok(())
 }
 
-/// Adds `user_id` to the room if they are not a member and the room is not full.
+/// Adds `user_id` (not a member yet) to the room unless it is full.
 pub fn add(conn: &Connection, room_id: i64, user_id: i64, role: RoomRole) -> Result<(), ApiError> {
-    if role_of(conn, room_id, user_id)?.is_some() {
-        return Err(ApiError::conflict(
-            "user_id",
-            "already a member of this room",
-        ));
-    }
     let (members, max): (i64, Option<i64>) = conn.query_row(
         "SELECT (SELECT count(*) FROM room_members WHERE room_id = ?1), max_members
          FROM rooms WHERE id = ?1",

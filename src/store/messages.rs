@@ -29,6 +29,12 @@ pub struct ReactionSummary {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct MentionedUser {
+    pub user_id: i64,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct Message {
     pub id: i64,
     pub uuid: String,
@@ -44,7 +50,10 @@ pub struct Message {
     pub edit_count: i64,
     pub edited_at: Option<String>,
     pub reactions: BTreeMap<String, ReactionSummary>,
+    /// The ids of the users mentioned, in order (the seed's list)...
     pub mentions: Vec<i64>,
+    /// ...and the same users with their names.
+    pub mentioned_users: Vec<MentionedUser>,
     /// The client's own JSON object, passed through as stored.
     pub metadata: Option<Box<RawValue>>,
     pub attachments: Vec<serde_json::Value>,
@@ -78,6 +87,7 @@ fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Message> {
         edited_at: row.get(11)?,
         reactions: BTreeMap::new(),
         mentions: Vec::new(),
+        mentioned_users: Vec::new(),
         metadata: metadata.and_then(|m| RawValue::from_string(m).ok()),
         attachments: Vec::new(),
         created_at: row.get(13)?,
@@ -116,14 +126,21 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiE
         }
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT message_id, user_id FROM message_mentions
-         WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY message_id, position",
+        "SELECT mm.message_id, mm.user_id, u.username
+         FROM message_mentions mm JOIN users u ON u.id = mm.user_id
+         WHERE mm.message_id IN (SELECT value FROM json_each(?1))
+         ORDER BY mm.message_id, mm.position",
     )?;
     let mut rows = stmt.query([&ids])?;
     while let Some(row) = rows.next()? {
-        let message_id: i64 = row.get(0)?;
+        let message_id: i64 = row.get("message_id")?;
         if let Some(&i) = index.get(&message_id) {
-            messages[i].mentions.push(row.get(1)?);
+            let user_id: i64 = row.get("user_id")?;
+            messages[i].mentions.push(user_id);
+            messages[i].mentioned_users.push(MentionedUser {
+                user_id,
+                username: row.get("username")?,
+            });
         }
     }
     Ok(())
@@ -313,11 +330,20 @@ pub struct NewMessage {
     pub idempotency_key: Option<String>,
 }
 
-/// The message already sent with this author's idempotency key, if any; a key
-/// reused for a different message is a conflict.
-pub fn find_idempotent(conn: &Connection, new: &NewMessage) -> Result<Option<i64>, ApiError> {
+/// What an author's idempotency key has been used for.
+pub enum KeyUse {
+    /// Not used yet (or no key).
+    Unused,
+    /// Used for this very message: its id.
+    SameMessage(i64),
+    /// Used for a different text or place.
+    OtherMessage,
+}
+
+/// What `new`'s idempotency key was used for by its author.
+pub fn key_use(conn: &Connection, new: &NewMessage) -> Result<KeyUse, ApiError> {
     let Some(key) = &new.idempotency_key else {
-        return Ok(None);
+        return Ok(KeyUse::Unused);
     };
     let found: Option<(i64, Option<Container>, String)> = conn
         .prepare_cached(
@@ -328,79 +354,71 @@ pub fn find_idempotent(conn: &Connection, new: &NewMessage) -> Result<Option<i64
             Ok((r.get(0)?, Container::of(r.get(1)?, r.get(2)?), r.get(3)?))
         })
         .optional()?;
-    match found {
-        None => Ok(None),
+    Ok(match found {
+        None => KeyUse::Unused,
         Some((id, place, content)) if place == Some(new.container) && content == new.content => {
-            Ok(Some(id))
+            KeyUse::SameMessage(id)
         }
-        Some(_) => Err(ApiError::conflict(
-            "Idempotency-Key",
-            "this key was already used for a different message",
-        )),
-    }
+        Some(_) => KeyUse::OtherMessage,
+    })
 }
 
-/// Checks that `parent_id` is a live top-level message of the same container.
-fn check_parent(conn: &Connection, container: Container, parent_id: i64) -> Result<(), ApiError> {
-    let parent: Option<(Option<Container>, Option<i64>)> = conn
+/// Where message `id` lives and its parent, if it is a live message.
+pub fn placement(conn: &Connection, id: i64) -> Result<Option<(Container, Option<i64>)>, ApiError> {
+    let found: Option<(Option<Container>, Option<i64>)> = conn
         .prepare_cached(
             "SELECT room_id, conversation_id, parent_message_id FROM messages
              WHERE id = ?1 AND deleted_at IS NULL",
         )?
-        .query_row([parent_id], |r| {
+        .query_row([id], |r| {
             Ok((Container::of(r.get(0)?, r.get(1)?), r.get(2)?))
         })
         .optional()?;
-    match parent {
-        Some((place, _)) if place != Some(container) => Err(ApiError::validation(
-            "parent_message_id",
-            "no such message here",
-        )),
-        None => Err(ApiError::validation(
-            "parent_message_id",
-            "no such message here",
-        )),
-        Some((_, Some(_))) => Err(ApiError::validation(
-            "parent_message_id",
-            "is a reply; reply to the first message of the thread",
-        )),
-        Some((_, None)) => Ok(()),
-    }
+    Ok(found.and_then(|(place, parent)| place.map(|p| (p, parent))))
 }
 
-/// The ids of the active users among `names`, in the order given.
-pub fn resolve_mentions(conn: &Connection, names: &[String]) -> Result<Vec<i64>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE AND is_active = 1",
-    )?;
-    let mut ids = Vec::new();
-    for name in names {
-        if let Some(id) = stmt.query_row([name], |r| r.get(0)).optional()? {
-            ids.push(id);
-        }
+/// The active users among `names` (case ignored), in the order given: one query
+/// whatever the number of names.
+pub fn resolve_mentions(
+    conn: &Connection,
+    names: &[String],
+) -> Result<Vec<MentionedUser>, ApiError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(ids)
+    let names = serde_json::to_string(names).map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.username FROM json_each(?1) AS n
+         JOIN users u ON u.username = n.value COLLATE NOCASE AND u.is_active = 1
+         ORDER BY n.key",
+    )?;
+    let found = stmt
+        .query_map([names], |r| {
+            Ok(MentionedUser {
+                user_id: r.get(0)?,
+                username: r.get(1)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(found)
 }
 
 pub(crate) fn store_mentions(
     conn: &Connection,
     message_id: i64,
-    ids: &[i64],
+    users: &[MentionedUser],
 ) -> Result<(), ApiError> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)",
     )?;
-    for (position, id) in ids.iter().enumerate() {
-        stmt.execute(params![message_id, id, position as i64])?;
+    for (position, user) in users.iter().enumerate() {
+        stmt.execute(params![message_id, user.user_id, position as i64])?;
     }
     Ok(())
 }
 
 /// Inserts a message and returns it, built without reading it back.
 pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
-    if let Some(parent) = new.parent_message_id {
-        check_parent(conn, new.container, parent)?;
-    }
     let mentions = resolve_mentions(conn, &new.mentioned_names)?;
     let now = time::now_rfc3339();
     let uuid = uuid::Uuid::new_v4().to_string();
@@ -438,7 +456,8 @@ pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
         edit_count: 0,
         edited_at: None,
         reactions: BTreeMap::new(),
-        mentions,
+        mentions: mentions.iter().map(|m| m.user_id).collect(),
+        mentioned_users: mentions,
         metadata: new.metadata.and_then(|m| RawValue::from_string(m).ok()),
         attachments: Vec::new(),
         created_at: now.clone(),

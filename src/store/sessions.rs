@@ -4,7 +4,6 @@
 //! is unspent. Presenting a spent token means someone kept a copy: the whole session
 //! is revoked, which also kills its access tokens.
 
-use crate::auth::guard::AuthUser;
 use crate::error::ApiError;
 use crate::rusqlite::{params, Connection, OptionalExtension};
 use crate::store::users::Role;
@@ -151,9 +150,11 @@ pub fn revoke_all_but(
     )?)
 }
 
-/// The user of a live session of an active account, as the auth guard needs it.
+/// The account behind a live session of an active account.
 pub struct LiveSession {
-    pub user: AuthUser,
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
     pub last_seen: Option<String>,
 }
 
@@ -171,13 +172,10 @@ pub fn live_session_user(
     Ok(stmt
         .query_row(params![session_id, user_id, time::now_rfc3339()], |r| {
             Ok(LiveSession {
-                user: AuthUser {
-                    id: r.get(0)?,
-                    username: r.get(1)?,
-                    role: Role::parse(&r.get::<_, String>(2)?),
-                    session_id,
-                },
-                last_seen: r.get(3)?,
+                user_id: r.get("id")?,
+                username: r.get("username")?,
+                role: Role::parse(&r.get::<_, String>("role")?),
+                last_seen: r.get("last_seen")?,
             })
         })
         .optional()?)

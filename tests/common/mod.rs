@@ -45,6 +45,16 @@ impl Resp {
 
     /// Asserts the answer is the error envelope with this status and code.
     #[track_caller]
+    /// Asserts a 2xx answer (a setup or follow-up step that must work).
+    pub fn succeeded(&self) {
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {}: {}",
+            self.status,
+            self.raw
+        );
+    }
+
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status, status, "status of {}", self.raw);
         assert_eq!(self.body["success"], json!(false), "{}", self.raw);
@@ -256,19 +266,33 @@ impl TestApp {
         assert_eq!(res.status, 201, "add member: {}", res.raw);
     }
 
-    /// Writes a message row directly, for tests of counts that messages drive.
-    pub fn insert_message(&self, room: i64, author: &TestUser) -> i64 {
-        let db = self.db();
-        let now = chrono::Utc::now()
-            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-            .to_string();
-        db.execute(
-            "INSERT INTO messages (uuid, room_id, author_id, content, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'hello', ?4, ?4)",
-            veza::rusqlite::params![uuid::Uuid::new_v4().to_string(), room, author.id, now],
+    /// Runs `sql` through the app's own writer: for states the API cannot reach
+    /// (a timestamp in the past, a change made by hand behind Veza's back), never
+    /// on a second connection beside the writer.
+    pub async fn write_sql(&self, sql: &'static str, params: Vec<veza::rusqlite::types::Value>) {
+        let app = self
+            .client
+            .rocket()
+            .state::<veza::app::App>()
+            .expect("app state");
+        app.db
+            .write(move |c| {
+                c.execute(sql, veza::rusqlite::params_from_iter(params))?;
+                Ok(())
+            })
+            .await
+            .expect("write through the writer");
+    }
+
+    /// Deactivates `user` through the administration API, as `admin`.
+    pub async fn deactivate(&self, admin: &TestUser, user: i64) {
+        self.put(
+            &format!("/api/v1/admin/users/{user}"),
+            Some(&admin.token),
+            json!({"is_active": false}),
         )
-        .expect("insert message");
-        db.last_insert_rowid()
+        .await
+        .succeeded();
     }
 
     /// The number of member rows of a room, straight from the database.
