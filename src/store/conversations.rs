@@ -1,20 +1,23 @@
 //! Direct conversations: one per pair of users, visible to its two participants only.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 use crate::error::{ApiError, Missing};
 use crate::policy::ConversationAccess;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
-use crate::store::sql_offset;
-use crate::store::users::ONLINE_WINDOW_SECS;
+use crate::store::presence::Presence;
+use crate::store::read_markers::unread_count_sql;
+use crate::store::{columns, sql_offset};
 use crate::time;
 
 #[derive(Debug, Serialize)]
 pub struct OtherUser {
     pub id: i64,
     pub username: String,
-    pub is_online: bool,
-    pub last_seen: Option<String>,
+    #[serde(flatten)]
+    pub presence: Presence,
 }
 
 #[derive(Debug, Serialize)]
@@ -22,6 +25,7 @@ pub struct LastMessage {
     pub id: i64,
     pub content: String,
     pub author_id: i64,
+    pub username: String,
     pub created_at: String,
 }
 
@@ -41,49 +45,85 @@ pub struct Conversation {
 
 /// The conversations of participant `?1`, with the other user, the caller's unread
 /// count and the last live message, all in one statement.
-const CONVERSATION_SELECT: &str = "
-    SELECT c.id, c.uuid, o.id, o.username, o.last_seen, me.has_blocked,
-           (SELECT count(*) FROM messages g
-            WHERE g.conversation_id = c.id AND g.deleted_at IS NULL
-              AND g.id > me.last_read_message_id AND g.author_id != ?1),
-           lm.id, lm.content, lm.author_id, lm.created_at, c.created_at, c.updated_at
-    FROM conversation_participants me
-    JOIN conversations c ON c.id = me.conversation_id
-    JOIN users o ON o.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END
-    LEFT JOIN messages lm ON lm.id = (SELECT max(g.id) FROM messages g
-                                      WHERE g.conversation_id = c.id AND g.deleted_at IS NULL)
-    WHERE me.user_id = ?1";
+static CONVERSATION_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let unread = unread_count_sql("conversation_id", "c.id", "me.last_read_message_id", "?1");
+    format!(
+        "SELECT c.id, c.uuid, o.id AS other_id, o.username AS other_username,
+                o.last_seen AS other_last_seen, me.has_blocked, {unread} AS unread_count,
+                lm.id AS last_id, lm.content AS last_content, lm.author_id AS last_author_id,
+                la.username AS last_username, lm.created_at AS last_created_at,
+                c.created_at, c.updated_at
+         FROM conversation_participants me
+         JOIN conversations c ON c.id = me.conversation_id
+         JOIN users o ON o.id = CASE WHEN c.user_a = ?1 THEN c.user_b ELSE c.user_a END
+         LEFT JOIN messages lm ON lm.id = (SELECT max(g.id) FROM messages g
+                                           WHERE g.conversation_id = c.id AND g.deleted_at IS NULL)
+         LEFT JOIN users la ON la.id = lm.author_id
+         WHERE me.user_id = ?1"
+    )
+});
 
-fn from_row(row: &Row<'_>, with_last: bool) -> crate::rusqlite::Result<Conversation> {
-    let last_seen: Option<String> = row.get(4)?;
-    let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
-    let last_id: Option<i64> = row.get(7)?;
+columns!(ConversationColumns {
+    id,
+    uuid,
+    other_id,
+    other_username,
+    other_last_seen,
+    has_blocked,
+    unread_count,
+    last_id,
+    last_content,
+    last_author_id,
+    last_username,
+    last_created_at,
+    created_at,
+    updated_at,
+});
+
+fn from_row(
+    row: &Row<'_>,
+    c: &ConversationColumns,
+    with_last: bool,
+) -> crate::rusqlite::Result<Conversation> {
+    let last_id: Option<i64> = row.get(c.last_id)?;
     let last_message = match last_id {
         Some(id) if with_last => Some(LastMessage {
             id,
-            content: row.get(8)?,
-            author_id: row.get(9)?,
-            created_at: row.get(10)?,
+            content: row.get(c.last_content)?,
+            author_id: row.get(c.last_author_id)?,
+            username: row.get(c.last_username)?,
+            created_at: row.get(c.last_created_at)?,
         }),
         _ => None,
     };
     Ok(Conversation {
-        id: row.get(0)?,
-        uuid: row.get(1)?,
+        id: row.get(c.id)?,
+        uuid: row.get(c.uuid)?,
         other_user: OtherUser {
-            id: row.get(2)?,
-            username: row.get(3)?,
-            is_online: last_seen
-                .as_deref()
-                .is_some_and(|s| s >= online_since.as_str()),
-            last_seen,
+            id: row.get(c.other_id)?,
+            username: row.get(c.other_username)?,
+            presence: Presence::from_last_seen(row.get(c.other_last_seen)?),
         },
-        is_blocked: row.get(5)?,
-        unread_count: row.get(6)?,
+        is_blocked: row.get(c.has_blocked)?,
+        unread_count: row.get(c.unread_count)?,
         last_message,
-        created_at: row.get(11)?,
-        updated_at: row.get(12)?,
+        created_at: row.get(c.created_at)?,
+        updated_at: row.get(c.updated_at)?,
     })
+}
+
+fn query_conversations(
+    conn: &Connection,
+    sql: &str,
+    params: impl crate::rusqlite::Params,
+    with_last: bool,
+) -> Result<Vec<Conversation>, ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = ConversationColumns::of(&stmt)?;
+    let conversations = stmt
+        .query_map(params, |r| from_row(r, &columns, with_last))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(conversations)
 }
 
 /// What `user_id` is to conversation `id`; 404 unless a participant.
@@ -105,10 +145,9 @@ pub fn access(conn: &Connection, id: i64, user_id: i64) -> Result<ConversationAc
 }
 
 pub fn get(conn: &Connection, id: i64, viewer_id: i64) -> Result<Conversation, ApiError> {
-    let sql = format!("{CONVERSATION_SELECT} AND c.id = ?2");
-    conn.prepare_cached(&sql)?
-        .query_row(params![viewer_id, id], |r| from_row(r, true))
-        .optional()?
+    let sql = format!("{} AND c.id = ?2", *CONVERSATION_SELECT);
+    query_conversations(conn, &sql, params![viewer_id, id], true)?
+        .pop()
         .ok_or(ApiError::NotFound(Missing::Conversation))
 }
 
@@ -125,14 +164,12 @@ pub fn list(
         [viewer_id],
         |r| r.get(0),
     )?;
-    let sql =
-        format!("{CONVERSATION_SELECT} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2 OFFSET ?3");
-    let conversations = conn
-        .prepare_cached(&sql)?
-        .query_map(params![viewer_id, limit, sql_offset(offset)], |r| {
-            from_row(r, with_last)
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let sql = format!(
+        "{} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2 OFFSET ?3",
+        *CONVERSATION_SELECT
+    );
+    let page = params![viewer_id, limit, sql_offset(offset)];
+    let conversations = query_conversations(conn, &sql, page, with_last)?;
     Ok((conversations, total.max(0) as u64))
 }
 

@@ -5,8 +5,8 @@ use serde::Serialize;
 use crate::error::{ApiError, Missing};
 use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
-use crate::store::sql_offset;
-use crate::store::users::ONLINE_WINDOW_SECS;
+use crate::store::presence::Presence;
+use crate::store::{columns, sql_offset};
 use crate::time;
 
 #[derive(Debug, Clone, Serialize)]
@@ -15,35 +15,50 @@ pub struct Member {
     pub username: String,
     pub role: RoomRole,
     pub joined_at: String,
-    pub is_online: bool,
-    pub last_seen: Option<String>,
+    #[serde(flatten)]
+    pub presence: Presence,
 }
 
 const MEMBER_SELECT: &str = "
     SELECT m.user_id, u.username, m.role, m.joined_at, u.last_seen
     FROM room_members m JOIN users u ON u.id = m.user_id";
 
-fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Member> {
-    let role: String = row.get(2)?;
-    let last_seen: Option<String> = row.get(4)?;
-    let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
+columns!(MemberColumns {
+    user_id,
+    username,
+    role,
+    joined_at,
+    last_seen
+});
+
+fn from_row(row: &Row<'_>, c: &MemberColumns) -> crate::rusqlite::Result<Member> {
+    let role: String = row.get(c.role)?;
     Ok(Member {
-        user_id: row.get(0)?,
-        username: row.get(1)?,
+        user_id: row.get(c.user_id)?,
+        username: row.get(c.username)?,
         role: RoomRole::parse(&role).unwrap_or(RoomRole::Member),
-        joined_at: row.get(3)?,
-        is_online: last_seen
-            .as_deref()
-            .is_some_and(|s| s >= online_since.as_str()),
-        last_seen,
+        joined_at: row.get(c.joined_at)?,
+        presence: Presence::from_last_seen(row.get(c.last_seen)?),
     })
+}
+
+fn query_members(
+    conn: &Connection,
+    sql: &str,
+    params: impl crate::rusqlite::Params,
+) -> Result<Vec<Member>, ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = MemberColumns::of(&stmt)?;
+    let members = stmt
+        .query_map(params, |r| from_row(r, &columns))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(members)
 }
 
 pub fn get(conn: &Connection, room_id: i64, user_id: i64) -> Result<Member, ApiError> {
     let sql = format!("{MEMBER_SELECT} WHERE m.room_id = ?1 AND m.user_id = ?2");
-    conn.prepare_cached(&sql)?
-        .query_row(params![room_id, user_id], from_row)
-        .optional()?
+    query_members(conn, &sql, params![room_id, user_id])?
+        .pop()
         .ok_or(ApiError::NotFound(Missing::Member))
 }
 
@@ -87,10 +102,11 @@ pub fn list(
                   m.joined_at, m.user_id
          LIMIT ?3 OFFSET ?4"
     );
-    let members = conn
-        .prepare_cached(&sql)?
-        .query_map(params![room_id, role, limit, sql_offset(offset)], from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let members = query_members(
+        conn,
+        &sql,
+        params![room_id, role, limit, sql_offset(offset)],
+    )?;
     Ok((members, total.max(0) as u64))
 }
 

@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{ApiError, Missing};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::columns;
 use crate::time;
 
 pub use crate::store::container::Container;
@@ -64,35 +65,68 @@ pub struct Message {
 const MESSAGE_SELECT: &str = "
     SELECT m.id, m.uuid, m.room_id, m.conversation_id, m.author_id, u.username, m.content,
            m.parent_message_id,
-           (SELECT count(*) FROM messages t WHERE t.parent_message_id = m.id AND t.deleted_at IS NULL),
+           (SELECT count(*) FROM messages t
+            WHERE t.parent_message_id = m.id AND t.deleted_at IS NULL) AS thread_count,
            m.is_pinned, m.edit_count, m.edited_at, m.metadata, m.created_at, m.updated_at
     FROM messages m JOIN users u ON u.id = m.author_id";
 
-fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Message> {
-    let edit_count: i64 = row.get(10)?;
-    let metadata: Option<String> = row.get(12)?;
+columns!(MessageColumns {
+    id,
+    uuid,
+    room_id,
+    conversation_id,
+    author_id,
+    username,
+    content,
+    parent_message_id,
+    thread_count,
+    is_pinned,
+    edit_count,
+    edited_at,
+    metadata,
+    created_at,
+    updated_at,
+});
+
+fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Message> {
+    let edit_count: i64 = row.get(c.edit_count)?;
+    let metadata: Option<String> = row.get(c.metadata)?;
     Ok(Message {
-        id: row.get(0)?,
-        uuid: row.get(1)?,
-        room_id: row.get(2)?,
-        conversation_id: row.get(3)?,
-        author_id: row.get(4)?,
-        username: row.get(5)?,
-        content: row.get(6)?,
-        parent_message_id: row.get(7)?,
-        thread_count: row.get(8)?,
-        is_pinned: row.get(9)?,
+        id: row.get(c.id)?,
+        uuid: row.get(c.uuid)?,
+        room_id: row.get(c.room_id)?,
+        conversation_id: row.get(c.conversation_id)?,
+        author_id: row.get(c.author_id)?,
+        username: row.get(c.username)?,
+        content: row.get(c.content)?,
+        parent_message_id: row.get(c.parent_message_id)?,
+        thread_count: row.get(c.thread_count)?,
+        is_pinned: row.get(c.is_pinned)?,
         is_edited: edit_count > 0,
         edit_count,
-        edited_at: row.get(11)?,
+        edited_at: row.get(c.edited_at)?,
         reactions: BTreeMap::new(),
         mentions: Vec::new(),
         mentioned_users: Vec::new(),
         metadata: metadata.and_then(|m| RawValue::from_string(m).ok()),
         attachments: Vec::new(),
-        created_at: row.get(13)?,
-        updated_at: row.get(14)?,
+        created_at: row.get(c.created_at)?,
+        updated_at: row.get(c.updated_at)?,
     })
+}
+
+/// The messages a `MESSAGE_SELECT …` statement finds, without their extras.
+fn query_messages(
+    conn: &Connection,
+    sql: &str,
+    params: impl crate::rusqlite::Params,
+) -> Result<Vec<Message>, ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = MessageColumns::of(&stmt)?;
+    let messages = stmt
+        .query_map(params, |r| from_row(r, &columns))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(messages)
 }
 
 /// Fills in the reactions and mentions of `messages` in two queries.
@@ -149,11 +183,7 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiE
 /// A live message by id, complete.
 pub fn get(conn: &Connection, id: i64) -> Result<Message, ApiError> {
     let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1 AND m.deleted_at IS NULL");
-    let message = conn
-        .prepare_cached(&sql)?
-        .query_row([id], from_row)
-        .optional()?;
-    let mut messages: Vec<Message> = message.into_iter().collect();
+    let mut messages = query_messages(conn, &sql, [id])?;
     attach_extras(conn, &mut messages)?;
     messages.pop().ok_or(ApiError::NotFound(Missing::Message))
 }
@@ -224,20 +254,15 @@ pub struct Page {
 pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<Page, ApiError> {
     let forward = cursor.after_id.is_some() && cursor.before_id.is_none();
     let sql = page_sql(container, forward);
-    let mut messages = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            params![
-                container.id(),
-                cursor.include_threads,
-                cursor.pinned_only,
-                cursor.before_id.unwrap_or(i64::MAX),
-                cursor.after_id.unwrap_or(0),
-                cursor.limit + 1
-            ],
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let page = params![
+        container.id(),
+        cursor.include_threads,
+        cursor.pinned_only,
+        cursor.before_id.unwrap_or(i64::MAX),
+        cursor.after_id.unwrap_or(0),
+        cursor.limit + 1
+    ];
+    let mut messages = query_messages(conn, &sql, page)?;
     let has_more = messages.len() > cursor.limit as usize;
     messages.truncate(cursor.limit as usize);
     if forward {
@@ -306,13 +331,11 @@ pub fn thread(
         "{MESSAGE_SELECT} WHERE m.parent_message_id = ?1 AND m.deleted_at IS NULL AND m.id > ?2
          ORDER BY m.id LIMIT ?3"
     );
-    let mut messages = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            params![parent_id, after_id.unwrap_or(0), limit + 1],
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut messages = query_messages(
+        conn,
+        &sql,
+        params![parent_id, after_id.unwrap_or(0), limit + 1],
+    )?;
     let has_more = messages.len() > limit as usize;
     messages.truncate(limit as usize);
     attach_extras(conn, &mut messages)?;
@@ -519,12 +542,11 @@ pub fn unread_after(
     marker: i64,
     user_id: i64,
 ) -> Result<i64, ApiError> {
-    let sql = format!(
-        "SELECT count(*) FROM messages
-         WHERE {} = ?1 AND deleted_at IS NULL AND id > ?2 AND author_id != ?3",
-        container.column()
-    );
-    Ok(conn.query_row(&sql, params![container.id(), marker, user_id], |r| r.get(0))?)
+    let count = crate::store::read_markers::unread_count_sql(container.column(), "?1", "?2", "?3");
+    let sql = format!("SELECT {count}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![container.id(), marker, user_id], |r| r.get(0))?)
 }
 
 pub fn set_pinned(conn: &Connection, message_id: i64, pinned: bool) -> Result<(), ApiError> {

@@ -14,6 +14,28 @@ pub mod sessions;
 pub mod stats;
 pub mod users;
 
+/// Declares the columns a row mapper reads, looked up by name in the statement once
+/// per query: mappers read named columns, and a SELECT that loses or renames one
+/// fails loudly instead of shifting every position after it.
+macro_rules! columns {
+    ($name:ident { $($field:ident),* $(,)? }) => {
+        struct $name {
+            $($field: usize),*
+        }
+
+        impl $name {
+            fn of(stmt: &$crate::rusqlite::Statement<'_>) -> $crate::rusqlite::Result<$name> {
+                Ok($name {
+                    $($field: stmt.column_index(stringify!($field))?),*
+                })
+            }
+        }
+    };
+}
+pub(crate) use columns;
+
+pub mod presence;
+
 /// A list offset as SQLite takes it (it has no unsigned 64-bit integers).
 pub fn sql_offset(offset: u64) -> i64 {
     offset.min(i64::MAX as u64) as i64

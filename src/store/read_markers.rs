@@ -13,6 +13,17 @@ pub struct ReadState {
     pub unread_count: i64,
 }
 
+/// The unread count as an SQL expression: live messages of others after a read
+/// marker. `column` is the container's column in `messages`; `id`, `marker` and
+/// `user` are SQL expressions. The one definition every unread count uses.
+pub fn unread_count_sql(column: &str, id: &str, marker: &str, user: &str) -> String {
+    format!(
+        "(SELECT count(*) FROM messages g
+          WHERE g.{column} = {id} AND g.deleted_at IS NULL AND g.id > {marker}
+            AND g.author_id != {user})"
+    )
+}
+
 /// Moves `user_id`'s read marker in `container` to `message_id` (a live message
 /// there) or to the latest message, and answers the unread count that follows.
 pub fn mark_read(

@@ -4,13 +4,16 @@
 //! membership and message rows in the same query that reads the rooms, so they can
 //! never drift from the data.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 use crate::error::{ApiError, Missing};
 use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
-use crate::store::sql_offset;
+use crate::store::read_markers::unread_count_sql;
 use crate::store::users::escape_like;
+use crate::store::{columns, sql_offset};
 use crate::time;
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,40 +36,70 @@ pub struct Room {
 
 /// The rooms as seen by user `?1`, with their computed counts. `me` is the viewer's
 /// membership row (NULL columns when not a member).
-const ROOM_SELECT: &str = "
-    SELECT r.id, r.uuid, r.name, r.description, r.is_public, r.owner_id, r.max_members,
-           r.created_at, r.updated_at,
-           (SELECT count(*) FROM room_members c WHERE c.room_id = r.id),
-           me.role,
-           CASE WHEN me.user_id IS NULL THEN 0 ELSE
-               (SELECT count(*) FROM messages g
-                WHERE g.room_id = r.id AND g.deleted_at IS NULL
-                  AND g.id > me.last_read_message_id AND g.author_id != ?1) END,
-           coalesce((SELECT g.created_at FROM messages g
-                     WHERE g.room_id = r.id AND g.deleted_at IS NULL
-                     ORDER BY g.id DESC LIMIT 1), r.created_at)
-    FROM rooms r
-    LEFT JOIN room_members me ON me.room_id = r.id AND me.user_id = ?1";
+static ROOM_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let unread = unread_count_sql("room_id", "r.id", "me.last_read_message_id", "?1");
+    format!(
+        "SELECT r.id, r.uuid, r.name, r.description, r.is_public, r.owner_id, r.max_members,
+                r.created_at, r.updated_at,
+                (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count,
+                me.role AS my_role,
+                CASE WHEN me.user_id IS NULL THEN 0 ELSE {unread} END AS unread_count,
+                coalesce((SELECT g.created_at FROM messages g
+                          WHERE g.room_id = r.id AND g.deleted_at IS NULL
+                          ORDER BY g.id DESC LIMIT 1), r.created_at) AS last_activity
+         FROM rooms r
+         LEFT JOIN room_members me ON me.room_id = r.id AND me.user_id = ?1"
+    )
+});
 
-fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Room> {
-    let is_public: bool = row.get(4)?;
-    let role: Option<String> = row.get(10)?;
+columns!(RoomColumns {
+    id,
+    uuid,
+    name,
+    description,
+    is_public,
+    owner_id,
+    max_members,
+    created_at,
+    updated_at,
+    member_count,
+    my_role,
+    unread_count,
+    last_activity,
+});
+
+fn from_row(row: &Row<'_>, c: &RoomColumns) -> crate::rusqlite::Result<Room> {
+    let is_public: bool = row.get(c.is_public)?;
+    let role: Option<String> = row.get(c.my_role)?;
     Ok(Room {
-        id: row.get(0)?,
-        uuid: row.get(1)?,
-        name: row.get(2)?,
-        description: row.get(3)?,
+        id: row.get(c.id)?,
+        uuid: row.get(c.uuid)?,
+        name: row.get(c.name)?,
+        description: row.get(c.description)?,
         is_public,
         is_private: !is_public,
-        owner_id: row.get(5)?,
-        max_members: row.get(6)?,
-        created_at: row.get(7)?,
-        updated_at: row.get(8)?,
-        member_count: row.get(9)?,
+        owner_id: row.get(c.owner_id)?,
+        max_members: row.get(c.max_members)?,
+        created_at: row.get(c.created_at)?,
+        updated_at: row.get(c.updated_at)?,
+        member_count: row.get(c.member_count)?,
         my_role: role.as_deref().and_then(RoomRole::parse),
-        unread_count: row.get(11)?,
-        last_activity: row.get(12)?,
+        unread_count: row.get(c.unread_count)?,
+        last_activity: row.get(c.last_activity)?,
     })
+}
+
+fn query_rooms(
+    conn: &Connection,
+    sql: &str,
+    params: impl crate::rusqlite::Params,
+) -> Result<Vec<Room>, ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = RoomColumns::of(&stmt)?;
+    let rooms = stmt
+        .query_map(params, |r| from_row(r, &columns))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rooms)
 }
 
 /// The key names conflict on: NFC, folded to lower case, Unicode-aware.
@@ -99,10 +132,9 @@ pub fn membership(
 
 /// One room as `viewer_id` sees it (visibility must have been checked).
 pub fn get(conn: &Connection, room_id: i64, viewer_id: i64) -> Result<Room, ApiError> {
-    let sql = format!("{ROOM_SELECT} WHERE r.id = ?2");
-    conn.prepare_cached(&sql)?
-        .query_row(params![viewer_id, room_id], from_row)
-        .optional()?
+    let sql = format!("{} WHERE r.id = ?2", *ROOM_SELECT);
+    query_rooms(conn, &sql, params![viewer_id, room_id])?
+        .pop()
         .ok_or(ApiError::NotFound(Missing::Room))
 }
 
@@ -161,21 +193,18 @@ pub fn list(
              WHERE {condition}"
         ))?
         .query_row(params![viewer_id, viewer_is_admin, pattern], |r| r.get(0))?;
-    let sql =
-        format!("{ROOM_SELECT} WHERE {condition} ORDER BY r.name_key, r.id LIMIT ?4 OFFSET ?5");
-    let rooms = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            params![
-                viewer_id,
-                viewer_is_admin,
-                pattern,
-                limit,
-                sql_offset(offset)
-            ],
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let sql = format!(
+        "{} WHERE {condition} ORDER BY r.name_key, r.id LIMIT ?4 OFFSET ?5",
+        *ROOM_SELECT
+    );
+    let page = params![
+        viewer_id,
+        viewer_is_admin,
+        pattern,
+        limit,
+        sql_offset(offset)
+    ];
+    let rooms = query_rooms(conn, &sql, page)?;
     Ok((rooms, total.max(0) as u64))
 }
 

@@ -4,10 +4,11 @@ use serde::Serialize;
 
 use crate::error::{ApiError, Missing};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::columns;
+use crate::store::presence::Presence;
 use crate::time;
 
-/// A user counts as online when seen within this many seconds.
-pub const ONLINE_WINDOW_SECS: u64 = 300;
+pub use crate::store::presence::ONLINE_WINDOW_SECS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,8 +49,8 @@ pub struct User {
     pub avatar_url: Option<String>,
     pub is_active: bool,
     pub email_verified: bool,
-    pub is_online: bool,
-    pub last_seen: Option<String>,
+    #[serde(flatten)]
+    pub presence: Presence,
     pub created_at: String,
     pub last_login_at: Option<String>,
 }
@@ -67,28 +68,54 @@ impl User {
 pub const USER_COLUMNS: &str = "id, uuid, username, email, first_name, last_name, role, \
      status_message, avatar_url, is_active, email_verified, last_seen, created_at, last_login_at";
 
-pub fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<User> {
-    let last_seen: Option<String> = row.get(11)?;
-    let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
+columns!(UserColumns {
+    id,
+    uuid,
+    username,
+    email,
+    first_name,
+    last_name,
+    role,
+    status_message,
+    avatar_url,
+    is_active,
+    email_verified,
+    last_seen,
+    created_at,
+    last_login_at,
+});
+
+fn from_row(row: &Row<'_>, c: &UserColumns) -> crate::rusqlite::Result<User> {
     Ok(User {
-        id: row.get(0)?,
-        uuid: row.get(1)?,
-        username: row.get(2)?,
-        email: row.get(3)?,
-        first_name: row.get(4)?,
-        last_name: row.get(5)?,
-        role: Role::parse(&row.get::<_, String>(6)?),
-        status_message: row.get(7)?,
-        avatar_url: row.get(8)?,
-        is_active: row.get(9)?,
-        email_verified: row.get(10)?,
-        is_online: last_seen
-            .as_deref()
-            .is_some_and(|s| s >= online_since.as_str()),
-        last_seen,
-        created_at: row.get(12)?,
-        last_login_at: row.get(13)?,
+        id: row.get(c.id)?,
+        uuid: row.get(c.uuid)?,
+        username: row.get(c.username)?,
+        email: row.get(c.email)?,
+        first_name: row.get(c.first_name)?,
+        last_name: row.get(c.last_name)?,
+        role: Role::parse(&row.get::<_, String>(c.role)?),
+        status_message: row.get(c.status_message)?,
+        avatar_url: row.get(c.avatar_url)?,
+        is_active: row.get(c.is_active)?,
+        email_verified: row.get(c.email_verified)?,
+        presence: Presence::from_last_seen(row.get(c.last_seen)?),
+        created_at: row.get(c.created_at)?,
+        last_login_at: row.get(c.last_login_at)?,
     })
+}
+
+/// The users a `SELECT {USER_COLUMNS} …` statement finds.
+fn query_users(
+    conn: &Connection,
+    sql: &str,
+    params: impl crate::rusqlite::Params,
+) -> Result<Vec<User>, ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = UserColumns::of(&stmt)?;
+    let users = stmt
+        .query_map(params, |r| from_row(r, &columns))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(users)
 }
 
 pub struct NewUser {
@@ -164,7 +191,7 @@ pub fn ensure_unique(
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<User>, ApiError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+    Ok(query_users(conn, &sql, [id])?.pop())
 }
 
 /// The id of the active account named `username` (case ignored).
@@ -307,14 +334,8 @@ pub fn search(
                   username COLLATE NOCASE
          LIMIT ?4 OFFSET ?5"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let users = stmt
-        .query_map(
-            params![pattern, q, prefix, limit, crate::store::sql_offset(offset)],
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((users, total.max(0) as u64))
+    let page = params![pattern, q, prefix, limit, crate::store::sql_offset(offset)];
+    Ok((query_users(conn, &sql, page)?, total.max(0) as u64))
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
@@ -356,20 +377,14 @@ pub fn list_all(
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users WHERE {condition} ORDER BY id LIMIT ?4 OFFSET ?5"
     );
-    let users = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            params![
-                pattern,
-                filter.is_active,
-                role,
-                limit,
-                crate::store::sql_offset(offset)
-            ],
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((users, total.max(0) as u64))
+    let page = params![
+        pattern,
+        filter.is_active,
+        role,
+        limit,
+        crate::store::sql_offset(offset)
+    ];
+    Ok((query_users(conn, &sql, page)?, total.max(0) as u64))
 }
 
 /// Sets whether an account is active and its role; `None` leaves it. Refuses
