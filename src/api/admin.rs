@@ -3,14 +3,14 @@
 //! never what is in them.
 
 use rocket::{get, put, routes, Route, State};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::guard::AdminUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::http::body::JsonBody;
-use crate::http::pagination::{flag, ListMeta, ListParams};
-use crate::http::respond::{ok, Answer};
+use crate::http::pagination::{flag, ListMeta, ListParams, UserList};
+use crate::http::respond::{ok, Success};
 use crate::store::admin::{self, ServerStats};
 use crate::store::sessions;
 use crate::store::users::{self, Role, User, UserFilter};
@@ -21,7 +21,7 @@ pub fn routes() -> Vec<Route> {
 
 /// Users, rooms, messages, files, database size, uptime and version.
 #[get("/admin/stats")]
-async fn stats(_admin: AdminUser, app: &State<App>) -> Answer<ServerStats> {
+async fn stats(_admin: AdminUser, app: &State<App>) -> ApiResult<Success<ServerStats>> {
     let data_dir = app.config.data_dir.clone();
     let uptime = app.started_at.elapsed().as_secs();
     let found = app
@@ -39,13 +39,6 @@ fn parse_role(value: &str) -> Result<Role, ApiError> {
     }
 }
 
-#[derive(Serialize)]
-struct UserList {
-    users: Vec<User>,
-    #[serde(flatten)]
-    meta: ListMeta,
-}
-
 /// Every account, inactive ones included, with e-mails; `q`, `is_active` and
 /// `role` filter.
 #[get("/admin/users?<q>&<is_active>&<role>&<list..>")]
@@ -56,7 +49,7 @@ async fn list_users(
     list: ListParams,
     _admin: AdminUser,
     app: &State<App>,
-) -> Answer<UserList> {
+) -> ApiResult<Success<UserList>> {
     let window = list.window()?;
     let filter = UserFilter {
         q: q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
@@ -85,7 +78,7 @@ async fn update_user(
     body: JsonBody<UpdateUserBody>,
     _admin: AdminUser,
     app: &State<App>,
-) -> Answer<User> {
+) -> ApiResult<Success<User>> {
     let body = body.0;
     let role = body.role.as_deref().map(parse_role).transpose()?;
     let is_active = body.is_active;

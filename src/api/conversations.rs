@@ -10,7 +10,7 @@ use crate::domain::{conversations, read_markers};
 use crate::error::ApiResult;
 use crate::http::body::{JsonBody, OptionalJsonBody, ReadBody};
 use crate::http::pagination::{flag, ListMeta, ListParams};
-use crate::http::respond::{created, ok, Answer, Success};
+use crate::http::respond::{created, ok, Success};
 use crate::store::conversations::Conversation;
 use crate::store::messages::Container;
 use crate::store::read_markers::ReadState;
@@ -34,7 +34,7 @@ async fn list(
     list: ListParams,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<ConversationList> {
+) -> ApiResult<Success<ConversationList>> {
     let window = list.window()?;
     let with_last =
         include_last_message.is_none() || flag("include_last_message", include_last_message)?;
@@ -55,7 +55,11 @@ pub struct OpenBody {
 /// Opens the conversation with a user: 201 when new, 200 with the existing one
 /// (one per pair, whoever opens it).
 #[post("/conversations", data = "<body>")]
-async fn open(body: JsonBody<OpenBody>, user: AuthUser, app: &State<App>) -> Answer<Conversation> {
+async fn open(
+    body: JsonBody<OpenBody>,
+    user: AuthUser,
+    app: &State<App>,
+) -> ApiResult<Success<Conversation>> {
     let (conversation, is_new) = conversations::open(app, user.actor(), body.0.user_id).await?;
     Ok(if is_new {
         created(conversation)
@@ -66,7 +70,7 @@ async fn open(body: JsonBody<OpenBody>, user: AuthUser, app: &State<App>) -> Ans
 
 /// One conversation; 404 for anyone but its two participants.
 #[get("/conversations/<id>")]
-async fn get_one(id: i64, user: AuthUser, app: &State<App>) -> Answer<Conversation> {
+async fn get_one(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Conversation>> {
     Ok(ok(conversations::get(app, user.actor(), id).await?))
 }
 
@@ -101,7 +105,7 @@ async fn mark_read(
     body: OptionalJsonBody<ReadBody>,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<ReadState> {
+) -> ApiResult<Success<ReadState>> {
     let message_id = body.0.and_then(|b| b.message_id);
     let container = Container::Conversation(id);
     Ok(ok(read_markers::mark_read(

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::body::JsonBody;
 use crate::http::client::ClientInfo;
 use crate::http::pagination::{ListMeta, ListParams};
-use crate::http::respond::{created, ok, Answer, NoContent};
+use crate::http::respond::{created, ok, NoContent, Success};
 use crate::policy::RoomRole;
 use crate::store::members::Member;
 
@@ -40,7 +40,7 @@ async fn list(
     list: ListParams,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<MemberList> {
+) -> ApiResult<Success<MemberList>> {
     let window = list.window()?;
     let role = match role.as_deref().map(str::trim) {
         None | Some("") | Some("all") => None,
@@ -68,7 +68,7 @@ async fn add(
     user: AuthUser,
     app: &State<App>,
     client: ClientInfo,
-) -> Answer<Member> {
+) -> ApiResult<Success<Member>> {
     let body = body.0;
     let role = match body.role.as_deref() {
         None => RoomRole::Member,
@@ -103,7 +103,7 @@ async fn change_role(
     user: AuthUser,
     app: &State<App>,
     client: ClientInfo,
-) -> Answer<Member> {
+) -> ApiResult<Success<Member>> {
     let role = parse_role("role", &body.0.role)?;
     let member = members::change_role(app, user.actor(), client.ip, id, user_id, role).await?;
     Ok(ok(member))

@@ -14,7 +14,7 @@ use crate::error::{stash, ApiResult};
 use crate::http::body::{JsonBody, OptionalJsonBody};
 use crate::http::client::ClientInfo;
 use crate::http::pagination::{flag, optional_id, ListParams};
-use crate::http::respond::{ok, Answer, NoContent, Success};
+use crate::http::respond::{ok, NoContent, Success};
 use crate::store::messages::{Container, Cursor, Edit, Message};
 use crate::validate;
 
@@ -73,7 +73,7 @@ async fn page(
     user: &AuthUser,
     container: Container,
     params: &PageParams,
-) -> Answer<MessagePage> {
+) -> ApiResult<Success<MessagePage>> {
     let page = messages::page(app, user.actor(), container, params.cursor()?).await?;
     Ok(ok(MessagePage {
         messages: page.messages,
@@ -89,7 +89,7 @@ async fn list(
     params: PageParams,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<MessagePage> {
+) -> ApiResult<Success<MessagePage>> {
     page(app, &user, Container::Room(id), &params).await
 }
 
@@ -100,7 +100,7 @@ async fn conversation_list(
     params: PageParams,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<MessagePage> {
+) -> ApiResult<Success<MessagePage>> {
     page(app, &user, Container::Conversation(id), &params).await
 }
 
@@ -199,7 +199,7 @@ async fn conversation_send(
 
 /// One message.
 #[get("/messages/<id>")]
-async fn get_message(id: i64, user: AuthUser, app: &State<App>) -> Answer<Message> {
+async fn get_message(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Message>> {
     Ok(ok(messages::get(app, user.actor(), id).await?))
 }
 
@@ -217,7 +217,7 @@ async fn edit(
     user: AuthUser,
     app: &State<App>,
     client: ClientInfo,
-) -> Answer<Message> {
+) -> ApiResult<Success<Message>> {
     let body = body.0;
     let message = messages::edit(
         app,
@@ -266,7 +266,7 @@ async fn thread(
     list: ListParams,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<Thread> {
+) -> ApiResult<Success<Thread>> {
     let after_id = optional_id("after_id", after_id)?;
     let limit = list.window()?.limit;
     let (messages, has_more) = messages::thread(app, user.actor(), id, after_id, limit).await?;
@@ -280,7 +280,7 @@ struct History {
 
 /// Earlier versions of a message, newest first: its author and moderators.
 #[get("/messages/<id>/history")]
-async fn history(id: i64, user: AuthUser, app: &State<App>) -> Answer<History> {
+async fn history(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<History>> {
     let history = messages::history(app, user.actor(), id).await?;
     Ok(ok(History { history }))
 }

@@ -9,7 +9,7 @@ use crate::domain::reactions;
 use crate::error::ApiResult;
 use crate::http::body::JsonBody;
 use crate::http::client::ClientInfo;
-use crate::http::respond::{created, ok, Answer, NoContent};
+use crate::http::respond::{created, ok, NoContent, Success};
 use crate::store::reactions::MessageReactions;
 
 pub fn routes() -> Vec<Route> {
@@ -18,7 +18,7 @@ pub fn routes() -> Vec<Route> {
 
 /// A message's reactions, grouped by emoji, with who reacted.
 #[get("/messages/<id>/reactions")]
-async fn list(id: i64, user: AuthUser, app: &State<App>) -> Answer<MessageReactions> {
+async fn list(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<MessageReactions>> {
     Ok(ok(reactions::list(app, user.actor(), id).await?))
 }
 
@@ -36,7 +36,7 @@ async fn add(
     user: AuthUser,
     app: &State<App>,
     client: ClientInfo,
-) -> Answer<MessageReactions> {
+) -> ApiResult<Success<MessageReactions>> {
     let (added, found) = reactions::add(app, user.actor(), client.ip, id, &body.0.emoji).await?;
     Ok(if added { created(found) } else { ok(found) })
 }

@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::body::{nullable, JsonBody, OptionalJsonBody, ReadBody};
 use crate::http::client::ClientInfo;
 use crate::http::pagination::{ListMeta, ListParams};
-use crate::http::respond::{created, ok, Answer, NoContent};
+use crate::http::respond::{created, ok, NoContent, Success};
 use crate::store::audit;
 use crate::store::messages::Container;
 use crate::store::read_markers::ReadState;
@@ -53,7 +53,7 @@ async fn list(
     list: ListParams,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<RoomList> {
+) -> ApiResult<Success<RoomList>> {
     let window = list.window()?;
     let filter = match filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
         None => Filter::All,
@@ -99,7 +99,7 @@ async fn create(
     user: AuthUser,
     app: &State<App>,
     client: ClientInfo,
-) -> Answer<Room> {
+) -> ApiResult<Success<Room>> {
     let body = body.0;
     let new = NewRoom {
         name: validate::room_name(&body.name)?,
@@ -118,7 +118,7 @@ async fn create(
 
 /// One room, with the caller's role and unread count.
 #[get("/rooms/<id>")]
-async fn get_room(id: i64, user: AuthUser, app: &State<App>) -> Answer<Room> {
+async fn get_room(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Room>> {
     Ok(ok(rooms::get(app, user.actor(), id).await?))
 }
 
@@ -142,7 +142,7 @@ async fn update(
     user: AuthUser,
     app: &State<App>,
     client: ClientInfo,
-) -> Answer<Room> {
+) -> ApiResult<Success<Room>> {
     let body = body.0;
     let changes = RoomChanges {
         name: body.name.as_deref().map(validate::room_name).transpose()?,
@@ -176,7 +176,12 @@ async fn delete_room(
 
 /// Joins a public room; answers the room.
 #[post("/rooms/<id>/join")]
-async fn join(id: i64, user: AuthUser, app: &State<App>, client: ClientInfo) -> Answer<Room> {
+async fn join(
+    id: i64,
+    user: AuthUser,
+    app: &State<App>,
+    client: ClientInfo,
+) -> ApiResult<Success<Room>> {
     Ok(ok(rooms::join(app, user.actor(), client.ip, id).await?))
 }
 
@@ -199,7 +204,7 @@ async fn mark_read(
     body: OptionalJsonBody<ReadBody>,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<ReadState> {
+) -> ApiResult<Success<ReadState>> {
     let message_id = body.0.and_then(|b| b.message_id);
     let container = Container::Room(id);
     Ok(ok(read_markers::mark_read(
@@ -227,7 +232,7 @@ async fn audit_log(
     list: ListParams,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<AuditList> {
+) -> ApiResult<Success<AuditList>> {
     let window = list.window()?;
     let action = action
         .map(|a| a.trim().to_owned())

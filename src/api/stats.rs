@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
 use crate::domain::rooms;
-use crate::error::ApiError;
-use crate::http::respond::{ok, Answer};
+use crate::error::{ApiError, ApiResult};
+use crate::http::respond::{ok, Success};
 use crate::store::stats::{Period, RoomStats};
 
 pub fn routes() -> Vec<Route> {
@@ -21,7 +21,7 @@ async fn room_stats(
     period: Option<&str>,
     user: AuthUser,
     app: &State<App>,
-) -> Answer<RoomStats> {
+) -> ApiResult<Success<RoomStats>> {
     let period = match period.map(str::trim).filter(|p| !p.is_empty()) {
         None => Period::Week,
         Some(p) => Period::parse(p)
@@ -33,6 +33,6 @@ async fn room_stats(
 /// Answers without touching the database or checking a token: a liveness probe,
 /// and the baseline the benchmark compares every route with.
 #[get("/ping")]
-fn ping() -> Answer<Value> {
+fn ping() -> ApiResult<Success<Value>> {
     Ok(ok(json!({ "pong": true })))
 }

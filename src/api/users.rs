@@ -1,16 +1,16 @@
 //! `/api/v1/users`: the caller's profile and password, other users, search.
 
 use rocket::{get, put, routes, Route, State};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::error::ApiError;
+use crate::domain::accounts;
+use crate::error::{ApiError, ApiResult};
 use crate::http::body::{nullable, JsonBody};
 use crate::http::client::ClientInfo;
-use crate::http::pagination::{ListMeta, ListParams};
-use crate::http::respond::{ok, Answer};
-use crate::store::sessions;
+use crate::http::pagination::{ListMeta, ListParams, UserList};
+use crate::http::respond::{ok, Success};
 use crate::store::users::{self, ProfileChanges, User};
 use crate::validate;
 
@@ -25,7 +25,7 @@ pub fn alias_routes() -> Vec<Route> {
 
 /// The caller's own profile, e-mail included.
 #[get("/me")]
-async fn me(user: AuthUser, app: &State<App>) -> Answer<User> {
+async fn me(user: AuthUser, app: &State<App>) -> ApiResult<Success<User>> {
     let id = user.id;
     Ok(ok(app.db.read(move |c| users::require(c, id)).await?))
 }
@@ -54,7 +54,11 @@ fn optional(
 
 /// Changes the caller's profile; fields left out stay as they are, `null` clears.
 #[put("/me", data = "<body>")]
-async fn update_me(user: AuthUser, body: JsonBody<ProfileBody>, app: &State<App>) -> Answer<User> {
+async fn update_me(
+    user: AuthUser,
+    body: JsonBody<ProfileBody>,
+    app: &State<App>,
+) -> ApiResult<Success<User>> {
     let body = body.0;
     let changes = ProfileChanges {
         username: body
@@ -86,12 +90,6 @@ pub struct PasswordBody {
     new_password: String,
 }
 
-#[derive(Serialize)]
-struct PasswordChanged {
-    password_changed: bool,
-    other_sessions_ended: usize,
-}
-
 /// Changes the caller's password and ends every other session of the account.
 #[put("/me/password", data = "<body>")]
 async fn change_password(
@@ -99,56 +97,25 @@ async fn change_password(
     body: JsonBody<PasswordBody>,
     app: &State<App>,
     client: ClientInfo,
-) -> Answer<PasswordChanged> {
+) -> ApiResult<Success<accounts::PasswordChanged>> {
     let body = body.0;
-    validate::password("new_password", &body.new_password)?;
-    // Guessing the current password with a stolen token counts as failed logins,
-    // counted before the check so concurrent guesses cannot pass the limit.
-    let attempt = app
-        .logins
-        .attempt(Some(user.id), &client.ip_key)
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait,
-        })?;
-    let id = user.id;
-    let hash = app.db.read(move |c| users::password_hash(c, id)).await?;
-    if !app
-        .passwords
-        .verify(body.current_password, Some(hash))
-        .await?
-    {
-        attempt.failed();
-        return Err(ApiError::validation("current_password", "is not correct"));
-    }
-    app.logins.succeeded(attempt);
-    let new_hash = app.passwords.hash(body.new_password).await?;
-    let keep = user.session_id;
-    let ended = app
-        .db
-        .write(move |c| {
-            users::set_password(c, id, &new_hash)?;
-            sessions::revoke_all_but(c, id, Some(keep), "password changed")
-        })
-        .await?;
-    app.sessions.forget_user(id);
-    Ok(ok(PasswordChanged {
-        password_changed: true,
-        other_sessions_ended: ended,
-    }))
+    let changed = accounts::change_password(
+        app,
+        user.id,
+        user.session_id,
+        &client.ip_key,
+        body.current_password,
+        body.new_password,
+    )
+    .await?;
+    Ok(ok(changed))
 }
 
 /// One user's public profile (the e-mail only for the user and admins).
 #[get("/<id>", rank = 3)]
-async fn by_id(id: i64, viewer: AuthUser, app: &State<App>) -> Answer<User> {
+async fn by_id(id: i64, viewer: AuthUser, app: &State<App>) -> ApiResult<Success<User>> {
     let user = app.db.read(move |c| users::require(c, id)).await?;
     Ok(ok(user.visible_to(viewer.id, viewer.is_admin())))
-}
-
-#[derive(Serialize)]
-struct UserList {
-    users: Vec<User>,
-    #[serde(flatten)]
-    meta: ListMeta,
 }
 
 /// Active users whose username or name contains `q`; all active users without `q`.
@@ -158,7 +125,7 @@ async fn search(
     list: ListParams,
     viewer: AuthUser,
     app: &State<App>,
-) -> Answer<UserList> {
+) -> ApiResult<Success<UserList>> {
     let window = list.window()?;
     let q = q.unwrap_or_default().trim().to_owned();
     if q.chars().count() > validate::USERNAME_MAX * 4 {

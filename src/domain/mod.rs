@@ -8,6 +8,7 @@
 //! keeping the single writer's critical section short.
 
 pub mod access;
+pub mod accounts;
 pub mod conversations;
 pub mod members;
 pub mod messages;

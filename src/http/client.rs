@@ -11,6 +11,17 @@ pub struct ClientInfo {
 
 const USER_AGENT_MAX: usize = 256;
 
+impl ClientInfo {
+    /// The caller as the account operations see a sign-in's origin.
+    pub fn origin(&self) -> crate::domain::accounts::Origin {
+        crate::domain::accounts::Origin {
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            address_key: self.ip_key.clone(),
+        }
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for ClientInfo {
     type Error = std::convert::Infallible;

@@ -83,6 +83,14 @@ pub fn flag(field: &str, value: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
+/// A page of users: user search and the admin's account list.
+#[derive(Debug, Serialize)]
+pub struct UserList {
+    pub users: Vec<crate::store::users::User>,
+    #[serde(flatten)]
+    pub meta: ListMeta,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Pagination {
     pub page: u64,

@@ -61,5 +61,3 @@ impl<'r> Responder<'r, 'static> for NoContent {
         Response::build().status(Status::NoContent).ok()
     }
 }
-
-pub type Answer<T> = Result<Success<T>, ApiError>;

@@ -19,7 +19,7 @@ pub struct UserStats {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RoomStats {
+pub struct RoomCounts {
     pub total: i64,
     pub public: i64,
     pub private: i64,
@@ -49,7 +49,7 @@ pub struct DatabaseStats {
 #[derive(Debug, Serialize)]
 pub struct ServerStats {
     pub users: UserStats,
-    pub rooms: RoomStats,
+    pub rooms: RoomCounts,
     pub conversations: i64,
     pub messages: MessageStats,
     pub files: FileStats,
@@ -89,7 +89,7 @@ pub fn server(
         [],
         |r| {
             let (total, public): (i64, i64) = (r.get(0)?, r.get(1)?);
-            Ok(RoomStats {
+            Ok(RoomCounts {
                 total,
                 public,
                 private: total - public,

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::rusqlite::{params, Connection, Row};
+use crate::store::columns;
 use crate::time;
 
 pub struct NewEntry<'a> {
@@ -40,22 +41,40 @@ pub struct Entry {
     pub id: i64,
     pub action: String,
     pub details: Value,
+    /// The member the action was done to, and their name.
     pub user_id: Option<i64>,
+    pub username: Option<String>,
+    /// Who acted, and their name.
     pub moderator_id: Option<i64>,
+    pub moderator_username: Option<String>,
     pub ip_address: Option<String>,
     pub created_at: String,
 }
 
-fn from_row(row: &Row<'_>) -> crate::rusqlite::Result<Entry> {
-    let details: String = row.get(2)?;
+columns!(EntryColumns {
+    id,
+    action,
+    details,
+    user_id,
+    username,
+    moderator_id,
+    moderator_username,
+    ip_address,
+    created_at,
+});
+
+fn from_row(row: &Row<'_>, c: &EntryColumns) -> crate::rusqlite::Result<Entry> {
+    let details: String = row.get(c.details)?;
     Ok(Entry {
-        id: row.get(0)?,
-        action: row.get(1)?,
+        id: row.get(c.id)?,
+        action: row.get(c.action)?,
         details: serde_json::from_str(&details).unwrap_or(Value::Null),
-        user_id: row.get(3)?,
-        moderator_id: row.get(4)?,
-        ip_address: row.get(5)?,
-        created_at: row.get(6)?,
+        user_id: row.get(c.user_id)?,
+        username: row.get(c.username)?,
+        moderator_id: row.get(c.moderator_id)?,
+        moderator_username: row.get(c.moderator_username)?,
+        ip_address: row.get(c.ip_address)?,
+        created_at: row.get(c.created_at)?,
     })
 }
 
@@ -73,14 +92,19 @@ pub fn list(
         |r| r.get(0),
     )?;
     let mut stmt = conn.prepare_cached(
-        "SELECT id, action, details, user_id, moderator_id, ip_address, created_at
-         FROM audit_log WHERE room_id = ?1 AND (?2 IS NULL OR action = ?2)
-         ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+        "SELECT a.id, a.action, a.details, a.user_id, u.username, a.moderator_id,
+                m.username AS moderator_username, a.ip_address, a.created_at
+         FROM audit_log a
+         LEFT JOIN users u ON u.id = a.user_id
+         LEFT JOIN users m ON m.id = a.moderator_id
+         WHERE a.room_id = ?1 AND (?2 IS NULL OR a.action = ?2)
+         ORDER BY a.id DESC LIMIT ?3 OFFSET ?4",
     )?;
+    let columns = EntryColumns::of(&stmt)?;
     let entries = stmt
         .query_map(
             params![room_id, action, limit, crate::store::sql_offset(offset)],
-            from_row,
+            |r| from_row(r, &columns),
         )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((entries, total.max(0) as u64))

@@ -126,10 +126,15 @@ pub struct NewUser {
     pub last_name: Option<String>,
 }
 
-/// Inserts a user; the first user of the server becomes admin. With `open == false`
-/// only the first user may register.
-pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<User, ApiError> {
-    let any_user: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?;
+/// Whether the server has any account yet.
+pub fn any(conn: &Connection) -> Result<bool, ApiError> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
+}
+
+/// Inserts a user and returns its id; the first user of the server becomes admin.
+/// With `open == false` only the first user may register.
+pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<i64, ApiError> {
+    let any_user = any(conn)?;
     if any_user && !open {
         return Err(ApiError::RegistrationClosed);
     }
@@ -151,8 +156,7 @@ pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<User, ApiEr
             now
         ],
     )?;
-    by_id(conn, conn.last_insert_rowid())?
-        .ok_or_else(|| ApiError::internal("inserted user vanished"))
+    Ok(conn.last_insert_rowid())
 }
 
 /// Fails with 409 naming the field if `username` or `email` belongs to another user.

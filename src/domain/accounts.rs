@@ -1,0 +1,258 @@
+//! Accounts and sessions: register, log in, refresh, log out, change a password.
+
+use serde::Serialize;
+
+use crate::app::App;
+use crate::auth::password::MAX_LENGTH as PASSWORD_MAX;
+use crate::auth::tokens;
+use crate::config::Registration;
+use crate::error::{ApiError, ApiResult};
+use crate::rusqlite::Connection;
+use crate::store::sessions::{self, Lifetimes, Rotation, SessionInfo};
+use crate::store::users::{self, NewUser, User};
+use crate::validate;
+
+/// Where a sign-in comes from, as the network tells.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The limit key of the client's address.
+    pub address_key: String,
+}
+
+/// What register, login and refresh answer.
+#[derive(Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u64,
+    pub token_type: &'static str,
+    pub user: User,
+}
+
+fn lifetimes(app: &App) -> Lifetimes {
+    Lifetimes {
+        refresh_ttl_secs: app.config.auth.refresh_token_ttl_secs,
+        session_max_secs: app.config.auth.session_max_days * 86_400,
+    }
+}
+
+/// A new refresh token: the client's copy and the digest the database keeps.
+fn new_refresh_token() -> ApiResult<(String, String)> {
+    let token = tokens::random_hex(32)?;
+    let digest = tokens::digest(&token);
+    Ok((token, digest))
+}
+
+/// Opens a session for `user_id` inside a write: the one place a login becomes a
+/// session, for registration and login alike. Returns the session id.
+fn open_session(
+    c: &Connection,
+    user_id: i64,
+    origin: &Origin,
+    refresh_digest: &str,
+    lifetimes: Lifetimes,
+) -> ApiResult<i64> {
+    let info = SessionInfo {
+        user_id,
+        ip_address: origin.ip.as_deref(),
+        user_agent: origin.user_agent.as_deref(),
+    };
+    let session_id = sessions::create(c, info, refresh_digest, lifetimes)?;
+    users::record_login(c, user_id)?;
+    Ok(session_id)
+}
+
+/// The answer of a sign-in: a fresh access token beside the refresh token.
+async fn token_pair(
+    app: &App,
+    user_id: i64,
+    session_id: i64,
+    refresh: String,
+) -> ApiResult<TokenPair> {
+    let user = app.db.read(move |c| users::require(c, user_id)).await?;
+    Ok(TokenPair {
+        access_token: app.jwt.issue(user.id, session_id)?,
+        refresh_token: refresh,
+        expires_in: app.jwt.access_ttl_secs,
+        token_type: "Bearer",
+        user,
+    })
+}
+
+/// What registration asks for, as the client gave it.
+pub struct Registering {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// Creates an account and signs it in. The server's first account is its admin.
+pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult<TokenPair> {
+    let username = validate::username(&form.username)?;
+    let email = validate::email(&form.email)?;
+    validate::password("password", &form.password)?;
+    let first_name = validate::label("first_name", form.first_name.as_deref(), validate::NAME_MAX)?;
+    let last_name = validate::label("last_name", form.last_name.as_deref(), validate::NAME_MAX)?;
+    let open = app.config.registration == Registration::Open;
+
+    // Refuse early what the write would refuse, so no hash is spent on it.
+    let (name, mail) = (username.clone(), email.clone());
+    app.db
+        .read(move |c| {
+            if users::any(c)? && !open {
+                return Err(ApiError::RegistrationClosed);
+            }
+            users::ensure_unique(c, Some(&name), Some(&mail), None)
+        })
+        .await?;
+
+    let password_hash = app.passwords.hash(form.password).await?;
+    let (refresh, digest) = new_refresh_token()?;
+    let lifetimes = lifetimes(app);
+    let new = NewUser {
+        username,
+        email,
+        password_hash,
+        first_name,
+        last_name,
+    };
+    let (user_id, session_id) = app
+        .db
+        .write(move |c| {
+            let user_id = users::insert(c, new, open)?;
+            Ok((
+                user_id,
+                open_session(c, user_id, &origin, &digest, lifetimes)?,
+            ))
+        })
+        .await?;
+    token_pair(app, user_id, session_id, refresh).await
+}
+
+/// Signs in by username or e-mail. Unknown account and wrong password answer alike.
+pub async fn login(
+    app: &App,
+    origin: Origin,
+    login: &str,
+    password: String,
+) -> ApiResult<TokenPair> {
+    // Resolve the account first, so its username and e-mail share one count, and
+    // count the attempt before the (slow) password check.
+    let too_long = password.chars().count() > PASSWORD_MAX;
+    let lookup = login.to_owned();
+    let account = app.db.read(move |c| users::credentials(c, &lookup)).await?;
+    let attempt = app
+        .logins
+        .attempt(account.as_ref().map(|a| a.id), &origin.address_key)
+        .map_err(|wait| ApiError::RateLimited {
+            retry_after_secs: wait,
+        })?;
+    let verified = if too_long {
+        None // no account has such a password; do not spend a hash on it
+    } else {
+        let hash = account.as_ref().map(|a| a.password_hash.clone());
+        let matches = app.passwords.verify(password, hash).await?;
+        account.filter(|_| matches)
+    };
+    let Some(account) = verified else {
+        attempt.failed();
+        return Err(ApiError::InvalidCredentials);
+    };
+    app.logins.succeeded(attempt);
+    if !account.is_active {
+        return Err(ApiError::PermissionDenied("this account is deactivated"));
+    }
+    let (refresh, digest) = new_refresh_token()?;
+    let lifetimes = lifetimes(app);
+    let session_id = app
+        .db
+        .write(move |c| open_session(c, account.id, &origin, &digest, lifetimes))
+        .await?;
+    token_pair(app, account.id, session_id, refresh).await
+}
+
+/// Trades a refresh token for a new pair. Each refresh token works once; a second
+/// use revokes the whole session.
+pub async fn refresh(app: &App, refresh_token: &str) -> ApiResult<TokenPair> {
+    let old = tokens::digest(refresh_token.trim());
+    let (refresh, new) = new_refresh_token()?;
+    let lifetimes = lifetimes(app);
+    let rotation = app
+        .db
+        .write(move |c| sessions::rotate(c, &old, &new, lifetimes))
+        .await?;
+    match rotation {
+        Rotation::Rotated {
+            user_id,
+            session_id,
+        } => token_pair(app, user_id, session_id, refresh).await,
+        Rotation::Reused { session_id } => {
+            app.sessions.forget_session(session_id);
+            Err(ApiError::InvalidToken(
+                "refresh token already used; the session has been revoked",
+            ))
+        }
+        Rotation::Invalid => Err(ApiError::InvalidToken("unknown or expired refresh token")),
+    }
+}
+
+/// Ends a session: its refresh token and access tokens stop working at once.
+pub async fn logout(app: &App, session_id: i64) -> ApiResult<()> {
+    app.db
+        .write(move |c| sessions::revoke(c, session_id, "logout"))
+        .await?;
+    app.sessions.forget_session(session_id);
+    Ok(())
+}
+
+/// What a password change did.
+#[derive(Serialize)]
+pub struct PasswordChanged {
+    pub password_changed: bool,
+    pub other_sessions_ended: usize,
+}
+
+/// Changes `user_id`'s password and ends their other sessions. A wrong current
+/// password counts as a failed login, counted before it is checked.
+pub async fn change_password(
+    app: &App,
+    user_id: i64,
+    keep_session: i64,
+    address_key: &str,
+    current: String,
+    new: String,
+) -> ApiResult<PasswordChanged> {
+    validate::password("new_password", &new)?;
+    let attempt = app
+        .logins
+        .attempt(Some(user_id), address_key)
+        .map_err(|wait| ApiError::RateLimited {
+            retry_after_secs: wait,
+        })?;
+    let hash = app
+        .db
+        .read(move |c| users::password_hash(c, user_id))
+        .await?;
+    if !app.passwords.verify(current, Some(hash)).await? {
+        attempt.failed();
+        return Err(ApiError::validation("current_password", "is not correct"));
+    }
+    app.logins.succeeded(attempt);
+    let new_hash = app.passwords.hash(new).await?;
+    let ended = app
+        .db
+        .write(move |c| {
+            users::set_password(c, user_id, &new_hash)?;
+            sessions::revoke_all_but(c, user_id, Some(keep_session), "password changed")
+        })
+        .await?;
+    app.sessions.forget_user(user_id);
+    Ok(PasswordChanged {
+        password_changed: true,
+        other_sessions_ended: ended,
+    })
+}
