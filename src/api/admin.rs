@@ -7,13 +7,13 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::guard::AdminUser;
+use crate::domain::users;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::JsonBody;
 use crate::http::pagination::{flag, ListMeta, ListParams, UserList};
 use crate::http::respond::{ok, Success};
-use crate::store::admin::{self, ServerStats};
-use crate::store::sessions;
-use crate::store::users::{self, Role, User, UserFilter};
+use crate::store::admin::ServerStats;
+use crate::store::users::{Role, User, UserFilter};
 
 pub fn routes() -> Vec<Route> {
     routes![stats, list_users, update_user]
@@ -22,13 +22,7 @@ pub fn routes() -> Vec<Route> {
 /// Users, rooms, messages, files, database size, uptime and version.
 #[get("/admin/stats")]
 async fn stats(_admin: AdminUser, app: &State<App>) -> ApiResult<Success<ServerStats>> {
-    let data_dir = app.config.data_dir.clone();
-    let uptime = app.started_at.elapsed().as_secs();
-    let found = app
-        .db
-        .read(move |c| admin::server(c, &data_dir, uptime))
-        .await?;
-    Ok(ok(found))
+    Ok(ok(users::server_stats(app).await?))
 }
 
 fn parse_role(value: &str) -> Result<Role, ApiError> {
@@ -56,10 +50,7 @@ async fn list_users(
         is_active: is_active.map(|v| flag("is_active", Some(v))).transpose()?,
         role: role.map(parse_role).transpose()?,
     };
-    let (users, total) = app
-        .db
-        .read(move |c| users::list_all(c, &filter, window.limit, window.offset))
-        .await?;
+    let (users, total) = users::list_all(app, filter, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, users.len(), total);
     Ok(ok(UserList { users, meta }))
 }
@@ -81,17 +72,5 @@ async fn update_user(
 ) -> ApiResult<Success<User>> {
     let body = body.0;
     let role = body.role.as_deref().map(parse_role).transpose()?;
-    let is_active = body.is_active;
-    let user = app
-        .db
-        .write(move |c| {
-            let user = users::set_status(c, id, is_active, role)?;
-            if is_active == Some(false) {
-                sessions::revoke_all_but(c, id, None, "account deactivated")?;
-            }
-            Ok(user)
-        })
-        .await?;
-    app.sessions.forget_user(id);
-    Ok(ok(user))
+    Ok(ok(users::set_status(app, id, body.is_active, role).await?))
 }

@@ -5,13 +5,13 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::domain::accounts;
+use crate::domain::{accounts, users};
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::{nullable, JsonBody};
 use crate::http::client::ClientInfo;
 use crate::http::pagination::{ListMeta, ListParams, UserList};
 use crate::http::respond::{ok, Success};
-use crate::store::users::{self, ProfileChanges, User};
+use crate::store::users::{ProfileChanges, User};
 use crate::validate;
 
 pub fn routes() -> Vec<Route> {
@@ -26,8 +26,7 @@ pub fn alias_routes() -> Vec<Route> {
 /// The caller's own profile, e-mail included.
 #[get("/me")]
 async fn me(user: AuthUser, app: &State<App>) -> ApiResult<Success<User>> {
-    let id = user.id;
-    Ok(ok(app.db.read(move |c| users::require(c, id)).await?))
+    Ok(ok(users::get(app, user.actor(), user.id).await?))
 }
 
 #[derive(Deserialize)]
@@ -75,13 +74,7 @@ async fn update_me(
             validate::STATUS_MESSAGE_MAX,
         )?,
     };
-    let id = user.id;
-    let updated = app
-        .db
-        .write(move |c| users::update_profile(c, id, changes))
-        .await?;
-    app.sessions.forget_user(id); // the cached username may have changed
-    Ok(ok(updated))
+    Ok(ok(users::update_profile(app, user.actor(), changes).await?))
 }
 
 #[derive(Deserialize)]
@@ -114,8 +107,7 @@ async fn change_password(
 /// One user's public profile (the e-mail only for the user and admins).
 #[get("/<id>", rank = 3)]
 async fn by_id(id: i64, viewer: AuthUser, app: &State<App>) -> ApiResult<Success<User>> {
-    let user = app.db.read(move |c| users::require(c, id)).await?;
-    Ok(ok(user.visible_to(viewer.id, viewer.is_admin())))
+    Ok(ok(users::get(app, viewer.actor(), id).await?))
 }
 
 /// Active users whose username or name contains `q`; all active users without `q`.
@@ -136,14 +128,7 @@ async fn search(
             q.chars().count(),
         ));
     }
-    let (found, total) = app
-        .db
-        .read(move |c| users::search(c, &q, window.limit, window.offset))
-        .await?;
-    let users: Vec<User> = found
-        .into_iter()
-        .map(|u| u.visible_to(viewer.id, viewer.is_admin()))
-        .collect();
+    let (users, total) = users::search(app, viewer.actor(), q, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, users.len(), total);
     Ok(ok(UserList { users, meta }))
 }

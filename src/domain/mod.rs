@@ -15,6 +15,7 @@ pub mod messages;
 pub mod reactions;
 pub mod read_markers;
 pub mod rooms;
+pub mod users;
 
 /// Who performs an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

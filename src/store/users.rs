@@ -284,7 +284,7 @@ pub struct ProfileChanges {
     pub status_message: Option<Option<String>>,
 }
 
-pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<User, ApiError> {
+pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<(), ApiError> {
     ensure_unique(conn, c.username.as_deref(), c.email.as_deref(), Some(id))?;
     let changed = conn.execute(
         "UPDATE users SET
@@ -311,7 +311,7 @@ pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<U
     if changed == 0 {
         return Err(ApiError::NotFound(Missing::User));
     }
-    require(conn, id)
+    Ok(())
 }
 
 /// Active users whose username, first or last name contains `q` (ignoring ASCII
@@ -398,7 +398,7 @@ pub fn set_status(
     id: i64,
     is_active: Option<bool>,
     role: Option<Role>,
-) -> Result<User, ApiError> {
+) -> Result<(), ApiError> {
     let user = require(conn, id)?;
     let stays_admin =
         is_active.unwrap_or(user.is_active) && role.unwrap_or(user.role) == Role::Admin;
@@ -420,5 +420,5 @@ pub fn set_status(
          WHERE id = ?1",
         params![id, is_active, role, time::now_rfc3339()],
     )?;
-    require(conn, id)
+    Ok(())
 }

@@ -1,0 +1,84 @@
+//! Users: profiles, search, and what administrators do to accounts.
+
+use crate::app::App;
+use crate::domain::Actor;
+use crate::error::ApiResult;
+use crate::store::sessions;
+use crate::store::users::{self, ProfileChanges, Role, User, UserFilter};
+
+/// A user's profile as `actor` may see it (the e-mail only for themself and admins).
+pub async fn get(app: &App, actor: Actor, user_id: i64) -> ApiResult<User> {
+    let user = app.db.read(move |c| users::require(c, user_id)).await?;
+    Ok(user.visible_to(actor.id, actor.is_admin))
+}
+
+/// Changes `actor`'s own profile; answers it.
+pub async fn update_profile(app: &App, actor: Actor, changes: ProfileChanges) -> ApiResult<User> {
+    let id = actor.id;
+    app.db
+        .write(move |c| users::update_profile(c, id, changes))
+        .await?;
+    app.sessions.forget_user(id); // the cached username may have changed
+    get(app, actor, id).await
+}
+
+/// Active users matching `q`, as `actor` may see them, and how many there are.
+pub async fn search(
+    app: &App,
+    actor: Actor,
+    q: String,
+    limit: u32,
+    offset: u64,
+) -> ApiResult<(Vec<User>, u64)> {
+    let (found, total) = app
+        .db
+        .read(move |c| users::search(c, &q, limit, offset))
+        .await?;
+    let visible = found
+        .into_iter()
+        .map(|u| u.visible_to(actor.id, actor.is_admin))
+        .collect();
+    Ok((visible, total))
+}
+
+/// Every account, inactive ones included (administrators).
+pub async fn list_all(
+    app: &App,
+    filter: UserFilter,
+    limit: u32,
+    offset: u64,
+) -> ApiResult<(Vec<User>, u64)> {
+    app.db
+        .read(move |c| users::list_all(c, &filter, limit, offset))
+        .await
+}
+
+/// Deactivates (ending every session at once), reactivates, promotes or demotes an
+/// account (administrators). The server always keeps one active admin.
+pub async fn set_status(
+    app: &App,
+    user_id: i64,
+    is_active: Option<bool>,
+    role: Option<Role>,
+) -> ApiResult<User> {
+    app.db
+        .write(move |c| {
+            users::set_status(c, user_id, is_active, role)?;
+            if is_active == Some(false) {
+                sessions::revoke_all_but(c, user_id, None, "account deactivated")?;
+            }
+            Ok(())
+        })
+        .await?;
+    app.sessions.forget_user(user_id);
+    app.db.read(move |c| users::require(c, user_id)).await
+}
+
+/// The server's statistics (administrators).
+pub async fn server_stats(app: &App) -> ApiResult<crate::store::admin::ServerStats> {
+    let data_dir = app.config.data_dir.clone();
+    let uptime = app.started_at.elapsed().as_secs();
+    app.db
+        .read(move |c| crate::store::admin::server(c, &data_dir, uptime))
+        .await
+}
