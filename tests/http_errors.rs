@@ -150,10 +150,21 @@ async fn bad_path_and_query_parameters_are_clear_errors() {
         .get("/api/v1/users/not-a-number", Some(&user.token))
         .await;
     res.assert_error(422, "VALIDATION_FAILED");
+    assert_eq!(res.body["error"]["details"]["field"], "id");
     let res = app
         .get("/api/v1/users/99999999999999999999999", Some(&user.token))
         .await;
     res.assert_error(422, "VALIDATION_FAILED");
+    assert_eq!(res.body["error"]["details"]["field"], "id");
+    let room = app.room(&user, "ids", true).await;
+    let res = app
+        .delete(
+            &format!("/api/v1/rooms/{room}/members/bob"),
+            Some(&user.token),
+        )
+        .await;
+    res.assert_error(422, "VALIDATION_FAILED");
+    assert_eq!(res.body["error"]["details"]["field"], "user_id");
     let res = app
         .get("/api/v1/users/search?q=a&limit=abc", Some(&user.token))
         .await;

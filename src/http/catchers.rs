@@ -28,9 +28,15 @@ fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
         413 => ApiError::PayloadTooLarge {
             limit_bytes: req.limits().get("json").map(|l| l.as_u64()).unwrap_or(0),
         },
-        422 => ApiError::Unprocessable {
-            field: String::new(),
-            reason: "the request parameters are not of the expected form".into(),
+        422 => match unparsable_path_id(req) {
+            Some(field) => ApiError::Unprocessable {
+                field,
+                reason: "must be an integer id".into(),
+            },
+            None => ApiError::Unprocessable {
+                field: String::new(),
+                reason: "the request parameters are not of the expected form".into(),
+            },
         },
         429 => ApiError::RateLimited {
             retry_after_secs: 1,
@@ -40,6 +46,27 @@ fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
             reason: format!("request refused ({status})"),
         },
     }
+}
+
+/// The name of the path parameter whose value is not an id, in the routes of the
+/// request's method matching its path: Rocket forwards such a request with 422
+/// without saying which parameter failed.
+fn unparsable_path_id(req: &Request<'_>) -> Option<String> {
+    let path = segments(req.uri().path().as_str());
+    req.rocket()
+        .routes()
+        .filter(|route| route.method == req.method())
+        .find_map(|route| {
+            let template = segments(route.uri.path());
+            if !path_matches(&template, &path) {
+                return None;
+            }
+            template.iter().zip(&path).find_map(|(t, p)| {
+                let name = t.strip_prefix('<')?.strip_suffix('>')?;
+                let is_id = !name.ends_with("..") && name != "emoji";
+                (is_id && p.parse::<i64>().is_err()).then(|| name.to_owned())
+            })
+        })
 }
 
 /// The methods of the routes whose path matches the request's, when none matched
