@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::rusqlite::{params, Connection, Row};
-use crate::store::columns;
+use crate::store::{columns, query_rows};
 use crate::time;
 
 pub struct NewEntry<'a> {
@@ -91,21 +91,14 @@ pub fn list(
         params![room_id, action],
         |r| r.get(0),
     )?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id, a.action, a.details, a.user_id, u.username, a.moderator_id,
+    let sql = "SELECT a.id, a.action, a.details, a.user_id, u.username, a.moderator_id,
                 m.username AS moderator_username, a.ip_address, a.created_at
          FROM audit_log a
          LEFT JOIN users u ON u.id = a.user_id
          LEFT JOIN users m ON m.id = a.moderator_id
          WHERE a.room_id = ?1 AND (?2 IS NULL OR a.action = ?2)
-         ORDER BY a.id DESC LIMIT ?3 OFFSET ?4",
-    )?;
-    let columns = EntryColumns::of(&stmt)?;
-    let entries = stmt
-        .query_map(
-            params![room_id, action, limit, crate::store::sql_offset(offset)],
-            |r| from_row(r, &columns),
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+         ORDER BY a.id DESC LIMIT ?3 OFFSET ?4";
+    let page = params![room_id, action, limit, crate::store::sql_offset(offset)];
+    let entries = query_rows(conn, sql, page, from_row)?;
     Ok((entries, total.max(0) as u64))
 }

@@ -9,7 +9,7 @@ use crate::policy::ConversationAccess;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
 use crate::store::read_markers::unread_count_sql;
-use crate::store::{columns, sql_offset};
+use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
 
 #[derive(Debug, Serialize)]
@@ -112,20 +112,6 @@ fn from_row(
     })
 }
 
-fn query_conversations(
-    conn: &Connection,
-    sql: &str,
-    params: impl crate::rusqlite::Params,
-    with_last: bool,
-) -> Result<Vec<Conversation>, ApiError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let columns = ConversationColumns::of(&stmt)?;
-    let conversations = stmt
-        .query_map(params, |r| from_row(r, &columns, with_last))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(conversations)
-}
-
 /// What `user_id` is to conversation `id`; 404 unless a participant.
 pub fn access(conn: &Connection, id: i64, user_id: i64) -> Result<ConversationAccess, ApiError> {
     let blocked: Option<bool> = conn
@@ -146,9 +132,11 @@ pub fn access(conn: &Connection, id: i64, user_id: i64) -> Result<ConversationAc
 
 pub fn get(conn: &Connection, id: i64, viewer_id: i64) -> Result<Conversation, ApiError> {
     let sql = format!("{} AND c.id = ?2", *CONVERSATION_SELECT);
-    query_conversations(conn, &sql, params![viewer_id, id], true)?
-        .pop()
-        .ok_or(ApiError::NotFound(Missing::Conversation))
+    query_rows(conn, &sql, params![viewer_id, id], |r, c| {
+        from_row(r, c, true)
+    })?
+    .pop()
+    .ok_or(ApiError::NotFound(Missing::Conversation))
 }
 
 /// The caller's conversations, most recently active first.
@@ -169,7 +157,7 @@ pub fn list(
         *CONVERSATION_SELECT
     );
     let page = params![viewer_id, limit, sql_offset(offset)];
-    let conversations = query_conversations(conn, &sql, page, with_last)?;
+    let conversations = query_rows(conn, &sql, page, |r, c| from_row(r, c, with_last))?;
     Ok((conversations, total.max(0) as u64))
 }
 

@@ -6,7 +6,7 @@ use crate::error::{ApiError, Missing};
 use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
-use crate::store::{columns, sql_offset};
+use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,22 +42,9 @@ fn from_row(row: &Row<'_>, c: &MemberColumns) -> crate::rusqlite::Result<Member>
     })
 }
 
-fn query_members(
-    conn: &Connection,
-    sql: &str,
-    params: impl crate::rusqlite::Params,
-) -> Result<Vec<Member>, ApiError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let columns = MemberColumns::of(&stmt)?;
-    let members = stmt
-        .query_map(params, |r| from_row(r, &columns))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(members)
-}
-
 pub fn get(conn: &Connection, room_id: i64, user_id: i64) -> Result<Member, ApiError> {
     let sql = format!("{MEMBER_SELECT} WHERE m.room_id = ?1 AND m.user_id = ?2");
-    query_members(conn, &sql, params![room_id, user_id])?
+    query_rows(conn, &sql, params![room_id, user_id], from_row)?
         .pop()
         .ok_or(ApiError::NotFound(Missing::Member))
 }
@@ -102,11 +89,8 @@ pub fn list(
                   m.joined_at, m.user_id
          LIMIT ?3 OFFSET ?4"
     );
-    let members = query_members(
-        conn,
-        &sql,
-        params![room_id, role, limit, sql_offset(offset)],
-    )?;
+    let page = params![room_id, role, limit, sql_offset(offset)];
+    let members = query_rows(conn, &sql, page, from_row)?;
     Ok((members, total.max(0) as u64))
 }
 

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{ApiError, Missing};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
-use crate::store::columns;
+use crate::store::{columns, query_rows};
 use crate::time;
 
 pub use crate::store::container::Container;
@@ -115,20 +115,6 @@ fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Messag
     })
 }
 
-/// The messages a `MESSAGE_SELECT …` statement finds, without their extras.
-fn query_messages(
-    conn: &Connection,
-    sql: &str,
-    params: impl crate::rusqlite::Params,
-) -> Result<Vec<Message>, ApiError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let columns = MessageColumns::of(&stmt)?;
-    let messages = stmt
-        .query_map(params, |r| from_row(r, &columns))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(messages)
-}
-
 /// Fills in the reactions and mentions of `messages` in two queries.
 fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiError> {
     if messages.is_empty() {
@@ -183,7 +169,7 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiE
 /// A live message by id, complete.
 pub fn get(conn: &Connection, id: i64) -> Result<Message, ApiError> {
     let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1 AND m.deleted_at IS NULL");
-    let mut messages = query_messages(conn, &sql, [id])?;
+    let mut messages = query_rows(conn, &sql, [id], from_row)?;
     attach_extras(conn, &mut messages)?;
     messages.pop().ok_or(ApiError::NotFound(Missing::Message))
 }
@@ -262,7 +248,7 @@ pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<P
         cursor.after_id.unwrap_or(0),
         cursor.limit + 1
     ];
-    let mut messages = query_messages(conn, &sql, page)?;
+    let mut messages = query_rows(conn, &sql, page, from_row)?;
     let has_more = messages.len() > cursor.limit as usize;
     messages.truncate(cursor.limit as usize);
     if forward {
@@ -331,11 +317,8 @@ pub fn thread(
         "{MESSAGE_SELECT} WHERE m.parent_message_id = ?1 AND m.deleted_at IS NULL AND m.id > ?2
          ORDER BY m.id LIMIT ?3"
     );
-    let mut messages = query_messages(
-        conn,
-        &sql,
-        params![parent_id, after_id.unwrap_or(0), limit + 1],
-    )?;
+    let page = params![parent_id, after_id.unwrap_or(0), limit + 1];
+    let mut messages = query_rows(conn, &sql, page, from_row)?;
     let has_more = messages.len() > limit as usize;
     messages.truncate(limit as usize);
     attach_extras(conn, &mut messages)?;

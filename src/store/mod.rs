@@ -23,7 +23,7 @@ macro_rules! columns {
             $($field: usize),*
         }
 
-        impl $name {
+        impl $crate::store::Columns for $name {
             fn of(stmt: &$crate::rusqlite::Statement<'_>) -> $crate::rusqlite::Result<$name> {
                 Ok($name {
                     $($field: stmt.column_index(stringify!($field))?),*
@@ -33,6 +33,26 @@ macro_rules! columns {
     };
 }
 pub(crate) use columns;
+
+/// The column positions of a statement, by name (see [`columns!`]).
+pub(crate) trait Columns: Sized {
+    fn of(stmt: &crate::rusqlite::Statement<'_>) -> crate::rusqlite::Result<Self>;
+}
+
+/// Runs `sql` and maps every row with `map`, the statement's columns looked up once.
+pub(crate) fn query_rows<C: Columns, T>(
+    conn: &crate::rusqlite::Connection,
+    sql: &str,
+    params: impl crate::rusqlite::Params,
+    map: impl Fn(&crate::rusqlite::Row<'_>, &C) -> crate::rusqlite::Result<T>,
+) -> Result<Vec<T>, crate::error::ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let columns = C::of(&stmt)?;
+    let rows = stmt
+        .query_map(params, |row| map(row, &columns))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
 
 pub mod presence;
 

@@ -13,7 +13,7 @@ use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::read_markers::unread_count_sql;
 use crate::store::users::escape_like;
-use crate::store::{columns, sql_offset};
+use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,19 +89,6 @@ fn from_row(row: &Row<'_>, c: &RoomColumns) -> crate::rusqlite::Result<Room> {
     })
 }
 
-fn query_rooms(
-    conn: &Connection,
-    sql: &str,
-    params: impl crate::rusqlite::Params,
-) -> Result<Vec<Room>, ApiError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let columns = RoomColumns::of(&stmt)?;
-    let rooms = stmt
-        .query_map(params, |r| from_row(r, &columns))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rooms)
-}
-
 /// The key names conflict on: NFC, folded to lower case, Unicode-aware.
 pub fn name_key(name: &str) -> String {
     crate::validate::name_key(name)
@@ -133,7 +120,7 @@ pub fn membership(
 /// One room as `viewer_id` sees it (visibility must have been checked).
 pub fn get(conn: &Connection, room_id: i64, viewer_id: i64) -> Result<Room, ApiError> {
     let sql = format!("{} WHERE r.id = ?2", *ROOM_SELECT);
-    query_rooms(conn, &sql, params![viewer_id, room_id])?
+    query_rows(conn, &sql, params![viewer_id, room_id], from_row)?
         .pop()
         .ok_or(ApiError::NotFound(Missing::Room))
 }
@@ -204,7 +191,7 @@ pub fn list(
         limit,
         sql_offset(offset)
     ];
-    let rooms = query_rooms(conn, &sql, page)?;
+    let rooms = query_rows(conn, &sql, page, from_row)?;
     Ok((rooms, total.max(0) as u64))
 }
 

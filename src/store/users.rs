@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::error::{ApiError, Missing};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
-use crate::store::columns;
 use crate::store::presence::Presence;
+use crate::store::{columns, query_rows};
 use crate::time;
 
 pub use crate::store::presence::ONLINE_WINDOW_SECS;
@@ -104,20 +104,6 @@ fn from_row(row: &Row<'_>, c: &UserColumns) -> crate::rusqlite::Result<User> {
     })
 }
 
-/// The users a `SELECT {USER_COLUMNS} …` statement finds.
-fn query_users(
-    conn: &Connection,
-    sql: &str,
-    params: impl crate::rusqlite::Params,
-) -> Result<Vec<User>, ApiError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let columns = UserColumns::of(&stmt)?;
-    let users = stmt
-        .query_map(params, |r| from_row(r, &columns))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(users)
-}
-
 pub struct NewUser {
     pub username: String,
     pub email: String,
@@ -195,7 +181,7 @@ pub fn ensure_unique(
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<User>, ApiError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
-    Ok(query_users(conn, &sql, [id])?.pop())
+    Ok(query_rows(conn, &sql, [id], from_row)?.pop())
 }
 
 /// The id of the active account named `username` (case ignored).
@@ -339,7 +325,7 @@ pub fn search(
          LIMIT ?4 OFFSET ?5"
     );
     let page = params![pattern, q, prefix, limit, crate::store::sql_offset(offset)];
-    Ok((query_users(conn, &sql, page)?, total.max(0) as u64))
+    Ok((query_rows(conn, &sql, page, from_row)?, total.max(0) as u64))
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
@@ -388,7 +374,7 @@ pub fn list_all(
         limit,
         crate::store::sql_offset(offset)
     ];
-    Ok((query_users(conn, &sql, page)?, total.max(0) as u64))
+    Ok((query_rows(conn, &sql, page, from_row)?, total.max(0) as u64))
 }
 
 /// Sets whether an account is active and its role; `None` leaves it. Refuses
