@@ -68,27 +68,27 @@ pub fn server(
     let day_ago = time::ago_secs(86_400);
     let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
     let users = conn.query_row(
-        "SELECT count(*), coalesce(sum(is_active), 0),
-                coalesce(sum(is_active AND last_seen >= ?1), 0),
-                coalesce(sum(is_active AND last_seen >= ?2), 0),
-                coalesce(sum(is_active AND role = 'admin'), 0)
+        "SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
+                coalesce(sum(is_active AND last_seen >= ?1), 0) AS active_24h,
+                coalesce(sum(is_active AND last_seen >= ?2), 0) AS online,
+                coalesce(sum(is_active AND role = 'admin'), 0) AS admins
          FROM users",
         [&day_ago, &online_since],
         |r| {
             Ok(UserStats {
-                total: r.get(0)?,
-                active: r.get(1)?,
-                active_24h: r.get(2)?,
-                online: r.get(3)?,
-                admins: r.get(4)?,
+                total: r.get("total")?,
+                active: r.get("active")?,
+                active_24h: r.get("active_24h")?,
+                online: r.get("online")?,
+                admins: r.get("admins")?,
             })
         },
     )?;
     let rooms = conn.query_row(
-        "SELECT count(*), coalesce(sum(is_public), 0) FROM rooms",
+        "SELECT count(*) AS total, coalesce(sum(is_public), 0) AS public FROM rooms",
         [],
         |r| {
-            let (total, public): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let (total, public): (i64, i64) = (r.get("total")?, r.get("public")?);
             Ok(RoomCounts {
                 total,
                 public,
@@ -98,16 +98,17 @@ pub fn server(
     )?;
     let conversations = conn.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
     let messages = conn.query_row(
-        "SELECT count(*), coalesce(sum(created_at >= ?1), 0),
-                coalesce(sum(room_id IS NOT NULL), 0), coalesce(sum(conversation_id IS NOT NULL), 0)
+        "SELECT count(*) AS total, coalesce(sum(created_at >= ?1), 0) AS last_24h,
+                coalesce(sum(room_id IS NOT NULL), 0) AS in_rooms,
+                coalesce(sum(conversation_id IS NOT NULL), 0) AS in_conversations
          FROM messages WHERE deleted_at IS NULL",
         [&day_ago],
         |r| {
             Ok(MessageStats {
-                total: r.get(0)?,
-                last_24h: r.get(1)?,
-                in_rooms: r.get(2)?,
-                in_conversations: r.get(3)?,
+                total: r.get("total")?,
+                last_24h: r.get("last_24h")?,
+                in_rooms: r.get("in_rooms")?,
+                in_conversations: r.get("in_conversations")?,
             })
         },
     )?;

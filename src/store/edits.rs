@@ -48,9 +48,9 @@ pub fn history(conn: &Connection, message_id: i64) -> Result<Vec<Edit>, ApiError
     let edits = stmt
         .query_map([message_id], |r| {
             Ok(Edit {
-                content: r.get(0)?,
-                edit_reason: r.get(1)?,
-                edited_at: r.get(2)?,
+                content: r.get("content")?,
+                edit_reason: r.get("edit_reason")?,
+                edited_at: r.get("edited_at")?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

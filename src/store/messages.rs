@@ -135,13 +135,13 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiE
     )?;
     let mut rows = stmt.query([&ids])?;
     while let Some(row) = rows.next()? {
-        let message_id: i64 = row.get(0)?;
+        let message_id: i64 = row.get("message_id")?;
         if let Some(&i) = index.get(&message_id) {
-            let summary = messages[i].reactions.entry(row.get(1)?).or_default();
+            let summary = messages[i].reactions.entry(row.get("emoji")?).or_default();
             summary.count += 1;
             summary.users.push(ReactionUser {
-                user_id: row.get(2)?,
-                username: row.get(3)?,
+                user_id: row.get("user_id")?,
+                username: row.get("username")?,
             });
         }
     }
@@ -193,14 +193,14 @@ pub fn locate(conn: &Connection, id: i64) -> Result<MessageRef, ApiError> {
              FROM messages WHERE id = ?1 AND deleted_at IS NULL",
         )?
         .query_row([id], |r| {
-            let container = Container::of(r.get(1)?, r.get(2)?);
+            let container = Container::of(r.get("room_id")?, r.get("conversation_id")?);
             Ok((
-                r.get(0)?,
+                r.get("id")?,
                 container,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
+                r.get("author_id")?,
+                r.get("parent_message_id")?,
+                r.get("content")?,
+                r.get("is_pinned")?,
             ))
         })
         .optional()?;

@@ -80,11 +80,12 @@ pub fn room(conn: &Connection, room_id: i64, period: Period) -> Result<RoomStats
     let live = "m.room_id = ?1 AND m.deleted_at IS NULL AND m.created_at >= ?2";
     let (message_count, active_users, pinned_messages): (i64, i64, i64) = conn.query_row(
         &format!(
-            "SELECT count(*), count(DISTINCT m.author_id), coalesce(sum(m.is_pinned), 0)
+            "SELECT count(*) AS messages, count(DISTINCT m.author_id) AS authors,
+                    coalesce(sum(m.is_pinned), 0) AS pinned
              FROM messages m WHERE {live}"
         ),
         params![room_id, since],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get("messages")?, r.get("authors")?, r.get("pinned")?)),
     )?;
     let new_members: i64 = conn.query_row(
         "SELECT count(*) FROM room_members WHERE room_id = ?1 AND joined_at >= ?2",
@@ -108,9 +109,9 @@ pub fn room(conn: &Connection, room_id: i64, period: Period) -> Result<RoomStats
             params![room_id, since],
             |r| {
                 Ok(Peak {
-                    date: r.get(0)?,
-                    hour: r.get(1)?,
-                    message_count: r.get(2)?,
+                    date: r.get("day")?,
+                    hour: r.get("hour")?,
+                    message_count: r.get("n")?,
                 })
             },
         )
@@ -123,9 +124,9 @@ pub fn room(conn: &Connection, room_id: i64, period: Period) -> Result<RoomStats
     let top_contributors = stmt
         .query_map(params![room_id, since, TOP_CONTRIBUTORS], |r| {
             Ok(Contributor {
-                user_id: r.get(0)?,
-                username: r.get(1)?,
-                message_count: r.get(2)?,
+                user_id: r.get("author_id")?,
+                username: r.get("username")?,
+                message_count: r.get("n")?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
