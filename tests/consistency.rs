@@ -34,6 +34,13 @@ async fn mentions_carry_ids_and_usernames_in_order() {
         read.data()["mentioned_users"],
         res.data()["mentioned_users"]
     );
+    // Without mentions the names list is left out (pages stay lean); the ids are not.
+    let plain = app.send(&ann, room, "no one named").await;
+    let read = app
+        .get(&format!("/api/v1/messages/{plain}"), Some(&ann.token))
+        .await;
+    assert_eq!(read.data()["mentions"], json!([]));
+    assert!(read.data().get("mentioned_users").is_none(), "{}", read.raw);
 }
 
 #[rocket::async_test]

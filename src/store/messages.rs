@@ -54,6 +54,7 @@ pub struct Message {
     /// The ids of the users mentioned, in order (the seed's list)...
     pub mentions: Vec<i64>,
     /// ...and the same users with their names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mentioned_users: Vec<MentionedUser>,
     /// The client's own JSON object, passed through as stored.
     pub metadata: Option<Box<RawValue>>,
