@@ -74,6 +74,8 @@ pub struct LimitsConfig {
     pub json_max_bytes: u64,
     /// Connections open at once; more are refused with 503 at once.
     pub max_connections: usize,
+    /// Connections open at once from one client address (IPv6: one /64).
+    pub max_connections_per_address: usize,
     /// A request head must be complete this long after it began.
     pub head_timeout_secs: u64,
     /// An idle keep-alive connection closes after this long.
@@ -146,6 +148,7 @@ impl Default for LimitsConfig {
             upload_max_bytes: 26_214_400,
             json_max_bytes: 1_048_576,
             max_connections: 512,
+            max_connections_per_address: 128,
             head_timeout_secs: 10,
             keep_alive_secs: 5,
             body_stall_secs: 30,
@@ -268,6 +271,12 @@ impl Config {
         within(
             "limits.max_connections",
             limits.max_connections as u64,
+            1,
+            1_000_000,
+        )?;
+        within(
+            "limits.max_connections_per_address",
+            limits.max_connections_per_address as u64,
             1,
             1_000_000,
         )?;

@@ -74,6 +74,7 @@ fn gate_limits(config: &Config) -> GateLimits {
     let secs = Duration::from_secs;
     GateLimits {
         max_connections: config.limits.max_connections,
+        max_per_address: config.limits.max_connections_per_address,
         head_timeout: secs(config.limits.head_timeout_secs),
         keep_alive: secs(config.limits.keep_alive_secs),
         body_stall: secs(config.limits.body_stall_secs),

@@ -123,6 +123,9 @@ fn a_crowd_of_stalled_clients_under_1024_descriptors_does_not_stop_the_server() 
         .current_dir(dir.path())
         .env("VEZA_PORT", port.to_string())
         .env("VEZA_LOG_LEVEL", "critical")
+        // Every client here is 127.0.0.1: let the global cap, not the one per
+        // address, be what holds.
+        .env("VEZA_LIMITS__MAX_CONNECTIONS_PER_ADDRESS", "1000000")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -170,6 +173,33 @@ fn connections_over_the_cap_are_refused_at_once_with_503() {
     std::thread::sleep(Duration::from_millis(300));
     let (status, _) = http(server.port, "GET", "/health", "").unwrap();
     assert_eq!(status, 200, "slots come back when connections close");
+}
+
+#[test]
+fn one_address_cannot_take_every_connection() {
+    let server = start(&[
+        ("VEZA_LIMITS__MAX_CONNECTIONS", "50"),
+        ("VEZA_LIMITS__MAX_CONNECTIONS_PER_ADDRESS", "3"),
+    ]);
+    let held: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = connect(server.port);
+            s.write_all(b"GET /hea").unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut extra = connect(server.port);
+    let (text, _) = read_to_close(&mut extra);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("from your address"), "{text}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, _) = http(server.port, "GET", "/health", "").unwrap();
+    assert_eq!(
+        status, 200,
+        "the address's places come back when its connections close"
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Rocket 0.5 reads request heads with no timeout and accepts connections without
 //! a cap, so a crowd of clients that send half a head and then nothing would hold
 //! the process's file descriptors forever. The gate owns the public socket:
-//! - at most `max_connections` are open at once; the rest get 503 and are closed;
+//! - at most `max_connections` are open at once, and `max_per_address` from one
+//!   client address; the rest get 503 and are closed;
 //! - a head must be complete within `head_timeout` of its first byte (or of the
 //!   connection's start), a body may not stall for `body_stall`, and a connection
 //!   idle between requests closes after `keep_alive`;
@@ -16,6 +17,7 @@
 //! Bytes pass through unchanged; the gate only follows the request framing
 //! ([`framing`]) to know which timeout applies.
 
+pub mod addresses;
 pub mod framing;
 pub mod peers;
 
@@ -45,6 +47,7 @@ const BUFFER_BYTES: usize = 16 * 1024;
 #[derive(Debug, Clone)]
 pub struct GateLimits {
     pub max_connections: usize,
+    pub max_per_address: usize,
     pub head_timeout: Duration,
     pub keep_alive: Duration,
     pub body_stall: Duration,
@@ -63,6 +66,7 @@ pub struct Gate {
     peers: Peers,
     allowed: AllowedMethods,
     slots: Arc<Semaphore>,
+    per_address: addresses::PerAddress,
 }
 
 impl Gate {
@@ -89,11 +93,13 @@ impl Gate {
             }
         }
         let slots = Arc::new(Semaphore::new(limits.max_connections));
+        let per_address = addresses::PerAddress::new(limits.max_per_address);
         let gate = Gate {
             limits,
             peers,
             allowed,
             slots,
+            per_address,
         };
         (gate, note)
     }
@@ -126,6 +132,13 @@ impl Gate {
                     continue;
                 }
             };
+            let Some(counted) = self.per_address.admit(peer.ip()) else {
+                refuse_now(
+                    &client,
+                    &ApiError::Unavailable("too many connections from your address"),
+                );
+                continue;
+            };
             let Ok(permit) = self.slots.clone().try_acquire_owned() else {
                 refuse_now(&client, &ApiError::Unavailable("too many connections"));
                 continue;
@@ -134,7 +147,7 @@ impl Gate {
             tokio::spawn(async move {
                 let _ = client.set_nodelay(true);
                 gate.connection(client, peer, upstream).await;
-                drop(permit);
+                drop((permit, counted));
             });
         }
     }
