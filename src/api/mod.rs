@@ -8,6 +8,7 @@ pub mod members;
 pub mod messages;
 pub mod reactions;
 pub mod rooms;
+pub mod search;
 pub mod stats;
 pub mod users;
 
@@ -35,6 +36,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", stats::routes())
         .mount("/api/v1", conversations::routes())
         .mount("/api/v1", admin::routes())
+        .mount("/api/v1", search::routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", crate::http::catchers::catchers())
 }

@@ -41,6 +41,27 @@ const MIGRATIONS: &[&str] = &[
      PRAGMA legacy_alter_table = OFF;
      CREATE INDEX rooms_by_owner ON rooms (owner_id);
      CREATE INDEX rooms_by_name_key ON rooms (name_key);",
+    // 3: full-text search. An FTS5 index over the messages' text (external content:
+    // the text is stored once, in `messages`), with diacritics removed so that
+    // `cafe` finds `café`; triggers keep it in step in the same transaction as every
+    // insert, edit and delete (a delete empties the text, so it leaves the index).
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(
+         content, content = 'messages', content_rowid = 'id',
+         tokenize = 'unicode61 remove_diacritics 2'
+     );
+     INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+     CREATE TRIGGER messages_fts_on_insert AFTER INSERT ON messages BEGIN
+         INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+     END;
+     CREATE TRIGGER messages_fts_on_update AFTER UPDATE OF content ON messages BEGIN
+         INSERT INTO messages_fts (messages_fts, rowid, content)
+             VALUES ('delete', old.id, old.content);
+         INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+     END;
+     CREATE TRIGGER messages_fts_on_delete AFTER DELETE ON messages BEGIN
+         INSERT INTO messages_fts (messages_fts, rowid, content)
+             VALUES ('delete', old.id, old.content);
+     END;",
 ];
 
 /// Settings every connection gets.
@@ -101,7 +122,7 @@ impl From<crate::rusqlite::Error> for MigrateError {
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let before: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     migrate_with(conn, SCHEMA, MIGRATIONS)?;
-    if (1..3).contains(&before) {
+    if before == 1 {
         refold_room_name_keys(conn)?;
     }
     Ok(())
@@ -281,6 +302,11 @@ mod tests {
             })
             .unwrap();
         assert_eq!(key, "caf\u{e9}", "keys are refolded to NFC");
+        assert_eq!(
+            count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'hello'"),
+            1,
+            "existing messages are indexed for search"
+        );
         // The triggers still keep the counts, and foreign keys are enforced again.
         conn.execute(
             "INSERT INTO messages (uuid, room_id, author_id, content, created_at, updated_at)

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod reactions;
 pub mod read_markers;
 pub mod rooms;
+pub mod search;
 pub mod users;
 
 /// Who performs an operation.

@@ -175,6 +175,20 @@ pub fn get(conn: &Connection, id: i64) -> Result<Message, ApiError> {
     messages.pop().ok_or(ApiError::NotFound(Missing::Message))
 }
 
+/// The live messages among `ids`, complete, in no particular order.
+pub fn by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<Message>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(ids).map_err(|e| ApiError::internal(e.to_string()))?;
+    let sql = format!(
+        "{MESSAGE_SELECT} WHERE m.id IN (SELECT value FROM json_each(?1)) AND m.deleted_at IS NULL"
+    );
+    let mut messages = query_rows(conn, &sql, [ids], from_row)?;
+    attach_extras(conn, &mut messages)?;
+    Ok(messages)
+}
+
 /// What the rules need to know of a live message.
 #[derive(Debug, Clone)]
 pub struct MessageRef {

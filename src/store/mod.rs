@@ -10,6 +10,7 @@ pub mod messages;
 pub mod reactions;
 pub mod read_markers;
 pub mod rooms;
+pub mod search;
 pub mod sessions;
 pub mod stats;
 pub mod users;

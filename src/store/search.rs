@@ -1,0 +1,206 @@
+//! Full-text search of messages over the FTS5 index (`messages_fts`, migration 3).
+//!
+//! What the user types never reaches FTS5 as syntax: [`fts_query`] turns it into
+//! quoted terms (words, `"phrases"`, `prefix*`), all of which must match. Access is
+//! decided in the same statement, against the rows as they are at that moment.
+
+use crate::error::ApiError;
+use crate::rusqlite::{params, Connection};
+use crate::store::messages::{self, Message};
+
+/// Marks FTS5's `highlight()` puts around matches; message text cannot hold them
+/// (control characters are refused in messages).
+const MARK_START: char = '\u{1}';
+const MARK_END: char = '\u{2}';
+
+/// A term of the user's query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Term {
+    Word(String),
+    Prefix(String),
+    Phrase(String),
+}
+
+/// Whether `text` holds anything the tokenizer indexes (a letter or a digit).
+fn indexable(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
+}
+
+/// The user's query as terms: `"quoted phrases"` (an unclosed quote runs to the
+/// end), `prefix*`, and words; pieces with nothing indexable are dropped.
+fn terms(q: &str) -> Vec<Term> {
+    let mut out = Vec::new();
+    let mut rest = q;
+    while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
+        rest = &rest[start..];
+        if let Some(after) = rest.strip_prefix('"') {
+            let end = after.find('"').unwrap_or(after.len());
+            let phrase = after[..end].trim();
+            if indexable(phrase) {
+                out.push(Term::Phrase(phrase.to_owned()));
+            }
+            rest = after.get(end + 1..).unwrap_or("");
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        rest = &rest[end..];
+        match word.strip_suffix('*') {
+            Some(stem) if indexable(stem) && !stem.ends_with('*') => {
+                out.push(Term::Prefix(stem.to_owned()))
+            }
+            _ if indexable(word) => out.push(Term::Word(word.trim_matches('*').to_owned())),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `text` as an FTS5 string: in double quotes, inner quotes doubled. Inside one,
+/// no character is syntax.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// The FTS5 query for the user's `q`: every term must match. `None` when nothing
+/// in `q` can match (only punctuation, say).
+pub fn fts_query(q: &str) -> Option<String> {
+    let parts: Vec<String> = terms(q)
+        .into_iter()
+        .map(|term| match term {
+            Term::Word(w) | Term::Phrase(w) => quoted(&w),
+            Term::Prefix(p) => format!("{}*", quoted(&p)),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// `content` with its `highlight()` marks as HTML: everything escaped, matches in
+/// `<mark>…</mark>`.
+fn highlight_html(marked: &str) -> String {
+    let mut out = String::with_capacity(marked.len() + 32);
+    for c in marked.chars() {
+        match c {
+            MARK_START => out.push_str("<mark>"),
+            MARK_END => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Where to search and how much.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub reader_id: i64,
+    pub reader_is_admin: bool,
+    pub room_id: Option<i64>,
+    pub conversation_id: Option<i64>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// A hit: the message and its highlighted text.
+pub struct Hit {
+    pub message: Message,
+    pub highlight: String,
+}
+
+/// The best matches of `fts` that the reader may read now, best first (bm25), ties
+/// newest first; and whether more matches exist.
+pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.rowid AS id, highlight(messages_fts, 0, char(1), char(2)) AS marked
+         FROM messages_fts f JOIN messages m ON m.id = f.rowid
+         WHERE messages_fts MATCH ?1
+           AND m.deleted_at IS NULL
+           AND (?4 IS NULL OR m.room_id = ?4)
+           AND (?5 IS NULL OR m.conversation_id = ?5)
+           AND (?6 IS NULL OR m.id < ?6)
+           AND CASE
+                 WHEN m.room_id IS NOT NULL THEN
+                   ?3 OR EXISTS (SELECT 1 FROM rooms r WHERE r.id = m.room_id AND r.is_public = 1)
+                      OR EXISTS (SELECT 1 FROM room_members rm
+                                 WHERE rm.room_id = m.room_id AND rm.user_id = ?2)
+                 ELSE EXISTS (SELECT 1 FROM conversation_participants p
+                              WHERE p.conversation_id = m.conversation_id AND p.user_id = ?2)
+               END
+         ORDER BY bm25(messages_fts), m.id DESC
+         LIMIT ?7",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![
+                fts,
+                scope.reader_id,
+                scope.reader_is_admin,
+                scope.room_id,
+                scope.conversation_id,
+                scope.before_id,
+                scope.limit + 1
+            ],
+            |r| Ok((r.get::<_, i64>("id")?, r.get::<_, String>("marked")?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_more = rows.len() > scope.limit as usize;
+    let rows = &rows[..rows.len().min(scope.limit as usize)];
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    let mut found = messages::by_ids(conn, &ids)?;
+    let hits = rows
+        .iter()
+        .filter_map(|(id, marked)| {
+            let at = found.iter().position(|m| m.id == *id)?;
+            Some(Hit {
+                message: found.swap_remove(at),
+                highlight: highlight_html(marked),
+            })
+        })
+        .collect();
+    Ok((hits, has_more))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_becomes_quoted_terms() {
+        assert_eq!(fts_query("hello world").unwrap(), r#""hello" "world""#);
+        assert_eq!(
+            fts_query(r#""big cat" dog*"#).unwrap(),
+            r#""big cat" "dog"*"#
+        );
+        assert_eq!(
+            fts_query(r#"say "unclosed phrase"#).unwrap(),
+            r#""say" "unclosed phrase""#
+        );
+        assert_eq!(fts_query(r#"a"b"#).unwrap(), r#""a" "b""#);
+        assert_eq!(
+            fts_query("NEAR(a b) AND OR NOT").unwrap(),
+            r#""NEAR(a" "b)" "AND" "OR" "NOT""#
+        );
+        assert_eq!(
+            fts_query("'; DROP TABLE messages; --").unwrap(),
+            r#""DROP" "TABLE" "messages;""#
+        );
+        assert_eq!(fts_query("**x** y**").unwrap(), r#""x" "y""#);
+        for nothing in ["", "   ", "\"", "*", "\"\"", "-- ;", "***", "\" \""] {
+            assert_eq!(fts_query(nothing), None, "{nothing:?}");
+        }
+    }
+
+    #[test]
+    fn highlights_are_escaped_html() {
+        assert_eq!(
+            highlight_html("<b>\u{1}café\u{2}</b> & 'x'"),
+            "&lt;b&gt;<mark>café</mark>&lt;/b&gt; &amp; &#39;x&#39;"
+        );
+    }
+}
