@@ -11,6 +11,11 @@
 //! generator shares the machine with the server, so compare ratios, not absolutes.
 //! `BENCH_SECS` sets the seconds per measurement (default 5); `BENCH_ONLY=send` or
 //! `BENCH_ONLY=page` measures that route alone (for profiling).
+//!
+//! `BENCH_ONLY=search` measures full-text search instead: it fills a room with
+//! `BENCH_SEARCH_MESSAGES` messages (default 1,000,000) through the API, each holding
+//! the common word `history` and one in 10,000 the rare word `quokka`, then searches
+//! for each word at 16 connections.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -214,18 +219,32 @@ async fn setup(port: u16) -> (String, Vec<i64>, i64) {
 
 /// Fills the big room with 100,000 messages through the API, 64 connections at once.
 async fn fill_big_room(port: u16, token: &str, room: i64) {
+    fill_room(port, token, room, BIG_ROOM_MESSAGES, |_| {
+        "history ".repeat(12)
+    })
+    .await
+}
+
+/// Sends `count` messages to `room` through the API, 64 connections at once; the
+/// `n`-th message (counting down) says `content(n)`.
+async fn fill_room(
+    port: u16,
+    token: &str,
+    room: i64,
+    count: u64,
+    content: impl Fn(u64) -> String + Send + Sync + Copy + 'static,
+) {
     let path = format!("/api/v1/rooms/{room}/messages");
-    let left = Arc::new(AtomicU64::new(BIG_ROOM_MESSAGES));
+    let left = Arc::new(AtomicU64::new(count));
     let mut tasks = Vec::new();
     for _ in 0..64 {
         let (left, path, token) = (left.clone(), path.clone(), token.to_owned());
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::open(port).await;
-            while left
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-                .is_ok()
+            while let Ok(n) =
+                left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             {
-                let body = format!(r#"{{"content":"{}"}}"#, "history ".repeat(12));
+                let body = format!(r#"{{"content":"{}"}}"#, content(n));
                 let (status, _) = conn
                     .roundtrip(&request("POST", &path, Some(&token), &body))
                     .await;
@@ -254,6 +273,14 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "search" {
+        runtime.block_on(search_benchmark(port, secs));
+        println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
+    }
     runtime.block_on(async {
         let (token, rooms, big) = setup(port).await;
         let fill_started = Instant::now();
@@ -275,7 +302,6 @@ fn main() {
         );
         let page = Arc::new(vec![request("GET", &format!("/api/v1/rooms/{big}/messages?limit=50"), Some(&token), "")]);
         println!("{:<44} {:>5} {:>10} {:>9} {:>9} {:>8}", "route", "conns", "req/s", "p50 ms", "p99 ms", "vs bare");
-        let only = std::env::var("BENCH_ONLY").unwrap_or_default();
         for connections in [16, 64] {
             let mut rows = vec![("GET /api/v1/ping (bare)", measure(port, connections, secs, 200, bare.clone()).await)];
             if only.is_empty() || only == "send" {
@@ -301,4 +327,49 @@ fn main() {
     println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// Search latency over a large room: a word in every message, and a word in one
+/// message of 10,000.
+async fn search_benchmark(port: u16, secs: u64) {
+    let count: u64 = std::env::var("BENCH_SEARCH_MESSAGES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let (token, _rooms, big) = setup(port).await;
+    let started = Instant::now();
+    fill_room(port, &token, big, count, |n| {
+        let rare = if n % 10_000 == 0 { " quokka" } else { "" };
+        format!("history of the project, note {n}{rare}")
+    })
+    .await;
+    let fill = started.elapsed();
+    println!(
+        "veza search benchmark: {count} messages sent in {:.1} s ({:.0} sends/s at 64 connections), {secs} s per measurement\n",
+        fill.as_secs_f64(),
+        count as f64 / fill.as_secs_f64()
+    );
+    println!(
+        "{:<44} {:>5} {:>10} {:>9} {:>9}",
+        "query", "conns", "req/s", "p50 ms", "p99 ms"
+    );
+    for (name, q) in [
+        ("common word (every message)", "history"),
+        ("rare word (1 in 10,000)", "quokka"),
+    ] {
+        let search = Arc::new(vec![request(
+            "GET",
+            &format!("/api/v1/search?q={q}&limit=20"),
+            Some(&token),
+            "",
+        )]);
+        let m = measure(port, 16, secs, 200, search).await;
+        println!(
+            "{name:<44} {:>5} {:>10.1} {:>9.2} {:>9.2}",
+            16,
+            m.rps,
+            m.p50.as_secs_f64() * 1000.0,
+            m.p99.as_secs_f64() * 1000.0
+        );
+    }
 }
