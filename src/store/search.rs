@@ -124,14 +124,11 @@ pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, b
            AND (?4 IS NULL OR m.room_id = ?4)
            AND (?5 IS NULL OR m.conversation_id = ?5)
            AND (?6 IS NULL OR m.id < ?6)
-           AND CASE
-                 WHEN m.room_id IS NOT NULL THEN
-                   ?3 OR EXISTS (SELECT 1 FROM rooms r WHERE r.id = m.room_id AND r.is_public = 1)
-                      OR EXISTS (SELECT 1 FROM room_members rm
-                                 WHERE rm.room_id = m.room_id AND rm.user_id = ?2)
-                 ELSE EXISTS (SELECT 1 FROM conversation_participants p
-                              WHERE p.conversation_id = m.conversation_id AND p.user_id = ?2)
-               END
+           -- What the reader may read, computed once per query (not once per match).
+           AND (m.room_id IN (SELECT r.id FROM rooms r WHERE r.is_public = 1 OR ?3
+                              UNION SELECT rm.room_id FROM room_members rm WHERE rm.user_id = ?2)
+                OR m.conversation_id IN (SELECT p.conversation_id FROM conversation_participants p
+                                         WHERE p.user_id = ?2))
          ORDER BY bm25(messages_fts), m.id DESC
          LIMIT ?7",
     )?;
