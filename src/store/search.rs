@@ -5,7 +5,7 @@
 //! decided in the same statement, against the rows as they are at that moment.
 
 use crate::error::ApiError;
-use crate::rusqlite::{params, Connection};
+use crate::rusqlite::{params, Connection, OptionalExtension};
 use crate::store::messages::{self, Message};
 
 /// Marks FTS5's `highlight()` puts around matches; message text cannot hold them
@@ -113,17 +113,47 @@ pub struct Hit {
     pub highlight: String,
 }
 
+/// How many of the newest matches are ranked. Ranking scores every candidate, and
+/// a word found in every message of a large server would make each search read
+/// them all (over 10 s for a million); the newest matches are the ones people look
+/// for, and `before_id` moves the window further back.
+pub const RANKED_WINDOW: i64 = 2_000;
+
+/// The lowest id among the newest [`RANKED_WINDOW`] matches older than `before`,
+/// or `None` when there are fewer (then every match is ranked). FTS5 walks its
+/// index newest first for this, without scoring anything.
+fn window_floor(conn: &Connection, fts: &str, before: i64) -> Result<Option<i64>, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2
+             ORDER BY rowid DESC LIMIT 1 OFFSET ?3",
+        )?
+        .query_row(params![fts, before, RANKED_WINDOW - 1], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether any match is older than `id` (the window's floor).
+fn older_match_exists(conn: &Connection, fts: &str, id: i64) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2)",
+        )?
+        .query_row(params![fts, id], |r| r.get(0))?)
+}
+
 /// The best matches of `fts` that the reader may read now, best first (bm25), ties
-/// newest first; and whether more matches exist.
+/// newest first, among the newest [`RANKED_WINDOW`] matches older than
+/// `scope.before_id`; and whether more exist (in the window or older).
 pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), ApiError> {
+    let before = scope.before_id.unwrap_or(i64::MAX);
+    let floor = window_floor(conn, fts, before)?;
     let mut stmt = conn.prepare_cached(
         "SELECT f.rowid AS id, highlight(messages_fts, 0, char(1), char(2)) AS marked
          FROM messages_fts f JOIN messages m ON m.id = f.rowid
-         WHERE messages_fts MATCH ?1
+         WHERE messages_fts MATCH ?1 AND f.rowid >= ?8 AND f.rowid < ?6
            AND m.deleted_at IS NULL
            AND (?4 IS NULL OR m.room_id = ?4)
            AND (?5 IS NULL OR m.conversation_id = ?5)
-           AND (?6 IS NULL OR m.id < ?6)
            -- What the reader may read, computed once per query (not once per match).
            AND (m.room_id IN (SELECT r.id FROM rooms r WHERE r.is_public = 1 OR ?3
                               UNION SELECT rm.room_id FROM room_members rm WHERE rm.user_id = ?2)
@@ -140,13 +170,18 @@ pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, b
                 scope.reader_is_admin,
                 scope.room_id,
                 scope.conversation_id,
-                scope.before_id,
-                scope.limit + 1
+                before,
+                scope.limit + 1,
+                floor.unwrap_or(0)
             ],
             |r| Ok((r.get::<_, i64>("id")?, r.get::<_, String>("marked")?)),
         )?
         .collect::<Result<Vec<_>, _>>()?;
-    let has_more = rows.len() > scope.limit as usize;
+    let has_more = rows.len() > scope.limit as usize
+        || match floor {
+            Some(floor) => older_match_exists(conn, fts, floor)?,
+            None => false,
+        };
     let rows = &rows[..rows.len().min(scope.limit as usize)];
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
     let mut found = messages::by_ids(conn, &ids)?;
@@ -199,5 +234,66 @@ mod tests {
             highlight_html("<b>\u{1}café\u{2}</b> & 'x'"),
             "&lt;b&gt;<mark>café</mark>&lt;/b&gt; &amp; &#39;x&#39;"
         );
+    }
+
+    #[test]
+    fn ranking_looks_at_the_newest_window_and_before_id_moves_it_back() {
+        use crate::store::messages::{insert, Container, NewMessage};
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::schema::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (uuid, username, email, password_hash, created_at, updated_at)
+                 VALUES ('u', 'ann', 'a@x.io', 'h', 't', 't');
+             INSERT INTO rooms (uuid, name, name_key, is_public, owner_id, created_at, updated_at)
+                 VALUES ('r', 'lobby', 'lobby', 1, 1, 't', 't');",
+        )
+        .unwrap();
+        let send = |content: &str| {
+            insert(
+                &conn,
+                NewMessage {
+                    container: Container::Room(1),
+                    author_id: 1,
+                    author_name: "ann".into(),
+                    content: content.into(),
+                    parent_message_id: None,
+                    metadata: None,
+                    mentioned_names: Vec::new(),
+                    idempotency_key: None,
+                },
+            )
+            .unwrap()
+            .id
+        };
+        let best_but_old = send("walrus walrus walrus");
+        let filler = "the walrus went on and on about many other things that day";
+        let newest: Vec<i64> = (0..RANKED_WINDOW).map(|_| send(filler)).collect();
+        let scope = Scope {
+            reader_id: 1,
+            reader_is_admin: false,
+            room_id: None,
+            conversation_id: None,
+            before_id: None,
+            limit: 3,
+        };
+        let fts = fts_query("walrus").unwrap();
+        let (hits, has_more) = search(&conn, &fts, scope).unwrap();
+        let ids: Vec<i64> = hits.iter().map(|h| h.message.id).collect();
+        assert_eq!(
+            ids,
+            newest[newest.len() - 3..]
+                .iter()
+                .rev()
+                .copied()
+                .collect::<Vec<_>>()
+        );
+        assert!(has_more);
+        let back = Scope {
+            before_id: Some(newest[0]),
+            ..scope
+        };
+        let (hits, has_more) = search(&conn, &fts, back).unwrap();
+        assert_eq!(hits[0].message.id, best_but_old, "the next window holds it");
+        assert!(!has_more);
     }
 }
