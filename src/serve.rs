@@ -59,7 +59,8 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
     };
     let upstream = SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port));
     log::info!(
-        "Veza is listening on http://{public} (at most {} connections)",
+        "Veza is listening on http://{public} (at most {} connections; Rocket's own \
+         address above is internal, behind the connection gate)",
         gate.max_connections()
     );
     Arc::new(gate).run(listener, upstream, shutdown).await;
