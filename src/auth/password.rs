@@ -47,9 +47,11 @@ pub struct Passwords {
     dummy_hash: Arc<OnceLock<String>>,
 }
 
-fn params() -> Params {
-    // Valid constants, so `Params::new` cannot fail.
-    Params::new(MEMORY_KIB, PASSES, 1, Some(OUTPUT_BYTES)).expect("valid argon2 parameters")
+/// The parameters new hashes are made with. Constants within argon2's ranges, but
+/// a refusal is still an error, not a panic on a hasher thread.
+fn params() -> Result<Params, ApiError> {
+    Params::new(MEMORY_KIB, PASSES, 1, Some(OUTPUT_BYTES))
+        .map_err(|e| ApiError::internal(format!("argon2 parameters: {e}")))
 }
 
 /// One hasher thread: its memory is allocated at its first hash and reused.
@@ -82,7 +84,7 @@ fn blocks(memory: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
 
 fn hash_with(memory: &mut Vec<Block>, password: &str) -> Result<String, ApiError> {
     let fail = |e: &dyn std::fmt::Display| ApiError::internal(format!("argon2: {e}"));
-    let params = params();
+    let params = params()?;
     let salt = SaltString::generate(&mut OsRng);
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt
