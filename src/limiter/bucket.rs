@@ -23,19 +23,31 @@ use crate::time::unix_now;
 
 /// The key shared by new clients once the store is full.
 const OVERFLOW_KEY: &str = "overflow";
+/// A full store looks for full buckets to drop at most this often: a flood of new
+/// keys must not make every request scan the whole map.
+const PRUNE_EVERY: Duration = Duration::from_secs(1);
 
 pub struct BoundedStore {
-    /// Key → theoretical arrival time of its next token (GCRA's state), in
-    /// nanoseconds since `started`.
-    tats: Mutex<HashMap<String, u64>>,
+    state: Mutex<Tats>,
     max_keys: usize,
     started: Instant,
+}
+
+struct Tats {
+    /// Key → theoretical arrival time of its next token (GCRA's state), in
+    /// nanoseconds since `started`.
+    by_key: HashMap<String, u64>,
+    /// When full buckets were last dropped.
+    pruned_at: Option<Instant>,
 }
 
 impl BoundedStore {
     fn new(max_keys: usize) -> BoundedStore {
         BoundedStore {
-            tats: Mutex::new(HashMap::new()),
+            state: Mutex::new(Tats {
+                by_key: HashMap::new(),
+                pruned_at: None,
+            }),
             max_keys: max_keys.max(1),
             started: Instant::now(),
         }
@@ -50,18 +62,28 @@ impl StateStore for BoundedStore {
         F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
     {
         // A map of plain numbers: usable even if a holder panicked.
-        let mut tats = self.tats.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        // A known key is updated in place: no allocation on the common path.
+        if let Some(tat) = state.by_key.get_mut(key.as_str()) {
+            let (outcome, next) = f(Some(Nanos::from(*tat)))?;
+            *tat = next.as_u64();
+            return Ok(outcome);
+        }
         let mut key = key.as_str();
-        if !tats.contains_key(key) && tats.len() >= self.max_keys {
-            // A bucket whose arrival time has passed is full: same as absent.
-            let now = self.started.elapsed().as_nanos() as u64;
-            tats.retain(|_, tat| *tat > now);
-            if tats.len() >= self.max_keys {
+        if state.by_key.len() >= self.max_keys {
+            let due = state.pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
+            if due {
+                // A bucket whose arrival time has passed is full: same as absent.
+                let now = self.started.elapsed().as_nanos() as u64;
+                state.by_key.retain(|_, tat| *tat > now);
+                state.pruned_at = Some(Instant::now());
+            }
+            if state.by_key.len() >= self.max_keys {
                 key = OVERFLOW_KEY;
             }
         }
-        let (outcome, tat) = f(tats.get(key).map(|t| Nanos::from(*t)))?;
-        tats.insert(key.to_owned(), tat.as_u64());
+        let (outcome, tat) = f(state.by_key.get(key).map(|t| Nanos::from(*t)))?;
+        state.by_key.insert(key.to_owned(), tat.as_u64());
         Ok(outcome)
     }
 }
@@ -196,6 +218,24 @@ mod tests {
         // their own; sharing the overflow, d would be refused.
         assert!(limiter.check_key(&"c".to_owned()).is_ok());
         assert!(limiter.check_key(&"d".to_owned()).is_ok());
+        assert!(limiter.check_key(&"d".to_owned()).is_err());
+    }
+
+    #[test]
+    fn a_full_store_prunes_at_most_once_a_second() {
+        let quota = Quota::with_period(Duration::from_millis(10)).unwrap();
+        let limiter: RateLimiter<String, BoundedStore, DefaultClock> =
+            RateLimiter::new(quota, BoundedStore::new(1), DefaultClock::default());
+        assert!(limiter.check_key(&"a".to_owned()).is_ok());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(
+            limiter.check_key(&"b".to_owned()).is_ok(),
+            "a was pruned for b"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+        // b is full again, but the last prune was just now: c and d share the
+        // overflow bucket instead of scanning the map again.
+        assert!(limiter.check_key(&"c".to_owned()).is_ok());
         assert!(limiter.check_key(&"d".to_owned()).is_err());
     }
 }
