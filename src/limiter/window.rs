@@ -8,12 +8,22 @@ use crate::time::unix_now;
 
 /// The key shared by new keys once the map is full.
 const OVERFLOW_KEY: &str = "overflow";
+/// A full map looks for expired windows to drop at most this often (seconds): a
+/// flood of new keys must not make every hit scan the whole map.
+const PRUNE_EVERY_SECS: u64 = 1;
 
 pub struct WindowCounter {
     limit: u32,
     window_secs: u64,
     max_keys: usize,
-    windows: Mutex<HashMap<String, Window>>,
+    windows: Mutex<Windows>,
+}
+
+#[derive(Default)]
+struct Windows {
+    by_key: HashMap<String, Window>,
+    /// Unix second of the last drop of expired windows.
+    pruned_at: Option<u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -34,11 +44,11 @@ impl WindowCounter {
             limit,
             window_secs,
             max_keys: max_keys.max(1),
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new(Windows::default()),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Window>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
         // Plain counters: usable even if a holder panicked.
         self.windows.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -48,16 +58,22 @@ impl WindowCounter {
     /// overflow key when the map is full), for [`WindowCounter::refund`].
     pub fn hit(&self, key: &str) -> Result<String, Refused> {
         let now = unix_now();
-        let mut windows = self.lock();
+        let mut state = self.lock();
         let mut key = key;
-        if !windows.contains_key(key) && windows.len() >= self.max_keys {
-            let span = self.window_secs;
-            windows.retain(|_, w| w.opened + span > now);
-            if windows.len() >= self.max_keys {
+        if !state.by_key.contains_key(key) && state.by_key.len() >= self.max_keys {
+            if state
+                .pruned_at
+                .is_none_or(|at| now >= at + PRUNE_EVERY_SECS)
+            {
+                let span = self.window_secs;
+                state.by_key.retain(|_, w| w.opened + span > now);
+                state.pruned_at = Some(now);
+            }
+            if state.by_key.len() >= self.max_keys {
                 key = OVERFLOW_KEY;
             }
         }
-        let window = windows.entry(key.to_owned()).or_insert(Window {
+        let window = state.by_key.entry(key.to_owned()).or_insert(Window {
             opened: now,
             count: 0,
         });
@@ -80,13 +96,13 @@ impl WindowCounter {
 
     /// Gives back one hit counted on `key`.
     pub fn refund(&self, key: &str) {
-        if let Some(window) = self.lock().get_mut(key) {
+        if let Some(window) = self.lock().by_key.get_mut(key) {
             window.count = window.count.saturating_sub(1);
         }
     }
 
     pub fn clear(&self, key: &str) {
-        self.lock().remove(key);
+        self.lock().by_key.remove(key);
     }
 }
 
@@ -125,6 +141,10 @@ mod tests {
         assert_eq!(c.hit("c").unwrap(), OVERFLOW_KEY);
         assert_eq!(c.hit("d").unwrap(), OVERFLOW_KEY);
         assert!(c.hit("e").is_err(), "c, d and e share one window of 2");
-        assert_eq!(c.lock().len(), 3, "bounded: two keys and the overflow");
+        assert_eq!(
+            c.lock().by_key.len(),
+            3,
+            "bounded: two keys and the overflow"
+        );
     }
 }
