@@ -50,7 +50,7 @@ fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
 
 /// The name of the path parameter whose value is not an id, in the routes of the
 /// request's method matching its path: Rocket forwards such a request with 422
-/// without saying which parameter failed.
+/// without saying which parameter failed. Id parameters are named `id` or `…_id`.
 fn unparsable_path_id(req: &Request<'_>) -> Option<String> {
     let path = segments(req.uri().path().as_str());
     req.rocket()
@@ -63,7 +63,7 @@ fn unparsable_path_id(req: &Request<'_>) -> Option<String> {
             }
             template.iter().zip(&path).find_map(|(t, p)| {
                 let name = t.strip_prefix('<')?.strip_suffix('>')?;
-                let is_id = !name.ends_with("..") && name != "emoji";
+                let is_id = name == "id" || name.ends_with("_id");
                 (is_id && p.parse::<i64>().is_err()).then(|| name.to_owned())
             })
         })

@@ -15,6 +15,7 @@ use crate::store::read_markers::unread_count_sql;
 use crate::store::users::escape_like;
 use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
+use crate::validate;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Room {
@@ -87,11 +88,6 @@ fn from_row(row: &Row<'_>, c: &RoomColumns) -> crate::rusqlite::Result<Room> {
         unread_count: row.get(c.unread_count)?,
         last_activity: row.get(c.last_activity)?,
     })
-}
-
-/// The key names conflict on: NFC, folded to lower case, Unicode-aware.
-pub fn name_key(name: &str) -> String {
-    crate::validate::name_key(name)
 }
 
 /// Whether room `room_id` is public and `user_id`'s role in it; `None` when there
@@ -167,7 +163,7 @@ pub fn list(
     limit: u32,
     offset: u64,
 ) -> Result<(Vec<Room>, u64), ApiError> {
-    let pattern = search.map(|s| format!("%{}%", escape_like(&name_key(s))));
+    let pattern = search.map(|s| format!("%{}%", escape_like(&validate::name_key(s))));
     let condition = format!(
         "(r.is_public = 1 OR me.user_id IS NOT NULL OR ?2) AND {} \
          AND (?3 IS NULL OR r.name_key LIKE ?3 ESCAPE '\\')",
@@ -223,7 +219,12 @@ fn ensure_name_free(
                AND (r.is_public = 1 OR ?4
                     OR EXISTS (SELECT 1 FROM room_members m
                                WHERE m.room_id = r.id AND m.user_id = ?3)))",
-        params![name_key(name), except, namer.user_id, namer.is_admin],
+        params![
+            validate::name_key(name),
+            except,
+            namer.user_id,
+            namer.is_admin
+        ],
         |r| r.get(0),
     )?;
     if taken {
@@ -244,7 +245,7 @@ pub fn create(conn: &Connection, owner: Namer, new: &NewRoom) -> Result<i64, Api
         params![
             uuid::Uuid::new_v4().to_string(),
             new.name,
-            name_key(&new.name),
+            validate::name_key(&new.name),
             new.description,
             new.is_public,
             owner_id,
@@ -331,7 +332,7 @@ pub fn update(
         params![
             room_id,
             c.name,
-            c.name.as_deref().map(name_key),
+            c.name.as_deref().map(validate::name_key),
             c.description.is_some(),
             c.description.clone().flatten(),
             c.is_public,
