@@ -6,17 +6,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::domain::{conversations, read_markers};
+use crate::domain::conversations;
 use crate::error::ApiResult;
-use crate::http::body::{JsonBody, OptionalJsonBody, ReadBody};
+use crate::http::body::{JsonBody, OptionalJsonBody};
 use crate::http::pagination::{flag, ListMeta, ListParams};
 use crate::http::respond::{created, ok, Success};
 use crate::store::conversations::Conversation;
-use crate::store::messages::Container;
-use crate::store::read_markers::ReadState;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, open, get_one, block, mark_read]
+    routes![list, open, get_one, block]
 }
 
 #[derive(Serialize)]
@@ -94,25 +92,6 @@ async fn block(
         user.actor(),
         id,
         blocked,
-    )
-    .await?))
-}
-
-/// Moves the caller's read marker to `message_id` (default: the latest message).
-#[post("/conversations/<id>/read", data = "<body>")]
-async fn mark_read(
-    id: i64,
-    body: OptionalJsonBody<ReadBody>,
-    user: AuthUser,
-    app: &State<App>,
-) -> ApiResult<Success<ReadState>> {
-    let message_id = body.0.and_then(|b| b.message_id);
-    let container = Container::Conversation(id);
-    Ok(ok(read_markers::mark_read(
-        app,
-        user.actor(),
-        container,
-        message_id,
     )
     .await?))
 }

@@ -7,6 +7,7 @@ pub mod health;
 pub mod members;
 pub mod messages;
 pub mod reactions;
+pub mod read_markers;
 pub mod rooms;
 pub mod search;
 pub mod stats;
@@ -33,6 +34,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", members::routes())
         .mount("/api/v1", messages::routes())
         .mount("/api/v1", reactions::routes())
+        .mount("/api/v1", read_markers::routes())
         .mount("/api/v1", stats::routes())
         .mount("/api/v1", conversations::routes())
         .mount("/api/v1", admin::routes())

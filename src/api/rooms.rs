@@ -1,20 +1,18 @@
-//! `/api/v1/rooms`: list, create, read, update, delete, join, leave, read markers,
-//! and the audit log.
+//! `/api/v1/rooms`: list, create, read, update, delete, join, leave, and the
+//! audit log.
 
 use rocket::{delete, get, post, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::domain::{read_markers, rooms};
+use crate::domain::rooms;
 use crate::error::{ApiError, ApiResult};
-use crate::http::body::{nullable, JsonBody, OptionalJsonBody, ReadBody};
+use crate::http::body::{nullable, JsonBody};
 use crate::http::client::ClientInfo;
 use crate::http::pagination::{ListMeta, ListParams};
 use crate::http::respond::{created, ok, NoContent, Success};
 use crate::store::audit;
-use crate::store::messages::Container;
-use crate::store::read_markers::ReadState;
 use crate::store::rooms::{Filter, NewRoom, Room, RoomChanges};
 use crate::validate;
 
@@ -27,7 +25,6 @@ pub fn routes() -> Vec<Route> {
         delete_room,
         join,
         leave,
-        mark_read,
         audit_log
     ]
 }
@@ -195,25 +192,6 @@ async fn leave(
 ) -> ApiResult<NoContent> {
     rooms::leave(app, user.actor(), client.ip, id).await?;
     Ok(NoContent)
-}
-
-/// Moves the caller's read marker to `message_id` (default: the latest message).
-#[post("/rooms/<id>/read", data = "<body>")]
-async fn mark_read(
-    id: i64,
-    body: OptionalJsonBody<ReadBody>,
-    user: AuthUser,
-    app: &State<App>,
-) -> ApiResult<Success<ReadState>> {
-    let message_id = body.0.and_then(|b| b.message_id);
-    let container = Container::Room(id);
-    Ok(ok(read_markers::mark_read(
-        app,
-        user.actor(),
-        container,
-        message_id,
-    )
-    .await?))
 }
 
 #[derive(Serialize)]
