@@ -101,6 +101,17 @@ fn read_response(s: &mut TcpStream) -> (u16, String) {
     read_response_from(s, &mut Vec::new())
 }
 
+/// `n` connections that sent half a request head and then nothing.
+fn stalled(port: u16, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut s = connect(port);
+            s.write_all(b"GET /hea").unwrap();
+            s
+        })
+        .collect()
+}
+
 const HEALTH: &[u8] = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
 
 #[test]
@@ -156,13 +167,7 @@ fn a_crowd_of_stalled_clients_under_1024_descriptors_does_not_stop_the_server() 
 #[test]
 fn connections_over_the_cap_are_refused_at_once_with_503() {
     let server = start(&[("VEZA_LIMITS__MAX_CONNECTIONS", "4")]);
-    let held: Vec<TcpStream> = (0..4)
-        .map(|_| {
-            let mut s = connect(server.port);
-            s.write_all(b"GET /hea").unwrap();
-            s
-        })
-        .collect();
+    let held = stalled(server.port, 4);
     std::thread::sleep(Duration::from_millis(300));
     let mut extra = connect(server.port);
     let (text, took) = read_to_close(&mut extra);
@@ -181,13 +186,7 @@ fn one_address_cannot_take_every_connection() {
         ("VEZA_LIMITS__MAX_CONNECTIONS", "50"),
         ("VEZA_LIMITS__MAX_CONNECTIONS_PER_ADDRESS", "3"),
     ]);
-    let held: Vec<TcpStream> = (0..3)
-        .map(|_| {
-            let mut s = connect(server.port);
-            s.write_all(b"GET /hea").unwrap();
-            s
-        })
-        .collect();
+    let held = stalled(server.port, 3);
     std::thread::sleep(Duration::from_millis(300));
     let mut extra = connect(server.port);
     let (text, _) = read_to_close(&mut extra);
