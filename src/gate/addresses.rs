@@ -20,17 +20,6 @@ pub struct Counted {
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
-/// The address a connection counts against.
-fn key_of(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
-        }
-        v4 => v4,
-    }
-}
-
 impl PerAddress {
     pub fn new(max: usize) -> PerAddress {
         PerAddress {
@@ -41,7 +30,7 @@ impl PerAddress {
 
     /// Counts a new connection from `ip`, unless its address is at the limit.
     pub fn admit(&self, ip: IpAddr) -> Option<Counted> {
-        let key = key_of(ip);
+        let key = crate::limiter::client_block(ip);
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let count = open.entry(key).or_insert(0);
         if *count >= self.max {

@@ -9,6 +9,6 @@ mod logins;
 mod window;
 
 pub use bucket::{RequestLimiter, Verdict};
-pub use keys::address_key;
+pub use keys::{address_key, client_block};
 pub use logins::{LoginAttempt, LoginThrottle};
 pub use window::WindowCounter;
