@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::datadir::DataDir;
 use crate::db::Db;
 use crate::events::Events;
+use crate::files::FileStore;
 use crate::limiter::LoginThrottle;
 
 pub struct App {
@@ -17,6 +18,7 @@ pub struct App {
     pub sessions: SessionCache,
     pub logins: LoginThrottle,
     pub events: Events,
+    pub files: FileStore,
     pub started_at: std::time::Instant,
     /// Held for the life of the app: the data directory's lock.
     pub _data_dir: DataDir,

@@ -27,6 +27,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub webhooks: WebhooksConfig,
     pub database: DatabaseConfig,
+    pub files: FilesConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +72,8 @@ pub struct RateLimitConfig {
 pub struct LimitsConfig {
     pub message_max_length: usize,
     pub upload_max_bytes: u64,
+    /// Images with more pixels than this get no thumbnail and are never decoded.
+    pub thumbnail_max_pixels: u64,
     pub json_max_bytes: u64,
     /// Connections open at once; more are refused with 503 at once.
     pub max_connections: usize,
@@ -116,6 +119,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             webhooks: WebhooksConfig::default(),
             database: DatabaseConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }
@@ -146,6 +150,7 @@ impl Default for LimitsConfig {
         LimitsConfig {
             message_max_length: 2000,
             upload_max_bytes: 26_214_400,
+            thumbnail_max_pixels: 25_000_000,
             json_max_bytes: 1_048_576,
             max_connections: 512,
             max_connections_per_address: 128,
@@ -164,6 +169,20 @@ impl Default for WebhooksConfig {
             retry_initial_delay_secs: 10,
             max_attempts: 10,
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesConfig {
+    /// Make thumbnails of uploaded images in the background. Off, they wait in
+    /// their queue (`pending`) until it is on again.
+    pub thumbnails: bool,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        FilesConfig { thumbnails: true }
     }
 }
 
@@ -261,6 +280,12 @@ impl Config {
             limits.upload_max_bytes,
             1,
             1 << 40,
+        )?;
+        within(
+            "limits.thumbnail_max_pixels",
+            limits.thumbnail_max_pixels,
+            1,
+            100_000_000,
         )?;
         within(
             "limits.json_max_bytes",

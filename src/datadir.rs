@@ -53,6 +53,11 @@ impl DataDir {
         self.path.join(DB_FILE)
     }
 
+    /// Where uploaded files live.
+    pub fn files_path(&self) -> PathBuf {
+        self.path.join("files")
+    }
+
     /// The JWT secret: the configured one, else the one kept in the directory,
     /// else a new random one written there readable by the owner only.
     pub fn jwt_secret(&self, configured: Option<&str>) -> Result<Vec<u8>, String> {
@@ -92,7 +97,7 @@ impl DataDir {
 }
 
 /// Creates `path` (and its parents) if needed, readable by its owner only (0700).
-fn private_dir(path: &Path) -> Result<(), String> {
+pub(crate) fn private_dir(path: &Path) -> Result<(), String> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -71,6 +71,10 @@ pub enum ApiError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// A `Range` that no byte of the file satisfies. 416.
+    RangeNotSatisfiable {
+        size: u64,
+    },
     MethodNotAllowed {
         allow: Vec<String>,
     },
@@ -130,6 +134,7 @@ impl ApiError {
             Conflict { .. } | StateConflict(_) | RoomFull => Status::Conflict,
             PayloadTooLarge { .. } => Status::PayloadTooLarge,
             RateLimited { .. } => Status::TooManyRequests,
+            RangeNotSatisfiable { .. } => Status::RangeNotSatisfiable,
             MethodNotAllowed { .. } => Status::MethodNotAllowed,
             MalformedRequest(_) => Status::BadRequest,
             RequestTimeout => Status::RequestTimeout,
@@ -165,6 +170,7 @@ impl ApiError {
             RoomFull => "ROOM_FULL",
             PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
+            RangeNotSatisfiable { .. } => "RANGE_NOT_SATISFIABLE",
             MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             Internal(_) => "INTERNAL_ERROR",
         }
@@ -203,6 +209,9 @@ impl ApiError {
                 format!("too many requests; retry in {retry_after_secs} s")
             }
             MethodNotAllowed { .. } => "method not allowed on this endpoint".into(),
+            RangeNotSatisfiable { size } => {
+                format!("the requested range is outside the file's {size} bytes")
+            }
             MalformedRequest(why) => format!("the request could not be understood: {why}"),
             RequestTimeout => "the request head did not arrive in time".into(),
             HeadTooLarge => "the request head is too large".into(),
@@ -240,6 +249,7 @@ impl ApiError {
             PayloadTooLarge { limit_bytes } => json!({ "max_bytes": limit_bytes }),
             RateLimited { retry_after_secs } => json!({ "retry_after": retry_after_secs }),
             MethodNotAllowed { allow } => json!({ "allow": allow }),
+            RangeNotSatisfiable { size } => json!({ "field": "Range", "size": size }),
             _ => json!({}),
         }
     }
@@ -327,6 +337,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
             }
             ApiError::MethodNotAllowed { allow } => {
                 response.header(Header::new("Allow", allow.join(", ")));
+            }
+            ApiError::RangeNotSatisfiable { size } => {
+                response.header(Header::new("Content-Range", format!("bytes */{size}")));
             }
             ApiError::InvalidToken(_) => {
                 response.header(Header::new("WWW-Authenticate", "Bearer"));

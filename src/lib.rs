@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod fairings;
+pub mod files;
 pub mod gate;
 pub mod http;
 pub mod limiter;
@@ -21,6 +22,7 @@ pub mod mentions;
 pub mod policy;
 mod serve;
 pub mod store;
+pub mod tasks;
 pub mod time;
 pub mod validate;
 
@@ -72,6 +74,7 @@ fn build(
         .jwt_secret(config.jwt_secret.as_deref())
         .map_err(StartError)?;
     let db = Db::open(&data_dir.db_path(), config.database.read_connections).map_err(StartError)?;
+    let files = open_files(&data_dir, &db)?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let app = App {
         db,
@@ -82,6 +85,7 @@ fn build(
         )),
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
         events: Default::default(),
+        files,
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,
         config,
@@ -105,8 +109,30 @@ fn build(
         .attach(fairings::query_guard::QueryGuard)
         .attach(fairings::security_headers::NoStore)
         .attach(shield)
+        .attach(tasks::fairing())
         .manage(app);
     Ok(api::mount(rocket))
+}
+
+/// The file store, swept of what a crash left behind: staged uploads that never
+/// completed, and bytes no row points to. Runs before the server takes requests,
+/// so no upload can be in flight.
+fn open_files(data_dir: &DataDir, db: &Db) -> Result<files::FileStore, StartError> {
+    let store = files::FileStore::open(&data_dir.files_path()).map_err(StartError)?;
+    let known = db
+        .read_now(store::files::all_uuids)
+        .map_err(|e| StartError(format!("cannot list stored files: {e:?}")))?;
+    let swept = store
+        .sweep(&known)
+        .map_err(|e| StartError(format!("cannot sweep the files directory: {e}")))?;
+    if swept != files::Sweep::default() {
+        log::info!(
+            "removed {} unfinished uploads and {} unreferenced files",
+            swept.staged,
+            swept.orphans
+        );
+    }
+    Ok(store)
 }
 
 fn rocket_config(config: &Config) -> rocket::Config {

@@ -250,6 +250,34 @@ impl Access {
     }
 }
 
+/// Files: the uploader, and whoever may read the room or conversation the file
+/// belongs to (`access`, when they may). Anyone else is told it does not exist.
+pub fn require_can_read_file(
+    actor_id: i64,
+    uploader_id: i64,
+    access: Option<&Access>,
+) -> Result<(), ApiError> {
+    if actor_id == uploader_id || access.is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(Missing::File))
+    }
+}
+
+/// Deleting a file: its uploader; in a room, its moderators, owner and admins.
+pub fn require_can_delete_file(
+    actor_id: i64,
+    uploader_id: i64,
+    access: Option<&Access>,
+) -> Result<(), ApiError> {
+    require_can_read_file(actor_id, uploader_id, access)?;
+    match access {
+        _ if actor_id == uploader_id => Ok(()),
+        Some(Access::Room(room)) => room.require_moderator(),
+        _ => Err(denied("only the uploader can delete this file")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,7 +102,7 @@ pub fn optional_text(
 /// Characters refused in names: bidirectional embeddings, overrides and isolates
 /// (U+202A–U+202E, U+2066–U+2069), zero-width spaces and joiners and the direction
 /// marks (U+200B–U+200F), the word joiner (U+2060) and the byte-order mark (U+FEFF).
-fn is_deceptive(c: char) -> bool {
+pub(crate) fn is_deceptive(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
 }
 
@@ -255,6 +255,25 @@ pub fn idempotency_key(value: &str) -> Result<String, ApiError> {
             "must be 1 to 255 visible ASCII characters",
         ))
     }
+}
+
+/// The file ids of a message's attachments: at most
+/// [`MAX_ATTACHMENTS`](crate::store::files::MAX_ATTACHMENTS), each once, in order.
+pub fn attachments(ids: Vec<i64>) -> Result<Vec<i64>, ApiError> {
+    let max = crate::store::files::MAX_ATTACHMENTS;
+    let mut unique = Vec::with_capacity(ids.len().min(max));
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+        if unique.len() > max {
+            return Err(ApiError::validation(
+                "attachments",
+                format!("at most {max} files per message"),
+            ));
+        }
+    }
+    Ok(unique)
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ async fn server_stats_come_from_the_data() {
     )
     .await
     .succeeded();
-    std::fs::write(app.dir.path().join("files/sample.bin"), vec![7u8; 1234]).unwrap();
+    app.upload(&alice, "sample.bin", &[7u8; 1234], &[]).await;
 
     let res = app.get("/api/v1/admin/stats", Some(&root.token)).await;
     assert_eq!(res.status, 200, "{}", res.raw);
@@ -86,7 +86,10 @@ async fn server_stats_come_from_the_data() {
         s["messages"],
         json!({"total": 2, "last_24h": 2, "in_rooms": 1, "in_conversations": 1})
     );
-    assert_eq!(s["files"], json!({"count": 1, "bytes": 1234}));
+    assert_eq!(
+        s["files"],
+        json!({"count": 1, "bytes": 1234, "thumbnails_pending": 0})
+    );
     assert!(s["database"]["size_bytes"].as_u64().unwrap() > 4096);
     assert!(s["uptime_secs"].is_u64());
     assert_eq!(s["version"], env!("CARGO_PKG_VERSION"));

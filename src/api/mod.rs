@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod conversations;
+pub mod files;
 pub mod health;
 pub mod members;
 pub mod messages;
@@ -39,6 +40,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", conversations::routes())
         .mount("/api/v1", admin::routes())
         .mount("/api/v1", search::routes())
+        .mount("/api/v1", files::routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", crate::http::catchers::catchers())
 }

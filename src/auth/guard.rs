@@ -25,7 +25,10 @@ pub enum Bearer {
 pub fn bearer<'r>(req: &'r Request<'_>) -> &'r Bearer {
     req.local_cache(|| {
         let Some(value) = req.headers().get_one("Authorization") else {
-            return Bearer::Missing;
+            return match query_token(req) {
+                Some(token) => verify(req, token),
+                None => Bearer::Missing,
+            };
         };
         let Some(token) = value
             .strip_prefix("Bearer ")
@@ -33,14 +36,34 @@ pub fn bearer<'r>(req: &'r Request<'_>) -> &'r Bearer {
         else {
             return Bearer::Invalid("the Authorization header must be `Bearer <token>`");
         };
-        let Some(app) = req.rocket().state::<App>() else {
-            return Bearer::Invalid("token keys unavailable");
-        };
-        match app.jwt.verify(token.trim()) {
-            Ok(claims) => Bearer::Valid(claims),
-            Err(why) => Bearer::Invalid(why),
-        }
+        verify(req, token)
     })
+}
+
+fn verify(req: &Request<'_>, token: &str) -> Bearer {
+    let Some(app) = req.rocket().state::<App>() else {
+        return Bearer::Invalid("token keys unavailable");
+    };
+    match app.jwt.verify(token.trim()) {
+        Ok(claims) => Bearer::Valid(claims),
+        Err(why) => Bearer::Invalid(why),
+    }
+}
+
+/// The `?token=` of a request that a browser makes without headers of its own: an
+/// `<img>`, `<audio>` or `<video>` source (file downloads and thumbnails). Any
+/// other route takes its token from the `Authorization` header only.
+fn query_token<'r>(req: &'r Request<'_>) -> Option<&'r str> {
+    let path = req.uri().path();
+    let segments: Vec<&str> = path.as_str().trim_end_matches('/').split('/').collect();
+    let media = matches!(
+        segments.as_slice(),
+        ["", "api", "v1", "files", _, "download" | "thumbnail"]
+    );
+    if !media {
+        return None;
+    }
+    req.query_value::<&str>("token").and_then(Result::ok)
 }
 
 /// The signed-in user of a request, with a live session.

@@ -76,6 +76,19 @@ impl Db {
         .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
     }
 
+    /// Runs `f` on a read connection on this thread: for start-up work only, before
+    /// the server takes requests.
+    pub fn read_now<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let conn = self
+            .pool
+            .get()
+            .map_err(|e| ApiError::internal(format!("no read connection: {e}")))?;
+        f(&conn)
+    }
+
     /// Runs `f` in the writer's next group commit; returns once it is durable.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where

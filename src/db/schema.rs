@@ -62,6 +62,59 @@ const MIGRATIONS: &[&str] = &[
          INSERT INTO messages_fts (messages_fts, rowid, content)
              VALUES ('delete', old.id, old.content);
      END;",
+    // 4: files. Bytes live under `files/` named by the file's uuid; a row is the only
+    // thing that keeps them. Whatever removes a row (a delete, a deleted message, a
+    // deleted room's cascade) queues its bytes in `file_removals`, by trigger, in the
+    // same transaction, and a background task unlinks them: no path can forget.
+    "CREATE TABLE files (
+         id                 INTEGER PRIMARY KEY,
+         uuid               TEXT NOT NULL UNIQUE,
+         uploader_id        INTEGER NOT NULL REFERENCES users (id),
+         room_id            INTEGER REFERENCES rooms (id) ON DELETE CASCADE,
+         conversation_id    INTEGER REFERENCES conversations (id) ON DELETE CASCADE,
+         message_id         INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+         filename           TEXT NOT NULL,
+         original_filename  TEXT NOT NULL,
+         description        TEXT,
+         size               INTEGER NOT NULL CHECK (size >= 0),
+         mime_type          TEXT NOT NULL,
+         sha256             TEXT NOT NULL,
+         thumbnail_status   TEXT NOT NULL
+             CHECK (thumbnail_status IN ('pending', 'ready', 'none', 'failed')),
+         width              INTEGER,
+         height             INTEGER,
+         uploaded_at        TEXT NOT NULL,
+         CHECK (room_id IS NULL OR conversation_id IS NULL)
+     );
+     CREATE INDEX files_by_room ON files (room_id, id) WHERE room_id IS NOT NULL;
+     CREATE INDEX files_by_message ON files (message_id) WHERE message_id IS NOT NULL;
+     CREATE INDEX files_by_uploader ON files (uploader_id, id);
+     CREATE INDEX files_by_conversation ON files (conversation_id)
+         WHERE conversation_id IS NOT NULL;
+
+     -- Thumbnails to make: a durable queue, so a restart resumes pending work.
+     CREATE TABLE thumbnail_jobs (
+         file_id          INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+         attempts         INTEGER NOT NULL DEFAULT 0,
+         next_attempt_at  TEXT NOT NULL
+     );
+     CREATE INDEX thumbnail_jobs_due ON thumbnail_jobs (next_attempt_at);
+
+     -- Bytes on disk whose row is gone, waiting to be unlinked.
+     CREATE TABLE file_removals (
+         id          INTEGER PRIMARY KEY,
+         uuid        TEXT NOT NULL,
+         queued_at   TEXT NOT NULL
+     );
+     CREATE TRIGGER files_bytes_removed_with_row AFTER DELETE ON files BEGIN
+         INSERT INTO file_removals (uuid, queued_at)
+             VALUES (old.uuid, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+     END;
+     -- A deleted message takes its attachments with it.
+     CREATE TRIGGER message_attachments_deleted AFTER UPDATE OF deleted_at ON messages
+     WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL BEGIN
+         DELETE FROM files WHERE message_id = NEW.id;
+     END;",
 ];
 
 /// Settings every connection gets.

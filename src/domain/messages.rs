@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{self, Event};
 use crate::mentions;
 use crate::rusqlite::Connection;
+use crate::store::files;
 use crate::store::messages::{self, Container, Cursor, Edit, KeyUse, Message, NewMessage, Page};
 use crate::validate;
 
@@ -51,12 +52,7 @@ pub async fn send(
     container: Container,
     request: SendRequest,
 ) -> ApiResult<Sent> {
-    if !request.attachments.is_empty() {
-        return Err(ApiError::validation(
-            "attachments",
-            "file attachments are not available on this server yet",
-        ));
-    }
+    let attachments = validate::attachments(request.attachments)?;
     let content =
         validate::message_content(&request.content, app.config.limits.message_max_length)?;
     let new = NewMessage {
@@ -85,7 +81,8 @@ pub async fn send(
             check_parent(c, container, parent)?;
         }
         // Built from what was written, not read back: the writer's work stays short.
-        let message = messages::insert(c, new)?;
+        let mut message = messages::insert(c, new)?;
+        message.attachments = files::attach(c, message.id, actor.id, container, &attachments)?;
         events.push(Event::MessageCreated {
             container,
             message_id: message.id,
@@ -185,7 +182,10 @@ pub async fn delete(
         });
         Ok(())
     })
-    .await
+    .await?;
+    // Its attachments went with it; their bytes leave the disk in the background.
+    app.files.removals_queued.notify_one();
+    Ok(())
 }
 
 /// The replies to a message, oldest first, after `after_id`; and whether more follow.

@@ -103,7 +103,10 @@ pub async fn delete(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -
         });
         Ok(())
     })
-    .await
+    .await?;
+    // The room's files went with it; their bytes leave the disk in the background.
+    app.files.removals_queued.notify_one();
+    Ok(())
 }
 
 /// Adds `actor` to a room they may join, inside a write; false when they were

@@ -21,7 +21,9 @@ impl Fairing for NoStore {
         let private = ["/api/", "/auth/", "/__veza/"]
             .iter()
             .any(|p| path.starts_with(p));
-        if private || path == "/health" {
+        // Downloads set their own (private, revalidated with their ETag).
+        let chosen = res.headers().contains("Cache-Control");
+        if (private || path == "/health") && !chosen {
             res.set_header(Header::new("Cache-Control", "no-store"));
         }
     }

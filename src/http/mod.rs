@@ -5,5 +5,7 @@
 pub mod body;
 pub mod catchers;
 pub mod client;
+pub mod download;
 pub mod pagination;
 pub mod respond;
+pub mod upload;

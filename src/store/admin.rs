@@ -35,8 +35,9 @@ pub struct MessageStats {
 
 #[derive(Debug, Serialize)]
 pub struct FileStats {
-    pub count: u64,
-    pub bytes: u64,
+    pub count: i64,
+    pub bytes: i64,
+    pub thumbnails_pending: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,7 +120,14 @@ pub fn server(
         rooms,
         conversations,
         messages,
-        files: files_in(&data_dir.join("files")),
+        files: {
+            let (count, bytes) = crate::store::files::totals(conn)?;
+            FileStats {
+                count,
+                bytes,
+                thumbnails_pending: crate::store::files::thumbnails_pending(conn)?,
+            }
+        },
         database: DatabaseStats {
             size_bytes: file_size("veza.db") + wal_bytes,
             wal_bytes,
@@ -127,26 +135,4 @@ pub fn server(
         uptime_secs,
         version: env!("CARGO_PKG_VERSION"),
     })
-}
-
-/// The number and total size of the files under `dir`.
-fn files_in(dir: &Path) -> FileStats {
-    let mut stats = FileStats { count: 0, bytes: 0 };
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            match entry.metadata() {
-                Ok(m) if m.is_dir() => pending.push(entry.path()),
-                Ok(m) => {
-                    stats.count += 1;
-                    stats.bytes += m.len();
-                }
-                Err(_) => {}
-            }
-        }
-    }
-    stats
 }

@@ -58,7 +58,7 @@ pub struct Message {
     pub mentioned_users: Vec<MentionedUser>,
     /// The client's own JSON object, passed through as stored.
     pub metadata: Option<Box<RawValue>>,
-    pub attachments: Vec<serde_json::Value>,
+    pub attachments: Vec<crate::store::files::FileObject>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -116,7 +116,7 @@ fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Messag
     })
 }
 
-/// Fills in the reactions and mentions of `messages` in two queries.
+/// Fills in the reactions, mentions and attachments of `messages` in three queries.
 fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiError> {
     if messages.is_empty() {
         return Ok(());
@@ -162,6 +162,11 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiE
                 user_id,
                 username: row.get("username")?,
             });
+        }
+    }
+    for (message_id, files) in crate::store::files::of_messages(conn, &ids)? {
+        if let Some(&i) = index.get(&message_id) {
+            messages[i].attachments = files;
         }
     }
     Ok(())

@@ -1,0 +1,126 @@
+//! Makes thumbnails, one at a time (decoding an image takes memory: one at a time
+//! bounds it), from the `thumbnail_jobs` queue. A job that fails for a passing
+//! reason (the disk) is retried with backoff; an image that cannot be a thumbnail
+//! (too large, corrupt) ends as `failed` at once.
+
+use std::time::Duration;
+
+use rocket::Shutdown;
+
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::files::thumbnail::{self, Made};
+use crate::files::FileStore;
+use crate::store::files::{self, ThumbnailJob};
+use crate::time;
+
+/// Attempts before a job that keeps failing is given up.
+const MAX_ATTEMPTS: i64 = 5;
+/// The first retry's delay; each later one doubles it.
+const RETRY_SECS: u64 = 10;
+/// How often the queue is looked at when nobody rings.
+const POLL: Duration = Duration::from_secs(60);
+
+pub async fn run(db: Db, store: FileStore, max_pixels: u64, shutdown: Shutdown) {
+    tokio::pin!(shutdown);
+    loop {
+        let wait = match next(&db, &store, max_pixels).await {
+            Ok(Next::Again) => continue,
+            Ok(Next::DueAt(at)) => until(&at).min(POLL),
+            Ok(Next::Idle) => POLL,
+            Err(e) => {
+                log::warn!("thumbnail queue: {e:?}");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = store.thumbnails_queued.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+enum Next {
+    /// A job was done: look again at once.
+    Again,
+    /// The next job falls due then.
+    DueAt(String),
+    Idle,
+}
+
+async fn next(db: &Db, store: &FileStore, max_pixels: u64) -> Result<Next, ApiError> {
+    match db.read(files::next_thumbnail_job).await? {
+        Ok(job) => {
+            work(db, store, max_pixels, job).await?;
+            Ok(Next::Again)
+        }
+        Err(Some(due)) => Ok(Next::DueAt(due)),
+        Err(None) => Ok(Next::Idle),
+    }
+}
+
+/// Makes one thumbnail and records the outcome.
+async fn work(
+    db: &Db,
+    store: &FileStore,
+    max_pixels: u64,
+    job: ThumbnailJob,
+) -> Result<(), ApiError> {
+    let source = store.bytes_path(&job.uuid);
+    let staging = store.thumbnail_staging_path(&job.uuid);
+    let target = store.thumbnail_path(&job.uuid);
+    let made = tokio::task::spawn_blocking(move || {
+        let _ = std::fs::remove_file(&staging);
+        let made = thumbnail::make(&source, &staging, max_pixels)?;
+        if matches!(made, Made::Thumbnail { .. }) {
+            crate::files::publish(&staging, &target)?;
+        }
+        Ok::<_, std::io::Error>(made)
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))
+    .and_then(|made| made);
+    let file_id = job.file_id;
+    match made {
+        Ok(Made::Thumbnail { width, height }) => {
+            let kept = db
+                .write(move |c| files::finish_thumbnail(c, file_id, "ready", Some((width, height))))
+                .await?;
+            if !kept {
+                // The file was deleted while its thumbnail was being made.
+                let _ = store.remove(&job.uuid);
+            }
+        }
+        Ok(Made::Refused(why)) => {
+            log::info!("no thumbnail for file {file_id}: {why}");
+            db.write(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
+                .await?;
+        }
+        Err(e) if job.attempts + 1 >= MAX_ATTEMPTS => {
+            log::warn!("thumbnail of file {file_id} given up: {e}");
+            db.write(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
+                .await?;
+        }
+        Err(e) => {
+            log::warn!("thumbnail of file {file_id} failed, will retry: {e}");
+            let delay = RETRY_SECS << job.attempts.clamp(0, 10);
+            let at = time::in_secs(delay);
+            db.write(move |c| files::retry_thumbnail(c, file_id, &at))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// How long until the stored timestamp `at` (zero if past or unreadable).
+fn until(at: &str) -> Duration {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .and_then(|at| {
+            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .ok()
+        })
+        .unwrap_or(Duration::ZERO)
+}
