@@ -59,6 +59,10 @@ fn resident_size_after_1000_logins_stays_under_64_mb() {
         w.join().unwrap();
     }
     let rss = resident_mib(server.id());
+    // Anonymous memory is Veza's own; file pages are the binary's code.
+    let breakdown = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
+    let breakdown: Vec<&str> = breakdown.lines().filter(|l| l.starts_with("Rss")).collect();
+    eprintln!("{}", breakdown.join(", "));
     let _ = server.kill();
     let _ = server.wait();
     eprintln!(

@@ -344,3 +344,86 @@ pub fn ids(res: &Resp) -> Vec<i64> {
         .map(|m| m["id"].as_i64().expect("id"))
         .collect()
 }
+
+/// One part of a multipart form.
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    /// Field name, file name, bytes.
+    File(&'a str, &'a str, &'a [u8]),
+}
+
+pub const BOUNDARY: &str = "veza-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body of `parts` (boundary [`BOUNDARY`]).
+pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Text(name, value) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}")
+                        .as_bytes(),
+                );
+            }
+            Part::File(name, filename, bytes) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
+                         Content-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+impl TestApp {
+    /// `POST /api/v1/files/upload` with a multipart body.
+    pub async fn upload_form(&self, token: Option<&str>, body: Vec<u8>) -> Resp {
+        let mut req = self.client.post("/api/v1/files/upload");
+        if let Some(token) = token {
+            req.add_header(Header::new("Authorization", format!("Bearer {token}")));
+        }
+        req.add_header(Header::new(
+            "Content-Type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        ));
+        let res = req.body(body).dispatch().await;
+        let status = res.status().code;
+        let headers = res
+            .headers()
+            .iter()
+            .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))
+            .collect();
+        let raw = res.into_string().await.unwrap_or_default();
+        let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+
+    /// Uploads `bytes` as `filename` with the given extra fields; asserts a 201 and
+    /// returns the file's id.
+    pub async fn upload(
+        &self,
+        user: &TestUser,
+        filename: &str,
+        bytes: &[u8],
+        fields: &[(&str, &str)],
+    ) -> i64 {
+        let mut parts: Vec<Part<'_>> = fields.iter().map(|(k, v)| Part::Text(k, v)).collect();
+        parts.push(Part::File("file", filename, bytes));
+        let res = self.upload_form(Some(&user.token), multipart(&parts)).await;
+        assert_eq!(res.status, 201, "upload: {}", res.raw);
+        res.data()["file_id"].as_i64().expect("file_id")
+    }
+}

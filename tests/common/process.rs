@@ -94,3 +94,43 @@ pub fn wait_exit(child: Child) -> Output {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Uploads `bytes` as `filename` over a fresh connection; returns status and body.
+pub fn upload(port: u16, token: &str, filename: &str, bytes: &[u8]) -> Option<(u16, String)> {
+    let body = super::multipart(&[super::Part::File("file", filename, bytes)]);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    let head = format!(
+        "POST /api/v1/files/upload HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        super::BOUNDARY,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(&body).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+/// Registers `username` over HTTP; returns the access token.
+pub fn register(port: u16, username: &str) -> String {
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/v1/auth/register",
+        &format!(
+            r#"{{"username":"{username}","email":"{username}@example.com","password":"a long password"}}"#
+        ),
+    )
+    .expect("an answer");
+    assert_eq!(status, 201, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    body["data"]["access_token"].as_str().unwrap().to_owned()
+}
