@@ -16,6 +16,11 @@
 //! `BENCH_SEARCH_MESSAGES` messages (default 1,000,000) through the API, each holding
 //! the common word `history` and one in 10,000 the rare word `quokka`, then searches
 //! for each word at 16 connections.
+//!
+//! `BENCH_ONLY=files` measures files instead: the server's peak resident size while
+//! ten 25 MiB uploads stream in at once, then the throughput of 10 MiB uploads and
+//! downloads at 1 and 4 connections, as a ratio to plain loopback TCP (the same
+//! bytes written to a socket that discards them) measured in the same run.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -274,6 +279,12 @@ fn main() {
         .build()
         .expect("runtime");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "files" {
+        runtime.block_on(files_benchmark(port, server.id(), secs));
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
+    }
     if only == "search" {
         runtime.block_on(search_benchmark(port, secs));
         println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
@@ -372,4 +383,166 @@ async fn search_benchmark(port: u16, secs: u64) {
             m.p99.as_secs_f64() * 1000.0
         );
     }
+}
+
+const BOUNDARY: &str = "veza-bench-boundary";
+const MIB: usize = 1024 * 1024;
+
+/// An upload request of `size` bytes (a multipart form with one file part).
+fn upload_request(token: &str, size: usize) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend((0..size).map(|i| (i % 251) as u8));
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let mut request = format!(
+        "POST /api/v1/files/upload HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    request
+}
+
+fn resident_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// MiB/s of `connections` loops sending `request` (each moving `bytes` of payload)
+/// for `secs` seconds; every answer must have `expect` status.
+async fn throughput(
+    port: u16,
+    connections: usize,
+    secs: u64,
+    expect: u16,
+    request: Arc<Vec<u8>>,
+    bytes: usize,
+) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::open(port).await;
+                let mut done = 0u64;
+                while Instant::now() < deadline {
+                    let (status, _) = conn.roundtrip(&request).await;
+                    assert_eq!(status, expect);
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    let mut done = 0;
+    for t in tasks {
+        done += t.await.expect("worker");
+    }
+    (done as f64 * bytes as f64 / MIB as f64) / started.elapsed().as_secs_f64()
+}
+
+/// MiB/s of plain loopback TCP: `connections` writers pushing `bytes` at a time to a
+/// listener that discards them, for `secs` seconds.
+async fn loopback(connections: usize, secs: u64, bytes: usize) -> f64 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut sink = vec![0u8; 64 * 1024];
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    let payload = Arc::new(vec![7u8; bytes]);
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let payload = payload.clone();
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .expect("connect");
+                let mut sent = 0u64;
+                while Instant::now() < deadline {
+                    stream.write_all(&payload).await.expect("write");
+                    sent += 1;
+                }
+                sent
+            })
+        })
+        .collect();
+    let mut sent = 0;
+    for t in tasks {
+        sent += t.await.expect("writer");
+    }
+    (sent as f64 * bytes as f64 / MIB as f64) / started.elapsed().as_secs_f64()
+}
+
+async fn files_benchmark(port: u16, pid: u32, secs: u64) {
+    let (token, _, _) = setup(port).await;
+    let before = resident_mib(pid);
+    let big = Arc::new(upload_request(&token, 25 * MIB));
+    let uploads: Vec<_> = (0..10)
+        .map(|_| {
+            let big = big.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::open(port).await;
+                let (status, _) = conn.roundtrip(&big).await;
+                assert_eq!(status, 201);
+            })
+        })
+        .collect();
+    for u in uploads {
+        u.await.expect("upload");
+    }
+    println!(
+        "veza files benchmark: {secs} s per measurement, {} cores\n\
+         ten concurrent 25 MiB uploads: resident {before:.1} MiB before, peak {:.1} MiB\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        peak_rss_mib(pid)
+    );
+    drop(big);
+    let upload = Arc::new(upload_request(&token, 10 * MIB));
+    let mut conn = Conn::open(port).await;
+    let (status, answer) = conn.roundtrip(&upload).await;
+    assert_eq!(status, 201);
+    let id = json(&answer)["data"]["file_id"].as_i64().expect("file id");
+    let download = Arc::new(request(
+        "GET",
+        &format!("/api/v1/files/{id}/download"),
+        Some(&token),
+        "",
+    ));
+    println!(
+        "{:<36} {:>5} {:>10} {:>10}",
+        "10 MiB transfers", "conns", "MiB/s", "vs TCP"
+    );
+    for connections in [1, 4] {
+        let tcp = loopback(connections, secs, 10 * MIB).await;
+        let up = throughput(port, connections, secs, 201, upload.clone(), 10 * MIB).await;
+        let down = throughput(port, connections, secs, 200, download.clone(), 10 * MIB).await;
+        for (name, rate) in [
+            ("loopback TCP (bare)", tcp),
+            ("POST /files/upload", up),
+            ("GET /files/{id}/download", down),
+        ] {
+            println!(
+                "{name:<36} {connections:>5} {rate:>10.0} {:>9.1}%",
+                100.0 * rate / tcp
+            );
+        }
+    }
+    println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(pid));
 }

@@ -16,6 +16,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, ReadBuf, Take}
 
 use crate::error::ApiError;
 
+/// Bytes read from the file and handed to the connection at a time.
+const CHUNK_BYTES: usize = 256 * 1024;
+
 /// The conditional and range headers of a download request.
 pub struct DownloadRequest {
     range: Option<String>,
@@ -203,7 +206,11 @@ impl<'r> Responder<'r, 'static> for Download {
                 // Rocket's server sets it from the sized body too; set here, every
                 // layer (tests, HEAD answers) sees the same length.
                 response.header(Header::new("Content-Length", len.to_string()));
-                response.sized_body(len, *body).ok()
+                // Rocket's default 4 KiB chunks would cost a write each.
+                response
+                    .sized_body(len, *body)
+                    .max_chunk_size(CHUNK_BYTES)
+                    .ok()
             }
         }
     }
