@@ -19,6 +19,12 @@ pub struct App {
     pub logins: LoginThrottle,
     pub events: Events,
     pub files: FileStore,
+    /// Rung when webhook deliveries are queued.
+    pub webhooks_queued: std::sync::Arc<tokio::sync::Notify>,
+    /// The HTTP client of webhook deliveries.
+    pub webhook_sender: std::sync::Arc<crate::webhooks::send::Sender>,
+    /// The webhook worker, awaited at shutdown.
+    pub webhook_worker: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     pub started_at: std::time::Instant,
     /// Held for the life of the app: the data directory's lock.
     pub _data_dir: DataDir,

@@ -95,6 +95,8 @@ pub struct WebhooksConfig {
     pub allow_private_targets: bool,
     pub retry_initial_delay_secs: u64,
     pub max_attempts: u32,
+    /// How long one delivery may take, answer included (connecting: at most 5 s).
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -168,6 +170,7 @@ impl Default for WebhooksConfig {
             allow_private_targets: false,
             retry_initial_delay_secs: 10,
             max_attempts: 10,
+            timeout_secs: 10,
         }
     }
 }
@@ -322,6 +325,7 @@ impl Config {
             DAY,
         )?;
         within("webhooks.max_attempts", hooks.max_attempts as u64, 1, 100)?;
+        within("webhooks.timeout_secs", hooks.timeout_secs, 1, 60)?;
         within(
             "database.read_connections",
             self.database.read_connections as u64,

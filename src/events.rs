@@ -1,7 +1,7 @@
 //! The one place a change is announced.
 //!
 //! A handler describes its change as `Event`s while it writes. Listeners that must
-//! not miss an event (the audit log, and later the webhook outbox) record it inside
+//! not miss an event (the audit log, the webhook outbox) record it inside
 //! the same transaction, so the change and its record commit together or not at all.
 //! After the commit, the events go to live listeners (real-time clients) through a
 //! broadcast channel.
@@ -99,6 +99,10 @@ pub enum Event {
         user_id: i64,
         emoji: String,
     },
+    /// A new account.
+    UserCreated {
+        user_id: i64,
+    },
 }
 
 /// Live delivery of committed events.
@@ -134,25 +138,35 @@ where
     F: FnOnce(&Connection, &mut Vec<Event>) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let (value, events) = app
+    let (value, events, deliveries) = app
         .db
         .write(move |conn| {
             let mut events = Vec::new();
             let value = f(conn, &mut events)?;
+            let mut deliveries = 0;
             for event in &events {
-                record(conn, event, ip.as_deref())?;
+                deliveries += record(conn, event, ip.as_deref())?;
             }
-            Ok((value, events))
+            Ok((value, events, deliveries))
         })
         .await?;
+    if deliveries > 0 {
+        app.webhooks_queued.notify_one();
+    }
     for event in events {
         app.events.publish(event);
     }
     Ok(value)
 }
 
-/// The durable listeners: today, the room audit log.
-fn record(conn: &Connection, event: &Event, ip: Option<&str>) -> Result<(), ApiError> {
+/// The durable listeners: the room audit log and the webhook outbox. Returns how
+/// many webhook deliveries were queued.
+fn record(conn: &Connection, event: &Event, ip: Option<&str>) -> Result<usize, ApiError> {
+    audit_entry(conn, event, ip)?;
+    crate::webhooks::outbox::record(conn, event)
+}
+
+fn audit_entry(conn: &Connection, event: &Event, ip: Option<&str>) -> Result<(), ApiError> {
     let entry = room_entry(event).or_else(|| message_entry(event));
     if let Some((room_id, action, user_id, moderator_id, details)) = entry {
         audit::insert(

@@ -25,6 +25,7 @@ pub mod store;
 pub mod tasks;
 pub mod time;
 pub mod validate;
+pub mod webhooks;
 
 /// The one SQLite binding, re-exported by r2d2_sqlite so only one SQLite is linked.
 pub use r2d2_sqlite::rusqlite;
@@ -86,6 +87,12 @@ fn build(
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
         events: Default::default(),
         files,
+        webhooks_queued: Default::default(),
+        webhook_worker: Default::default(),
+        webhook_sender: std::sync::Arc::new(webhooks::send::Sender::new(
+            config.webhooks.allow_private_targets,
+            std::time::Duration::from_secs(config.webhooks.timeout_secs),
+        )),
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,
         config,
@@ -110,6 +117,7 @@ fn build(
         .attach(fairings::security_headers::NoStore)
         .attach(shield)
         .attach(tasks::fairing())
+        .attach(tasks::drain_on_shutdown())
         .manage(app);
     Ok(api::mount(rocket))
 }

@@ -278,6 +278,20 @@ pub fn require_can_delete_file(
     }
 }
 
+/// Webhooks: a room's are managed by its moderators and owner (and admins);
+/// server-wide ones by admins. `room` is the caller's standing in the webhook's
+/// room, if it has one.
+pub fn require_can_manage_webhooks(
+    room: Option<&RoomAccess>,
+    is_admin: bool,
+) -> Result<(), ApiError> {
+    match room {
+        Some(room) => room.require_moderator(),
+        None if is_admin => Ok(()),
+        None => Err(denied("only administrators manage server-wide webhooks")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

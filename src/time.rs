@@ -17,6 +17,12 @@ pub fn in_secs(secs: u64) -> String {
     format(Utc::now() + chrono::Duration::seconds(secs))
 }
 
+/// `now + millis`, as stored text.
+pub fn in_millis(millis: u64) -> String {
+    let millis = i64::try_from(millis).unwrap_or(i64::MAX / 1000);
+    format(Utc::now() + chrono::Duration::milliseconds(millis))
+}
+
 /// `now - secs`, as stored text.
 pub fn ago_secs(secs: u64) -> String {
     let secs = i64::try_from(secs).unwrap_or(0);
@@ -34,4 +40,12 @@ pub fn plus_secs(stored: &str, secs: u64) -> Option<String> {
 
 pub fn unix_now() -> u64 {
     Utc::now().timestamp().max(0) as u64
+}
+
+/// How long until the stored timestamp `at` (zero if past or unreadable).
+pub fn until(at: &str) -> std::time::Duration {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .and_then(|at| (at.with_timezone(&Utc) - Utc::now()).to_std().ok())
+        .unwrap_or_default()
 }

@@ -13,6 +13,7 @@ pub mod rooms;
 pub mod search;
 pub mod stats;
 pub mod users;
+pub mod webhooks;
 
 use rocket::{Build, Rocket};
 
@@ -41,6 +42,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", admin::routes())
         .mount("/api/v1", search::routes())
         .mount("/api/v1", files::routes())
+        .mount("/api/v1", webhooks::routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", crate::http::catchers::catchers())
 }

@@ -115,6 +115,54 @@ const MIGRATIONS: &[&str] = &[
      WHEN OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL BEGIN
          DELETE FROM files WHERE message_id = NEW.id;
      END;",
+    // 5: webhooks. A delivery is written in the same transaction as the change it
+    // announces, with its exact body, so a 201 means its webhooks will hear of it,
+    // and a restart resends the same delivery (same id, same bytes).
+    "CREATE TABLE webhooks (
+         id               INTEGER PRIMARY KEY,
+         uuid             TEXT NOT NULL UNIQUE,
+         url              TEXT NOT NULL,
+         -- The subscribed names as given (aliases kept: deliveries use them).
+         events           TEXT NOT NULL,
+         secret           TEXT NOT NULL,
+         room_id          INTEGER REFERENCES rooms (id) ON DELETE CASCADE,
+         created_by       INTEGER NOT NULL REFERENCES users (id),
+         is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+         disabled_reason  TEXT,
+         created_at       TEXT NOT NULL,
+         updated_at       TEXT NOT NULL
+     );
+     CREATE INDEX webhooks_by_room ON webhooks (room_id);
+
+     CREATE TABLE webhook_deliveries (
+         id                INTEGER PRIMARY KEY,
+         uuid              TEXT NOT NULL UNIQUE,
+         webhook_id        INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+         event             TEXT NOT NULL,
+         body              TEXT NOT NULL,
+         status            TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+         attempts          INTEGER NOT NULL DEFAULT 0,
+         next_attempt_at   TEXT,
+         last_status_code  INTEGER,
+         last_error        TEXT,
+         last_duration_ms  INTEGER,
+         created_at        TEXT NOT NULL,
+         finished_at       TEXT
+     );
+     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (webhook_id, next_attempt_at, id)
+         WHERE status = 'pending';
+     CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+
+     CREATE TABLE webhook_attempts (
+         id            INTEGER PRIMARY KEY,
+         delivery_id   INTEGER NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+         attempt       INTEGER NOT NULL,
+         status_code   INTEGER,
+         duration_ms   INTEGER NOT NULL,
+         error         TEXT,
+         attempted_at  TEXT NOT NULL
+     );
+     CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, id);",
 ];
 
 /// Settings every connection gets.

@@ -120,16 +120,15 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
         first_name,
         last_name,
     };
-    let (user_id, session_id) = app
-        .db
-        .write(move |c| {
-            let user_id = users::insert(c, new, open)?;
-            Ok((
-                user_id,
-                open_session(c, user_id, &origin, &digest, lifetimes)?,
-            ))
-        })
-        .await?;
+    let (user_id, session_id) = crate::events::write(app, None, move |c, events| {
+        let user_id = users::insert(c, new, open)?;
+        events.push(crate::events::Event::UserCreated { user_id });
+        Ok((
+            user_id,
+            open_session(c, user_id, &origin, &digest, lifetimes)?,
+        ))
+    })
+    .await?;
     token_pair(app, user_id, session_id, refresh).await
 }
 

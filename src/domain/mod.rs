@@ -18,6 +18,7 @@ pub mod read_markers;
 pub mod rooms;
 pub mod search;
 pub mod users;
+pub mod webhooks;
 
 /// Who performs an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

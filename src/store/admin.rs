@@ -40,6 +40,13 @@ pub struct FileStats {
     pub thumbnails_pending: i64,
 }
 
+/// Webhook deliveries waiting, and given up.
+#[derive(Debug, Serialize)]
+pub struct WebhookQueue {
+    pub pending: i64,
+    pub failed: i64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct DatabaseStats {
     /// The database file and its write-ahead log, in bytes.
@@ -54,6 +61,7 @@ pub struct ServerStats {
     pub conversations: i64,
     pub messages: MessageStats,
     pub files: FileStats,
+    pub webhooks: WebhookQueue,
     pub database: DatabaseStats,
     pub uptime_secs: u64,
     pub version: &'static str,
@@ -127,6 +135,10 @@ pub fn server(
                 bytes,
                 thumbnails_pending: crate::store::files::thumbnails_pending(conn)?,
             }
+        },
+        webhooks: {
+            let (pending, failed) = crate::store::webhooks::queue_counts(conn)?;
+            WebhookQueue { pending, failed }
         },
         database: DatabaseStats {
             size_bytes: file_size("veza.db") + wal_bytes,

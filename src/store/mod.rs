@@ -15,6 +15,7 @@ pub mod search;
 pub mod sessions;
 pub mod stats;
 pub mod users;
+pub mod webhooks;
 
 /// Declares the columns a row mapper reads, looked up by name in the statement once
 /// per query: mappers read named columns, and a SELECT that loses or renames one

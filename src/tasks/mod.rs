@@ -3,12 +3,14 @@
 
 pub mod janitor;
 pub mod thumbnails;
+pub mod webhooks;
 
 use rocket::fairing::AdHoc;
 
 use crate::app::App;
 
-/// Starts every background task once the server is up.
+/// Starts every background task once the server is up, and lets the webhook
+/// deliveries in flight finish (for a grace period) when it stops.
 pub fn fairing() -> AdHoc {
     AdHoc::on_liftoff("background tasks", |rocket| {
         Box::pin(async move {
@@ -22,6 +24,16 @@ pub fn fairing() -> AdHoc {
                 app.files.clone(),
                 shutdown.clone(),
             ));
+            let deliveries = webhooks::Worker {
+                db: app.db.clone(),
+                sender: app.webhook_sender.clone(),
+                queued: app.webhooks_queued.clone(),
+                config: app.config.webhooks.clone(),
+            };
+            let handle = tokio::spawn(deliveries.run(shutdown.clone()));
+            if let Ok(mut slot) = app.webhook_worker.lock() {
+                *slot = Some(handle);
+            }
             if app.config.files.thumbnails {
                 tokio::spawn(thumbnails::run(
                     app.db.clone(),
@@ -29,6 +41,22 @@ pub fn fairing() -> AdHoc {
                     app.config.limits.thumbnail_max_pixels,
                     shutdown,
                 ));
+            }
+        })
+    })
+}
+
+/// Waits (up to the grace period and a little) for the webhook worker to let its
+/// deliveries in flight finish, so that shutdown does not cut them.
+pub fn drain_on_shutdown() -> AdHoc {
+    AdHoc::on_shutdown("webhook deliveries in flight", |rocket| {
+        Box::pin(async move {
+            let handle = rocket
+                .state::<App>()
+                .and_then(|app| app.webhook_worker.lock().ok()?.take());
+            if let Some(handle) = handle {
+                let grace = webhooks::GRACE + std::time::Duration::from_secs(1);
+                let _ = tokio::time::timeout(grace, handle).await;
             }
         })
     })

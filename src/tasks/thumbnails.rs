@@ -26,7 +26,7 @@ pub async fn run(db: Db, store: FileStore, max_pixels: u64, shutdown: Shutdown) 
     loop {
         let wait = match next(&db, &store, max_pixels).await {
             Ok(Next::Again) => continue,
-            Ok(Next::DueAt(at)) => until(&at).min(POLL),
+            Ok(Next::DueAt(at)) => time::until(&at).min(POLL),
             Ok(Next::Idle) => POLL,
             Err(e) => {
                 log::warn!("thumbnail queue: {e:?}");
@@ -111,16 +111,4 @@ async fn work(
         }
     }
     Ok(())
-}
-
-/// How long until the stored timestamp `at` (zero if past or unreadable).
-fn until(at: &str) -> Duration {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .ok()
-        .and_then(|at| {
-            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-                .to_std()
-                .ok()
-        })
-        .unwrap_or(Duration::ZERO)
 }

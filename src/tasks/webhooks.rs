@@ -1,0 +1,237 @@
+//! Delivers queued webhook deliveries. One delivery at a time per webhook (a slow
+//! receiver delays only its own queue, in order), at most [`MAX_IN_FLIGHT`] at
+//! once, each on the blocking pool. A failure is retried with exponential backoff
+//! and jitter from `webhooks.retry_initial_delay_secs`, up to
+//! `webhooks.max_attempts`; a 410 Gone switches the webhook off. At shutdown the
+//! deliveries in flight get [`GRACE`] to finish; the rest stay queued.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rocket::Shutdown;
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinSet;
+
+use crate::config::WebhooksConfig;
+use crate::db::Db;
+use crate::store::webhooks::{self, Attempt, Due, Then};
+use crate::time;
+use crate::webhooks::send::{Delivery, Outcome, Sender};
+
+/// Deliveries in flight at once, across webhooks.
+pub const MAX_IN_FLIGHT: usize = 16;
+/// How long shutdown waits for deliveries in flight.
+pub const GRACE: Duration = Duration::from_secs(5);
+/// The longest wait between two attempts.
+const MAX_DELAY_SECS: u64 = 6 * 3600;
+/// Finished deliveries are kept this long in the log.
+const KEEP_FINISHED_DAYS: u64 = 30;
+
+pub struct Worker {
+    pub db: Db,
+    pub sender: Arc<Sender>,
+    pub queued: Arc<Notify>,
+    pub config: WebhooksConfig,
+}
+
+impl Worker {
+    pub async fn run(self, shutdown: Shutdown) {
+        tokio::pin!(shutdown);
+        let worker = Arc::new(self);
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<i64>();
+        let mut in_flight: HashSet<i64> = HashSet::new();
+        let mut tasks = JoinSet::new();
+        let mut next_prune = tokio::time::Instant::now();
+        loop {
+            while let Ok(webhook_id) = done_rx.try_recv() {
+                in_flight.remove(&webhook_id);
+            }
+            while tasks.try_join_next().is_some() {}
+            if tokio::time::Instant::now() >= next_prune {
+                worker.prune().await;
+                next_prune = tokio::time::Instant::now() + Duration::from_secs(3600);
+            }
+            let wait = match worker.db.read(|c| webhooks::due(c, 64)).await {
+                Ok(due) => {
+                    for delivery in due {
+                        if in_flight.len() >= MAX_IN_FLIGHT {
+                            break;
+                        }
+                        if !in_flight.insert(delivery.webhook_id) {
+                            continue;
+                        }
+                        let (worker, done) = (Arc::clone(&worker), done_tx.clone());
+                        tasks.spawn(async move {
+                            let webhook_id = delivery.webhook_id;
+                            worker.deliver(delivery).await;
+                            let _ = done.send(webhook_id);
+                        });
+                    }
+                    worker.until_next_due().await
+                }
+                Err(e) => {
+                    log::warn!("webhook queue: {e:?}");
+                    Duration::from_secs(5)
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = worker.queued.notified() => {}
+                Some(webhook_id) = done_rx.recv() => { in_flight.remove(&webhook_id); }
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        // Shutting down: let the deliveries in flight finish, for a while.
+        let drained =
+            tokio::time::timeout(GRACE, async { while tasks.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            log::warn!(
+                "{} webhook deliveries still in flight at shutdown; they stay queued",
+                tasks.len()
+            );
+        }
+    }
+
+    /// How long to sleep before looking at the queue again.
+    async fn until_next_due(&self) -> Duration {
+        match self.db.read(webhooks::next_due_at).await {
+            Ok(Some(at)) => {
+                time::until(&at).clamp(Duration::from_millis(250), Duration::from_secs(60))
+            }
+            Ok(None) => Duration::from_secs(60),
+            Err(_) => Duration::from_secs(5),
+        }
+    }
+
+    /// Makes one attempt and records it.
+    async fn deliver(&self, due: Due) {
+        let sender = Arc::clone(&self.sender);
+        let request = due.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            sender.send(&Delivery {
+                url: &request.url,
+                secret: &request.secret,
+                id: &request.uuid,
+                event: &request.event,
+                body: &request.body,
+            })
+        })
+        .await
+        .unwrap_or_else(|e| Outcome {
+            status: None,
+            duration_ms: 0,
+            error: Some(format!("delivery task failed: {e}")),
+        });
+        let then = next_step(&outcome, due.attempts, &self.config);
+        let (delivery_id, webhook_id) = (due.id, due.webhook_id);
+        let recorded = self
+            .db
+            .write(move |c| {
+                let attempt = Attempt {
+                    status_code: outcome.status,
+                    duration_ms: outcome.duration_ms,
+                    error: outcome.error.as_deref(),
+                };
+                webhooks::record_attempt(c, delivery_id, webhook_id, &attempt, &then)
+            })
+            .await;
+        if let Err(e) = recorded {
+            log::warn!("webhook delivery {} not recorded: {e:?}", due.uuid);
+        }
+    }
+
+    async fn prune(&self) {
+        let before = time::ago_secs(KEEP_FINISHED_DAYS * 86_400);
+        let pruned = self
+            .db
+            .write(move |c| webhooks::prune_finished(c, &before, 10_000))
+            .await;
+        if let Err(e) = pruned {
+            log::warn!("webhook log pruning failed: {e:?}");
+        }
+    }
+}
+
+/// What follows an attempt: done, a retry later, or the end.
+pub fn next_step(outcome: &Outcome, attempts_before: i64, config: &WebhooksConfig) -> Then {
+    if outcome.succeeded() {
+        return Then::Delivered;
+    }
+    if outcome.gone() {
+        return Then::Disable("the receiver answered 410 Gone");
+    }
+    let attempts = attempts_before.max(0) as u64 + 1;
+    if attempts >= u64::from(config.max_attempts) {
+        return Then::Failed;
+    }
+    Then::RetryAt(time::in_millis(backoff_millis(
+        config.retry_initial_delay_secs,
+        attempts,
+    )))
+}
+
+/// The wait after attempt `n` (1-based): the initial delay doubled `n - 1` times,
+/// at most six hours, times a random factor from 0.75 to 1.25 so that receivers
+/// coming back are not hit by every retry at once.
+pub fn backoff_millis(initial_secs: u64, n: u64) -> u64 {
+    let doubled = initial_secs.saturating_mul(1u64 << (n - 1).min(30));
+    let base = doubled.min(MAX_DELAY_SECS).saturating_mul(1000);
+    let mut byte = [0u8; 2];
+    let jitter = match getrandom::fill(&mut byte) {
+        Ok(()) => u16::from_le_bytes(byte) as u64 % 501, // 0..=500 thousandths
+        Err(_) => 250,
+    };
+    base / 1000 * (750 + jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_ceiling() {
+        for (n, base) in [(1, 10_000u64), (2, 20_000), (3, 40_000), (10, 5_120_000)] {
+            let wait = backoff_millis(10, n);
+            assert!(
+                wait >= base * 3 / 4 && wait <= base * 5 / 4,
+                "attempt {n}: {wait}"
+            );
+        }
+        assert!(backoff_millis(10, 60) <= MAX_DELAY_SECS * 1250);
+    }
+
+    #[test]
+    fn outcomes_lead_where_they_should() {
+        let config = WebhooksConfig::default();
+        let outcome = |status| Outcome {
+            status,
+            duration_ms: 1,
+            error: None,
+        };
+        assert!(matches!(
+            next_step(&outcome(Some(204)), 0, &config),
+            Then::Delivered
+        ));
+        assert!(matches!(
+            next_step(&outcome(Some(410)), 0, &config),
+            Then::Disable(_)
+        ));
+        assert!(matches!(
+            next_step(&outcome(Some(500)), 0, &config),
+            Then::RetryAt(_)
+        ));
+        assert!(matches!(
+            next_step(&outcome(None), 8, &config),
+            Then::RetryAt(_)
+        ));
+        assert!(matches!(
+            next_step(&outcome(None), 9, &config),
+            Then::Failed
+        ));
+        assert!(matches!(
+            next_step(&outcome(Some(302)), 9, &config),
+            Then::Failed
+        ));
+    }
+}

@@ -1,0 +1,195 @@
+//! The outbox: inside the transaction of a change, one delivery row per webhook
+//! that listens for it, holding the exact body that will be signed and sent. Only
+//! room and account events are delivered; direct conversations never are.
+
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+use crate::events::Event;
+use crate::rusqlite::Connection;
+use crate::store::messages::Container;
+use crate::store::{messages, rooms, users, webhooks};
+use crate::webhooks::{js_json, names};
+
+/// Queues the deliveries `event` calls for; returns how many.
+pub fn record(conn: &Connection, event: &Event) -> Result<usize, ApiError> {
+    let Some((name, room_id)) = describe(event) else {
+        return Ok(0);
+    };
+    let listening = webhooks::listening(conn, room_id)?;
+    let mut subscribed = listening
+        .iter()
+        .filter_map(|(id, list)| names::spelling(list, name).map(|s| (*id, s)))
+        .peekable();
+    if subscribed.peek().is_none() {
+        return Ok(0);
+    }
+    let data = data(conn, event)?;
+    let mut queued = 0;
+    for (webhook_id, spelled) in subscribed {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let body = body(spelled, webhook_id, &uuid, &data);
+        webhooks::insert_delivery(conn, &uuid, webhook_id, spelled, &body)?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// A delivery's body: `{"event", "timestamp", "webhook_id", "delivery_id", "data"}`,
+/// written as JavaScript writes it back (see [`js_json`]).
+pub fn body(event: &str, webhook_id: i64, delivery_id: &str, data: &Value) -> String {
+    let head = json!({
+        "event": event,
+        "timestamp": crate::time::now_rfc3339(),
+        "webhook_id": webhook_id,
+        "delivery_id": delivery_id,
+    });
+    let head = js_json::to_string(&head);
+    // `head` is an object: put `data` last, inside its braces.
+    format!(
+        "{},\"data\":{}}}",
+        &head[..head.len() - 1],
+        js_json::to_string(data)
+    )
+}
+
+/// The webhook name of an event and the room it belongs to (`None`: server-wide);
+/// `None` for events no webhook hears.
+fn describe(event: &Event) -> Option<(&'static str, Option<i64>)> {
+    let room = |c: &Container| c.room_id().map(Some);
+    match event {
+        Event::MessageCreated { container, .. } => Some(("message.created", room(container)?)),
+        Event::MessageUpdated { container, .. } => Some(("message.updated", room(container)?)),
+        Event::MessageDeleted { container, .. } => Some(("message.deleted", room(container)?)),
+        Event::ReactionAdded { container, .. } => Some(("reaction.added", room(container)?)),
+        Event::MemberJoined { room_id, .. } => Some(("member.joined", Some(*room_id))),
+        Event::MemberLeft { room_id, .. } => Some(("member.left", Some(*room_id))),
+        Event::RoomCreated { room_id, .. } => Some(("room.created", Some(*room_id))),
+        Event::RoomUpdated { room_id, .. } => Some(("room.updated", Some(*room_id))),
+        Event::RoomDeleted { room_id, .. } => Some(("room.deleted", Some(*room_id))),
+        Event::UserCreated { .. } => Some(("user.created", None)),
+        Event::MemberRoleChanged { .. }
+        | Event::MessagePinned { .. }
+        | Event::ReactionRemoved { .. } => None,
+    }
+}
+
+fn username(conn: &Connection, user_id: i64) -> Result<Value, ApiError> {
+    Ok(users::by_id(conn, user_id)?.map_or(Value::Null, |u| Value::String(u.username)))
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// What a delivery says of the event: for messages the message object with
+/// `user_id` (its author) and `username`; for members and rooms the room, the user
+/// and who acted.
+fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
+    Ok(match event {
+        Event::MessageCreated {
+            message_id,
+            author_id,
+            ..
+        }
+        | Event::MessageUpdated {
+            message_id,
+            author_id,
+            ..
+        } => {
+            let message = messages::get(conn, *message_id)?;
+            let mut data = object(serde_json::to_value(message).map_err(internal)?);
+            data.insert("message_id".into(), json!(message_id));
+            data.insert("user_id".into(), json!(author_id));
+            Value::Object(data)
+        }
+        Event::MessageDeleted {
+            container,
+            message_id,
+            author_id,
+            actor_id,
+            ..
+        } => json!({
+            "message_id": message_id,
+            "room_id": container.room_id(),
+            "user_id": author_id,
+            "username": username(conn, *author_id)?,
+            "deleted_by": actor_id,
+        }),
+        Event::ReactionAdded {
+            container,
+            message_id,
+            user_id,
+            emoji,
+        } => json!({
+            "message_id": message_id,
+            "room_id": container.room_id(),
+            "user_id": user_id,
+            "username": username(conn, *user_id)?,
+            "emoji": emoji,
+        }),
+        Event::MemberJoined {
+            room_id,
+            user_id,
+            actor_id,
+            role,
+        } => json!({
+            "room_id": room_id,
+            "user_id": user_id,
+            "username": username(conn, *user_id)?,
+            "role": role,
+            "actor_id": actor_id,
+        }),
+        Event::MemberLeft {
+            room_id,
+            user_id,
+            actor_id,
+        } => json!({
+            "room_id": room_id,
+            "user_id": user_id,
+            "username": username(conn, *user_id)?,
+            "actor_id": actor_id,
+        }),
+        Event::RoomCreated { room_id, actor_id }
+        | Event::RoomUpdated {
+            room_id, actor_id, ..
+        } => {
+            let room = rooms::get(conn, *room_id, *actor_id)?;
+            let mut data = json!({
+                "room_id": room_id,
+                "name": room.name,
+                "description": room.description,
+                "is_public": room.is_public,
+                "owner_id": room.owner_id,
+                "user_id": actor_id,
+                "username": username(conn, *actor_id)?,
+            });
+            if let Event::RoomUpdated { changes, .. } = event {
+                data["changes"] = changes.clone();
+            }
+            data
+        }
+        Event::RoomDeleted { room_id, actor_id } => json!({
+            "room_id": room_id,
+            "user_id": actor_id,
+            "username": username(conn, *actor_id)?,
+        }),
+        Event::UserCreated { user_id } => {
+            let user = users::require(conn, *user_id)?;
+            json!({
+                "user_id": user.id,
+                "uuid": user.uuid,
+                "username": user.username,
+                "email": user.email,
+            })
+        }
+        _ => json!({}),
+    })
+}
+
+fn internal(e: serde_json::Error) -> ApiError {
+    ApiError::internal(format!("webhook data: {e}"))
+}
