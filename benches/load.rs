@@ -17,6 +17,10 @@
 //! the common word `history` and one in 10,000 the rare word `quokka`, then searches
 //! for each word at 16 connections.
 //!
+//! `BENCH_ONLY=webhooks` measures sends with 0, 1 and 10 server-wide webhooks
+//! subscribed to `message.created` (a receiver in this process answers 200), as
+//! ratios to sends with none: the cost of the outbox and of the deliveries.
+//!
 //! `BENCH_ONLY=files` measures files instead: the server's peak resident size while
 //! ten 25 MiB uploads stream in at once, then the throughput of 10 MiB uploads and
 //! downloads at 1 and 4 connections, as a ratio to plain loopback TCP (the same
@@ -184,6 +188,7 @@ fn start_server(dir: &std::path::Path, port: u16) -> Child {
         .env("VEZA_PORT", port.to_string())
         .env("VEZA_LOG_LEVEL", "off")
         .env("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "4000000000")
+        .env("VEZA_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -279,6 +284,13 @@ fn main() {
         .build()
         .expect("runtime");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "webhooks" {
+        runtime.block_on(webhooks_benchmark(port, secs));
+        println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
+    }
     if only == "files" {
         runtime.block_on(files_benchmark(port, server.id(), secs));
         let _ = server.kill();
@@ -545,4 +557,122 @@ async fn files_benchmark(port: u16, pid: u32, secs: u64) {
         }
     }
     println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(pid));
+}
+
+/// A webhook receiver: answers every request 200 at once; counts them.
+async fn receiver(received: Arc<AtomicU64>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let received = received.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 16 * 1024];
+                loop {
+                    let Ok(n) = stream.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    // One request at a time: answer once its body is in.
+                    while let Some(end) = find(&buf, b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        if buf.len() < end + 4 + length {
+                            break;
+                        }
+                        buf.drain(..end + 4 + length);
+                        received.fetch_add(1, Ordering::Relaxed);
+                        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+                        if stream.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+async fn webhooks_benchmark(port: u16, secs: u64) {
+    let (token, rooms, _) = setup(port).await;
+    let received = Arc::new(AtomicU64::new(0));
+    let hook_port = receiver(received.clone()).await;
+    let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
+    let sends = Arc::new(
+        rooms
+            .iter()
+            .map(|r| {
+                request(
+                    "POST",
+                    &format!("/api/v1/rooms/{r}/messages"),
+                    Some(&token),
+                    &format!(r#"{{"content":"{content}"}}"#),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    println!(
+        "veza webhooks benchmark: {secs} s per measurement, {} cores\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "{:<36} {:>5} {:>10} {:>9} {:>9} {:>9}",
+        "sends with", "conns", "req/s", "p50 ms", "p99 ms", "vs none"
+    );
+    let mut none = [0.0f64; 2];
+    let mut hooks = 0;
+    for wanted in [0, 1, 10] {
+        // A fresh connection: an idle one is closed after the keep-alive timeout.
+        let mut conn = Conn::open(port).await;
+        while hooks < wanted {
+            let body = format!(
+                r#"{{"url":"http://127.0.0.1:{hook_port}/","events":["message.created"]}}"#
+            );
+            let (status, _) = conn
+                .roundtrip(&request("POST", "/api/v1/webhooks", Some(&token), &body))
+                .await;
+            assert_eq!(status, 201);
+            hooks += 1;
+        }
+        for (i, connections) in [16, 64].into_iter().enumerate() {
+            let m = measure(port, connections, secs, 201, sends.clone()).await;
+            if wanted == 0 {
+                none[i] = m.rps;
+            }
+            println!(
+                "{:<36} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>8.1}%",
+                format!("{wanted} webhooks"),
+                m.rps,
+                m.p50.as_secs_f64() * 1000.0,
+                m.p99.as_secs_f64() * 1000.0,
+                100.0 * m.rps / none[i]
+            );
+        }
+    }
+    // Let the queue drain, and say how far the deliveries kept up.
+    let queued_at_end = Instant::now();
+    let mut last = received.load(Ordering::Relaxed);
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = received.load(Ordering::Relaxed);
+        if now == last || queued_at_end.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        last = now;
+    }
+    println!(
+        "\ndeliveries received: {}",
+        received.load(Ordering::Relaxed)
+    );
 }

@@ -32,6 +32,9 @@ pub enum Event {
     RoomDeleted {
         room_id: i64,
         actor_id: i64,
+        /// Who was in it (the rows are gone with the room).
+        #[serde(skip)]
+        member_ids: Vec<i64>,
     },
     /// `user_id` joined (`actor_id == user_id`) or was added by `actor_id`.
     MemberJoined {
@@ -58,6 +61,10 @@ pub enum Event {
         container: Container,
         message_id: i64,
         author_id: i64,
+        /// The message as clients see it, built once by the send for every
+        /// listener (webhook bodies, real-time frames).
+        #[serde(skip)]
+        message: std::sync::Arc<crate::store::messages::Message>,
     },
     MessageUpdated {
         #[serde(flatten)]

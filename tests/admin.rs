@@ -78,7 +78,7 @@ async fn server_stats_come_from_the_data() {
     let s = res.data();
     assert_eq!(
         s["users"],
-        json!({"total": 3, "active": 3, "active_24h": 2, "online": 2, "admins": 1})
+        json!({"total": 3, "active": 3, "active_24h": 2, "online": 0, "admins": 1})
     );
     assert_eq!(s["rooms"], json!({"total": 2, "public": 1, "private": 1}));
     assert_eq!(s["conversations"], 1);

@@ -113,7 +113,10 @@ async fn the_seed_flow_and_the_conversation_object() {
     assert_eq!(c["uuid"].as_str().unwrap().len(), 36);
     assert_eq!(c["other_user"]["id"], jane.id);
     assert_eq!(c["other_user"]["username"], "jane_smith");
-    assert_eq!(c["other_user"]["is_online"], true);
+    assert_eq!(
+        c["other_user"]["is_online"], false,
+        "no real-time connection"
+    );
     assert!(c["other_user"].get("email").is_none());
     assert_eq!(c["last_message"]["id"], last);
     assert_eq!(c["last_message"]["content"], "Merci pour l'info !");

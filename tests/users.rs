@@ -14,7 +14,9 @@ async fn me_and_its_alias() {
         assert_eq!(res.status, 200, "{}", res.raw);
         assert_eq!(res.data()["username"], "uma");
         assert_eq!(res.data()["email"], "uma@example.com");
-        assert_eq!(res.data()["is_online"], true);
+        // Online means holding a real-time connection; a REST client is not.
+        assert_eq!(res.data()["is_online"], false);
+        assert!(res.data()["last_seen"].is_string());
     }
     app.get("/api/users/me", None)
         .await

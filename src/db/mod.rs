@@ -33,6 +33,9 @@ impl Db {
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
         schema::configure_writer(&conn).map_err(|e| format!("cannot configure database: {e}"))?;
         schema::migrate(&mut conn).map_err(|e| e.to_string())?;
+        // Nobody is connected to a server that is starting.
+        conn.execute("UPDATE users SET online = 0 WHERE online != 0", [])
+            .map_err(|e| format!("cannot reset presence: {e}"))?;
         let writer =
             Writer::start(conn).map_err(|e| format!("cannot start database writer: {e}"))?;
 

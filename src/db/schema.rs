@@ -163,6 +163,9 @@ const MIGRATIONS: &[&str] = &[
          attempted_at  TEXT NOT NULL
      );
      CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, id);",
+    // 6: presence. A user is online while they hold a WebSocket connection; the
+    // column mirrors the server's connections and is cleared at every start.
+    "ALTER TABLE users ADD COLUMN online INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1));",
 ];
 
 /// Settings every connection gets.

@@ -83,17 +83,19 @@ pub async fn send(
         // Built from what was written, not read back: the writer's work stays short.
         let mut message = messages::insert(c, new)?;
         message.attachments = files::attach(c, message.id, actor.id, container, &attachments)?;
+        let message = std::sync::Arc::new(message);
         events.push(Event::MessageCreated {
             container,
             message_id: message.id,
             author_id: message.author_id,
+            message: message.clone(),
         });
         Ok(Ok(message))
     })
     .await?;
     match sent {
         Ok(message) => Ok(Sent {
-            message,
+            message: std::sync::Arc::unwrap_or_clone(message),
             replayed: false,
         }),
         Err(existing) => Ok(Sent {

@@ -96,10 +96,12 @@ pub async fn update(
 pub async fn delete(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<()> {
     events::write(app, ip, move |c, events| {
         access::room(c, room_id, actor)?.require_owner()?;
+        let member_ids = crate::store::members::user_ids(c, room_id)?;
         rooms::delete(c, room_id)?;
         events.push(Event::RoomDeleted {
             room_id,
             actor_id: actor.id,
+            member_ids,
         });
         Ok(())
     })

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::rusqlite::Connection;
-use crate::store::users::ONLINE_WINDOW_SECS;
 use crate::time;
 
 #[derive(Debug, Serialize)]
@@ -75,14 +74,13 @@ pub fn server(
     uptime_secs: u64,
 ) -> Result<ServerStats, ApiError> {
     let day_ago = time::ago_secs(86_400);
-    let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
     let users = conn.query_row(
         "SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
                 coalesce(sum(is_active AND last_seen >= ?1), 0) AS active_24h,
-                coalesce(sum(is_active AND last_seen >= ?2), 0) AS online,
+                coalesce(sum(is_active AND online), 0) AS online,
                 coalesce(sum(is_active AND role = 'admin'), 0) AS admins
          FROM users",
-        [&day_ago, &online_since],
+        [&day_ago],
         |r| {
             Ok(UserStats {
                 total: r.get("total")?,

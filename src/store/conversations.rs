@@ -49,7 +49,7 @@ static CONVERSATION_SELECT: LazyLock<String> = LazyLock::new(|| {
     let unread = unread_count_sql("conversation_id", "c.id", "me.last_read_message_id", "?1");
     format!(
         "SELECT c.id, c.uuid, o.id AS other_id, o.username AS other_username,
-                o.last_seen AS other_last_seen, me.has_blocked, {unread} AS unread_count,
+                o.online AS other_online, o.last_seen AS other_last_seen, me.has_blocked, {unread} AS unread_count,
                 lm.id AS last_id, lm.content AS last_content, lm.author_id AS last_author_id,
                 la.username AS last_username, lm.created_at AS last_created_at,
                 c.created_at, c.updated_at
@@ -68,6 +68,7 @@ columns!(ConversationColumns {
     uuid,
     other_id,
     other_username,
+    other_online,
     other_last_seen,
     has_blocked,
     unread_count,
@@ -102,7 +103,7 @@ fn from_row(
         other_user: OtherUser {
             id: row.get(c.other_id)?,
             username: row.get(c.other_username)?,
-            presence: Presence::from_last_seen(row.get(c.other_last_seen)?),
+            presence: Presence::new(row.get(c.other_online)?, row.get(c.other_last_seen)?),
         },
         is_blocked: row.get(c.has_blocked)?,
         unread_count: row.get(c.unread_count)?,
@@ -202,4 +203,13 @@ pub fn set_blocked(
         params![id, user_id, blocked],
     )?;
     Ok(())
+}
+
+/// The two participants of a conversation (none if it does not exist).
+pub fn participants(conn: &Connection, id: i64) -> Result<Vec<i64>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT user_a, user_b FROM conversations WHERE id = ?1")?
+        .query_row([id], |r| Ok(vec![r.get(0)?, r.get(1)?]))
+        .optional()?
+        .unwrap_or_default())
 }

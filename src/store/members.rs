@@ -20,7 +20,7 @@ pub struct Member {
 }
 
 const MEMBER_SELECT: &str = "
-    SELECT m.user_id, u.username, m.role, m.joined_at, u.last_seen
+    SELECT m.user_id, u.username, m.role, m.joined_at, u.online, u.last_seen
     FROM room_members m JOIN users u ON u.id = m.user_id";
 
 columns!(MemberColumns {
@@ -28,6 +28,7 @@ columns!(MemberColumns {
     username,
     role,
     joined_at,
+    online,
     last_seen
 });
 
@@ -38,7 +39,7 @@ fn from_row(row: &Row<'_>, c: &MemberColumns) -> crate::rusqlite::Result<Member>
         username: row.get(c.username)?,
         role: RoomRole::parse(&role).unwrap_or(RoomRole::Member),
         joined_at: row.get(c.joined_at)?,
-        presence: Presence::from_last_seen(row.get(c.last_seen)?),
+        presence: Presence::new(row.get(c.online)?, row.get(c.last_seen)?),
     })
 }
 
@@ -144,4 +145,29 @@ pub fn set_role(
         params![room_id, user_id, role.as_str()],
     )?;
     Ok(())
+}
+
+/// The ids of a room's members.
+pub fn user_ids(conn: &Connection, room_id: i64) -> Result<Vec<i64>, ApiError> {
+    let mut stmt = conn.prepare_cached("SELECT user_id FROM room_members WHERE room_id = ?1")?;
+    let ids = stmt
+        .query_map([room_id], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
+}
+
+/// The users who share a room or a conversation with `user_id` (not themself).
+pub fn contacts(conn: &Connection, user_id: i64) -> Result<Vec<i64>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m2.user_id FROM room_members m1
+         JOIN room_members m2 ON m2.room_id = m1.room_id
+         WHERE m1.user_id = ?1 AND m2.user_id != ?1
+         UNION
+         SELECT CASE WHEN user_a = ?1 THEN user_b ELSE user_a END
+         FROM conversations WHERE user_a = ?1 OR user_b = ?1",
+    )?;
+    let ids = stmt
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
 }

@@ -1,11 +1,8 @@
-//! Whether a user is online, as every object naming a user shows it.
+//! Whether a user is online, as every object naming a user shows it: online while
+//! they hold at least one real-time connection; `last_seen` their last activity
+//! (a request, or the close of their last connection).
 
 use serde::Serialize;
-
-use crate::time;
-
-/// A user counts as online when seen within this many seconds.
-pub const ONLINE_WINDOW_SECS: u64 = 300;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Presence {
@@ -14,12 +11,9 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub fn from_last_seen(last_seen: Option<String>) -> Presence {
-        let online_since = time::ago_secs(ONLINE_WINDOW_SECS);
+    pub fn new(is_online: bool, last_seen: Option<String>) -> Presence {
         Presence {
-            is_online: last_seen
-                .as_deref()
-                .is_some_and(|seen| seen >= online_since.as_str()),
+            is_online,
             last_seen,
         }
     }

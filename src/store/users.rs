@@ -8,8 +8,6 @@ use crate::store::presence::Presence;
 use crate::store::{columns, query_rows};
 use crate::time;
 
-pub use crate::store::presence::ONLINE_WINDOW_SECS;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -66,7 +64,8 @@ impl User {
 }
 
 pub const USER_COLUMNS: &str = "id, uuid, username, email, first_name, last_name, role, \
-     status_message, avatar_url, is_active, email_verified, last_seen, created_at, last_login_at";
+     status_message, avatar_url, is_active, email_verified, online, last_seen, created_at, \
+     last_login_at";
 
 columns!(UserColumns {
     id,
@@ -80,6 +79,7 @@ columns!(UserColumns {
     avatar_url,
     is_active,
     email_verified,
+    online,
     last_seen,
     created_at,
     last_login_at,
@@ -98,7 +98,7 @@ fn from_row(row: &Row<'_>, c: &UserColumns) -> crate::rusqlite::Result<User> {
         avatar_url: row.get(c.avatar_url)?,
         is_active: row.get(c.is_active)?,
         email_verified: row.get(c.email_verified)?,
-        presence: Presence::from_last_seen(row.get(c.last_seen)?),
+        presence: Presence::new(row.get(c.online)?, row.get(c.last_seen)?),
         created_at: row.get(c.created_at)?,
         last_login_at: row.get(c.last_login_at)?,
     })
@@ -406,5 +406,17 @@ pub fn set_status(
          WHERE id = ?1",
         params![id, is_active, role, time::now_rfc3339()],
     )?;
+    Ok(())
+}
+
+/// Records whether a user holds a real-time connection; going offline sets
+/// `last_seen`.
+pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "UPDATE users SET online = ?2,
+                last_seen = CASE WHEN ?2 THEN last_seen ELSE ?3 END
+         WHERE id = ?1",
+    )?
+    .execute(params![id, online, time::now_rfc3339()])?;
     Ok(())
 }

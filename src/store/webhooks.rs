@@ -208,21 +208,33 @@ pub struct Due {
     pub attempts: i64,
 }
 
-/// The oldest due delivery of each active webhook (one at a time per webhook), at
-/// most `limit` of them.
-pub fn due(conn: &Connection, limit: u32) -> Result<Vec<Due>, ApiError> {
+/// Active webhooks with deliveries due now, at most `limit`.
+pub fn with_due(conn: &Connection, limit: u32) -> Result<Vec<i64>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT d.id, d.uuid, d.webhook_id, w.url, w.secret, d.event, d.body, d.attempts
-         FROM webhooks w
-         JOIN webhook_deliveries d ON d.id = (
-             SELECT id FROM webhook_deliveries
-             WHERE webhook_id = w.id AND status = 'pending'
-             ORDER BY next_attempt_at, id LIMIT 1)
-         WHERE w.is_active = 1 AND d.next_attempt_at <= ?1
+        "SELECT w.id FROM webhooks w
+         WHERE w.is_active = 1 AND EXISTS (
+             SELECT 1 FROM webhook_deliveries d
+             WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= ?1)
          LIMIT ?2",
     )?;
+    let ids = stmt
+        .query_map(params![time::now_rfc3339(), limit], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
+}
+
+/// A webhook's deliveries due now, oldest first, at most `limit` (none if the
+/// webhook is switched off).
+pub fn due_for(conn: &Connection, webhook_id: i64, limit: u32) -> Result<Vec<Due>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.id, d.uuid, d.webhook_id, w.url, w.secret, d.event, d.body, d.attempts
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+         WHERE d.webhook_id = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2
+           AND w.is_active = 1
+         ORDER BY d.next_attempt_at, d.id LIMIT ?3",
+    )?;
     let rows = stmt
-        .query_map(params![time::now_rfc3339(), limit], |r| {
+        .query_map(params![webhook_id, time::now_rfc3339(), limit], |r| {
             Ok(Due {
                 id: r.get(0)?,
                 uuid: r.get(1)?,
@@ -236,6 +248,17 @@ pub fn due(conn: &Connection, limit: u32) -> Result<Vec<Due>, ApiError> {
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// Holds a webhook's other due deliveries back until `at`, when one of them has
+/// just failed: a receiver that is down is not hit by every queued delivery.
+pub fn hold_back(conn: &Connection, webhook_id: i64, at: &str) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "UPDATE webhook_deliveries SET next_attempt_at = ?2
+         WHERE webhook_id = ?1 AND status = 'pending' AND next_attempt_at < ?2",
+    )?
+    .execute(params![webhook_id, at])?;
+    Ok(())
 }
 
 /// When the next pending delivery of an active webhook falls due, if any.

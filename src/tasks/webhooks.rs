@@ -1,11 +1,16 @@
-//! Delivers queued webhook deliveries. One delivery at a time per webhook (a slow
-//! receiver delays only its own queue, in order), at most [`MAX_IN_FLIGHT`] at
-//! once, each on the blocking pool. A failure is retried with exponential backoff
-//! and jitter from `webhooks.retry_initial_delay_secs`, up to
-//! `webhooks.max_attempts`; a 410 Gone switches the webhook off. At shutdown the
-//! deliveries in flight get [`GRACE`] to finish; the rest stay queued.
+//! Delivers queued webhook deliveries. Each webhook with deliveries due gets a
+//! drainer: it takes the webhook's due deliveries in batches, sends them one after
+//! the other (in order; a slow receiver delays only its own queue), and records a
+//! batch's attempts in one write. At most [`MAX_IN_FLIGHT`] webhooks are drained at
+//! once, each on the blocking pool. A failed attempt ends the batch: it is retried
+//! with exponential backoff and jitter from `webhooks.retry_initial_delay_secs`, up
+//! to `webhooks.max_attempts`, and the webhook's other due deliveries wait as long
+//! (a receiver that is down is not hit by its whole queue). A 410 Gone switches the
+//! webhook off. At shutdown, deliveries in flight get [`GRACE`]; the rest stay
+//! queued.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,14 +20,17 @@ use tokio::task::JoinSet;
 
 use crate::config::WebhooksConfig;
 use crate::db::Db;
+use crate::error::ApiError;
 use crate::store::webhooks::{self, Attempt, Due, Then};
 use crate::time;
 use crate::webhooks::send::{Delivery, Outcome, Sender};
 
-/// Deliveries in flight at once, across webhooks.
+/// Webhooks drained at once.
 pub const MAX_IN_FLIGHT: usize = 16;
 /// How long shutdown waits for deliveries in flight.
 pub const GRACE: Duration = Duration::from_secs(5);
+/// Deliveries of one webhook taken at a time.
+const BATCH: u32 = 32;
 /// The longest wait between two attempts.
 const MAX_DELAY_SECS: u64 = 6 * 3600;
 /// Finished deliveries are kept this long in the log.
@@ -39,42 +47,42 @@ impl Worker {
     pub async fn run(self, shutdown: Shutdown) {
         tokio::pin!(shutdown);
         let worker = Arc::new(self);
+        let stopping = Arc::new(AtomicBool::new(false));
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<i64>();
         let mut in_flight: HashSet<i64> = HashSet::new();
-        let mut tasks = JoinSet::new();
+        let mut drainers = JoinSet::new();
         let mut next_prune = tokio::time::Instant::now();
         loop {
             while let Ok(webhook_id) = done_rx.try_recv() {
                 in_flight.remove(&webhook_id);
             }
-            while tasks.try_join_next().is_some() {}
+            while drainers.try_join_next().is_some() {}
             if tokio::time::Instant::now() >= next_prune {
                 worker.prune().await;
                 next_prune = tokio::time::Instant::now() + Duration::from_secs(3600);
             }
-            let wait = match worker.db.read(|c| webhooks::due(c, 64)).await {
-                Ok(due) => {
-                    for delivery in due {
+            match worker.db.read(|c| webhooks::with_due(c, 256)).await {
+                Ok(ids) => {
+                    for webhook_id in ids {
                         if in_flight.len() >= MAX_IN_FLIGHT {
                             break;
                         }
-                        if !in_flight.insert(delivery.webhook_id) {
+                        if !in_flight.insert(webhook_id) {
                             continue;
                         }
                         let (worker, done) = (Arc::clone(&worker), done_tx.clone());
-                        tasks.spawn(async move {
-                            let webhook_id = delivery.webhook_id;
-                            worker.deliver(delivery).await;
+                        let stopping = Arc::clone(&stopping);
+                        drainers.spawn(async move {
+                            if let Err(e) = worker.drain(webhook_id, &stopping).await {
+                                log::warn!("webhook {webhook_id}: {e:?}");
+                            }
                             let _ = done.send(webhook_id);
                         });
                     }
-                    worker.until_next_due().await
                 }
-                Err(e) => {
-                    log::warn!("webhook queue: {e:?}");
-                    Duration::from_secs(5)
-                }
-            };
+                Err(e) => log::warn!("webhook queue: {e:?}"),
+            }
+            let wait = worker.until_next_due().await;
             tokio::select! {
                 _ = &mut shutdown => break,
                 _ = worker.queued.notified() => {}
@@ -82,18 +90,19 @@ impl Worker {
                 _ = tokio::time::sleep(wait) => {}
             }
         }
-        // Shutting down: let the deliveries in flight finish, for a while.
-        let drained =
-            tokio::time::timeout(GRACE, async { while tasks.join_next().await.is_some() {} }).await;
+        // Shutting down: no new attempt starts; those in flight get a while.
+        stopping.store(true, Ordering::Relaxed);
+        let drained = tokio::time::timeout(GRACE, async {
+            while drainers.join_next().await.is_some() {}
+        })
+        .await;
         if drained.is_err() {
-            log::warn!(
-                "{} webhook deliveries still in flight at shutdown; they stay queued",
-                tasks.len()
-            );
+            log::warn!("webhook deliveries still in flight at shutdown stay queued");
         }
     }
 
-    /// How long to sleep before looking at the queue again.
+    /// How long to sleep before looking at the queue again (a wake-up comes
+    /// sooner when a delivery is queued or a drainer ends).
     async fn until_next_due(&self) -> Duration {
         match self.db.read(webhooks::next_due_at).await {
             Ok(Some(at)) => {
@@ -104,40 +113,64 @@ impl Worker {
         }
     }
 
-    /// Makes one attempt and records it.
-    async fn deliver(&self, due: Due) {
-        let sender = Arc::clone(&self.sender);
-        let request = due.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            sender.send(&Delivery {
-                url: &request.url,
-                secret: &request.secret,
-                id: &request.uuid,
-                event: &request.event,
-                body: &request.body,
+    /// Sends a webhook's due deliveries, batch after batch, until none is due or
+    /// one fails.
+    async fn drain(&self, webhook_id: i64, stopping: &Arc<AtomicBool>) -> Result<(), ApiError> {
+        loop {
+            let batch = self
+                .db
+                .read(move |c| webhooks::due_for(c, webhook_id, BATCH))
+                .await?;
+            if batch.is_empty() || stopping.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let sender = Arc::clone(&self.sender);
+            let stop = Arc::clone(stopping);
+            let sent: Vec<(Due, Outcome)> = tokio::task::spawn_blocking(move || {
+                let mut sent = Vec::with_capacity(batch.len());
+                for due in batch {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let outcome = sender.send(&Delivery {
+                        url: &due.url,
+                        secret: &due.secret,
+                        id: &due.uuid,
+                        event: &due.event,
+                        body: &due.body,
+                    });
+                    let failed = !outcome.succeeded();
+                    sent.push((due, outcome));
+                    if failed {
+                        break;
+                    }
+                }
+                sent
             })
-        })
-        .await
-        .unwrap_or_else(|e| Outcome {
-            status: None,
-            duration_ms: 0,
-            error: Some(format!("delivery task failed: {e}")),
-        });
-        let then = next_step(&outcome, due.attempts, &self.config);
-        let (delivery_id, webhook_id) = (due.id, due.webhook_id);
-        let recorded = self
-            .db
-            .write(move |c| {
-                let attempt = Attempt {
-                    status_code: outcome.status,
-                    duration_ms: outcome.duration_ms,
-                    error: outcome.error.as_deref(),
-                };
-                webhooks::record_attempt(c, delivery_id, webhook_id, &attempt, &then)
-            })
-            .await;
-        if let Err(e) = recorded {
-            log::warn!("webhook delivery {} not recorded: {e:?}", due.uuid);
+            .await
+            .map_err(|e| ApiError::internal(format!("delivery task failed: {e}")))?;
+            let failed = sent.last().is_some_and(|(_, o)| !o.succeeded());
+            let config = self.config.clone();
+            self.db
+                .write(move |c| {
+                    for (due, outcome) in &sent {
+                        let then = next_step(outcome, due.attempts, &config);
+                        let attempt = Attempt {
+                            status_code: outcome.status,
+                            duration_ms: outcome.duration_ms,
+                            error: outcome.error.as_deref(),
+                        };
+                        webhooks::record_attempt(c, due.id, due.webhook_id, &attempt, &then)?;
+                        if let Then::RetryAt(at) = &then {
+                            webhooks::hold_back(c, due.webhook_id, at)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .await?;
+            if failed {
+                return Ok(());
+            }
         }
     }
 

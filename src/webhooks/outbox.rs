@@ -93,19 +93,14 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
         Event::MessageCreated {
             message_id,
             author_id,
+            message,
             ..
-        }
-        | Event::MessageUpdated {
+        } => message_data(message, *message_id, *author_id)?,
+        Event::MessageUpdated {
             message_id,
             author_id,
             ..
-        } => {
-            let message = messages::get(conn, *message_id)?;
-            let mut data = object(serde_json::to_value(message).map_err(internal)?);
-            data.insert("message_id".into(), json!(message_id));
-            data.insert("user_id".into(), json!(author_id));
-            Value::Object(data)
-        }
+        } => message_data(&messages::get(conn, *message_id)?, *message_id, *author_id)?,
         Event::MessageDeleted {
             container,
             message_id,
@@ -172,7 +167,9 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
             }
             data
         }
-        Event::RoomDeleted { room_id, actor_id } => json!({
+        Event::RoomDeleted {
+            room_id, actor_id, ..
+        } => json!({
             "room_id": room_id,
             "user_id": actor_id,
             "username": username(conn, *actor_id)?,
@@ -188,6 +185,14 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
         }
         _ => json!({}),
     })
+}
+
+/// The message object, with `message_id` and `user_id` (its author) for the seeds.
+fn message_data(message: &messages::Message, id: i64, author_id: i64) -> Result<Value, ApiError> {
+    let mut data = object(serde_json::to_value(message).map_err(internal)?);
+    data.insert("message_id".into(), json!(id));
+    data.insert("user_id".into(), json!(author_id));
+    Ok(Value::Object(data))
 }
 
 fn internal(e: serde_json::Error) -> ApiError {
