@@ -608,6 +608,18 @@ async fn webhooks_benchmark(port: u16, secs: u64) {
     let (token, rooms, _) = setup(port).await;
     let received = Arc::new(AtomicU64::new(0));
     let hook_port = receiver(received.clone()).await;
+    // A receiver that accepts and never answers: its deliveries wait out their
+    // timeout and are then held back, so sends pay for the outbox rows alone.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let silent_port = silent.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
     let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
     let sends = Arc::new(
         rooms
@@ -622,26 +634,37 @@ async fn webhooks_benchmark(port: u16, secs: u64) {
             })
             .collect::<Vec<_>>(),
     );
+    let register = |target: u16| {
+        let body =
+            format!(r#"{{"url":"http://127.0.0.1:{target}/","events":["message.created"]}}"#);
+        request("POST", "/api/v1/webhooks", Some(&token), &body)
+    };
     println!(
         "veza webhooks benchmark: {secs} s per measurement, {} cores\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "{:<36} {:>5} {:>10} {:>9} {:>9} {:>9}",
+        "{:<44} {:>5} {:>10} {:>9} {:>9} {:>9}",
         "sends with", "conns", "req/s", "p50 ms", "p99 ms", "vs none"
     );
     let mut none = [0.0f64; 2];
     let mut hooks = 0;
-    for wanted in [0, 1, 10] {
+    for (wanted, label) in [
+        (0, "0 webhooks"),
+        (-1, "1 webhook, receiver silent (outbox only)"),
+        (1, "1 webhook"),
+        (10, "10 webhooks"),
+    ] {
         // A fresh connection: an idle one is closed after the keep-alive timeout.
         let mut conn = Conn::open(port).await;
+        let mut silent_hook = None;
+        if wanted < 0 {
+            let (status, answer) = conn.roundtrip(&register(silent_port)).await;
+            assert_eq!(status, 201);
+            silent_hook = json(&answer)["data"]["id"].as_i64();
+        }
         while hooks < wanted {
-            let body = format!(
-                r#"{{"url":"http://127.0.0.1:{hook_port}/","events":["message.created"]}}"#
-            );
-            let (status, _) = conn
-                .roundtrip(&request("POST", "/api/v1/webhooks", Some(&token), &body))
-                .await;
+            let (status, _) = conn.roundtrip(&register(hook_port)).await;
             assert_eq!(status, 201);
             hooks += 1;
         }
@@ -651,13 +674,20 @@ async fn webhooks_benchmark(port: u16, secs: u64) {
                 none[i] = m.rps;
             }
             println!(
-                "{:<36} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>8.1}%",
-                format!("{wanted} webhooks"),
+                "{label:<44} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>8.1}%",
                 m.rps,
                 m.p50.as_secs_f64() * 1000.0,
                 m.p99.as_secs_f64() * 1000.0,
                 100.0 * m.rps / none[i]
             );
+        }
+        if let Some(id) = silent_hook {
+            let mut conn = Conn::open(port).await;
+            let path = format!("/api/v1/webhooks/{id}");
+            let (status, _) = conn
+                .roundtrip(&request("DELETE", &path, Some(&token), ""))
+                .await;
+            assert_eq!(status, 204);
         }
     }
     // Let the queue drain, and say how far the deliveries kept up.

@@ -29,6 +29,8 @@ use crate::webhooks::send::{Delivery, Outcome, Sender};
 pub const MAX_IN_FLIGHT: usize = 16;
 /// How long shutdown waits for deliveries in flight.
 pub const GRACE: Duration = Duration::from_secs(5);
+/// How long the worker lets queued deliveries gather after a wake-up.
+const COALESCE: Duration = Duration::from_millis(20);
 /// Deliveries of one webhook taken at a time.
 const BATCH: u32 = 32;
 /// The longest wait between two attempts.
@@ -85,7 +87,11 @@ impl Worker {
             let wait = worker.until_next_due().await;
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = worker.queued.notified() => {}
+                _ = worker.queued.notified() => {
+                    // Sends ring for every delivery they queue: take those of the
+                    // next moments together rather than query the queue for each.
+                    tokio::time::sleep(COALESCE).await;
+                }
                 Some(webhook_id) = done_rx.recv() => { in_flight.remove(&webhook_id); }
                 _ = tokio::time::sleep(wait) => {}
             }
