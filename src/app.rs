@@ -18,6 +18,8 @@ pub struct App {
     pub sessions: SessionCache,
     pub logins: LoginThrottle,
     pub events: Events,
+    /// The open real-time connections.
+    pub hub: std::sync::Arc<crate::realtime::Hub>,
     pub files: FileStore,
     /// Rung when webhook deliveries are queued.
     pub webhooks_queued: std::sync::Arc<tokio::sync::Notify>,

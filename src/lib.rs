@@ -20,6 +20,7 @@ pub mod http;
 pub mod limiter;
 pub mod mentions;
 pub mod policy;
+pub mod realtime;
 mod serve;
 pub mod store;
 pub mod tasks;
@@ -86,6 +87,7 @@ fn build(
         )),
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
         events: Default::default(),
+        hub: Default::default(),
         files,
         webhooks_queued: Default::default(),
         webhook_worker: Default::default(),

@@ -9,6 +9,7 @@ pub mod members;
 pub mod messages;
 pub mod reactions;
 pub mod read_markers;
+pub mod realtime;
 pub mod rooms;
 pub mod search;
 pub mod stats;
@@ -43,6 +44,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", search::routes())
         .mount("/api/v1", files::routes())
         .mount("/api/v1", webhooks::routes())
+        .mount("/api/v1", realtime::routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", crate::http::catchers::catchers())
 }

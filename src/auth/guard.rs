@@ -51,14 +51,15 @@ fn verify(req: &Request<'_>, token: &str) -> Bearer {
 }
 
 /// The `?token=` of a request that a browser makes without headers of its own: an
-/// `<img>`, `<audio>` or `<video>` source (file downloads and thumbnails). Any
-/// other route takes its token from the `Authorization` header only.
+/// `<img>`, `<audio>` or `<video>` source (file downloads and thumbnails), and the
+/// WebSocket (browsers cannot set headers on it). Any other route takes its token
+/// from the `Authorization` header only.
 fn query_token<'r>(req: &'r Request<'_>) -> Option<&'r str> {
     let path = req.uri().path();
     let segments: Vec<&str> = path.as_str().trim_end_matches('/').split('/').collect();
     let media = matches!(
         segments.as_slice(),
-        ["", "api", "v1", "files", _, "download" | "thumbnail"]
+        ["", "api", "v1", "files", _, "download" | "thumbnail"] | ["", "api", "v1", "ws"]
     );
     if !media {
         return None;

@@ -19,6 +19,11 @@ pub fn fairing() -> AdHoc {
                 return;
             };
             let shutdown = rocket.shutdown();
+            tokio::spawn(crate::realtime::fanout::run(
+                app.db.clone(),
+                app.hub.clone(),
+                app.events.subscribe(),
+            ));
             tokio::spawn(janitor::run(
                 app.db.clone(),
                 app.files.clone(),

@@ -1,0 +1,272 @@
+//! One client's WebSocket: the `ready` frame, then the frames the hub queues for
+//! it, the client's own frames (`ping`, `typing`), and the rules that keep a
+//! client from costing more than its share:
+//! - a frame over 64 KiB closes the connection with 1009;
+//! - more frames than [`FLOOD_BURST`] at once (refilled at [`FLOOD_RATE`] a second)
+//!   close it with 1008;
+//! - a client that lets its queue fill up (it is not reading) is closed with 1008
+//!   and forgotten; a write that cannot complete within [`WRITE_STALL`] ends it;
+//! - the server pings every [`PING_EVERY`]; a client silent for [`SILENT_FOR`]
+//!   (no frame, no pong) is gone;
+//! - shutdown closes every connection with 1001, so clients reconnect elsewhere.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rocket::futures::{SinkExt, StreamExt};
+use rocket_ws::frame::{CloseCode, CloseFrame};
+use rocket_ws::result::Error as WsError;
+use rocket_ws::stream::DuplexStream;
+use rocket_ws::Message;
+use serde_json::{json, Value};
+use tokio::time::Instant;
+
+use crate::db::Db;
+use crate::domain::Actor;
+use crate::realtime::{fanout, presence, Hub};
+use crate::store::messages::Container;
+
+/// The largest frame or message a client may send.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Frames a client may send at once...
+const FLOOD_BURST: f64 = 40.0;
+/// ...and a second, sustained.
+const FLOOD_RATE: f64 = 10.0;
+/// Typing notices relayed per connection a second (the rest are dropped quietly).
+const TYPING_EVERY: Duration = Duration::from_millis(500);
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+const SILENT_FOR: Duration = Duration::from_secs(75);
+const WRITE_STALL: Duration = Duration::from_secs(5);
+/// How long a connection whose input is broken stays open after its close frame.
+const LINGER: Duration = Duration::from_millis(500);
+/// How long a closing connection waits for the client's own close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// The socket settings: frames capped, writes not buffered beyond a bound.
+pub fn config() -> rocket_ws::Config {
+    rocket_ws::Config {
+        max_message_size: Some(MAX_FRAME_BYTES),
+        max_frame_size: Some(MAX_FRAME_BYTES),
+        write_buffer_size: 0,
+        max_write_buffer_size: 1024 * 1024,
+        ..rocket_ws::Config::default()
+    }
+}
+
+/// What a connection needs, owned (it outlives the request).
+pub struct Context {
+    pub db: Db,
+    pub hub: Arc<Hub>,
+    pub actor: Actor,
+    pub username: String,
+    pub shutdown: rocket::Shutdown,
+}
+
+/// Why a connection ends, and the close frame it gets.
+enum End {
+    Quietly,
+    Close(CloseCode, &'static str),
+}
+
+/// Serves one connection until it ends.
+pub async fn serve(stream: DuplexStream, cx: Context) {
+    let user_id = cx.actor.id;
+    let registration = cx.hub.connect(user_id);
+    if registration.first {
+        presence::changed(&cx.db, &cx.hub, user_id).await;
+    }
+    let id = registration.id;
+    let end = run(stream, &cx, registration).await;
+    if cx.hub.disconnect(user_id, id) {
+        presence::changed(&cx.db, &cx.hub, user_id).await;
+    }
+    if let End::Close(code, _) = end {
+        log::debug!("real-time connection of user {user_id} closed: {code}");
+    }
+}
+
+async fn run(
+    stream: DuplexStream,
+    cx: &Context,
+    mut registration: crate::realtime::hub::Registration,
+) -> End {
+    let (mut sink, mut incoming) = stream.split();
+    let ready = match ready_frame(cx).await {
+        Some(frame) => frame,
+        None => return End::Quietly,
+    };
+    if sink.send(Message::Text(ready)).await.is_err() {
+        return End::Quietly;
+    }
+    let shutdown = cx.shutdown.clone();
+    tokio::pin!(shutdown);
+    let mut allowance = FLOOD_BURST;
+    let mut refilled = Instant::now();
+    let mut last_heard = Instant::now();
+    let mut last_typing: Option<Instant> = None;
+    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let end = loop {
+        tokio::select! {
+            _ = &mut shutdown => break End::Close(CloseCode::Away, "the server is going away"),
+            _ = registration.overflowed.notified() => {
+                break End::Close(CloseCode::Policy, "frames are not being read");
+            }
+            frame = registration.frames.recv() => {
+                let Some(frame) = frame else { break End::Quietly };
+                if !write(&mut sink, Message::Text(frame.to_string())).await {
+                    break End::Quietly;
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENT_FOR {
+                    break End::Quietly;
+                }
+                if !write(&mut sink, Message::Ping(Vec::new())).await {
+                    break End::Quietly;
+                }
+            }
+            message = incoming.next() => {
+                last_heard = Instant::now();
+                let now = Instant::now();
+                allowance = (allowance + now.duration_since(refilled).as_secs_f64() * FLOOD_RATE).min(FLOOD_BURST);
+                refilled = now;
+                allowance -= 1.0;
+                if allowance < 0.0 {
+                    break End::Close(CloseCode::Policy, "too many frames");
+                }
+                let text = match message {
+                    None | Some(Ok(Message::Close(_))) => break End::Quietly,
+                    Some(Err(WsError::Capacity(_))) => {
+                        break End::Close(CloseCode::Size, "frames are limited to 64 KiB");
+                    }
+                    Some(Err(_)) => break End::Quietly,
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+                    Some(Ok(Message::Binary(_))) => {
+                        let error = error_frame("binary frames are not understood; send JSON text");
+                        if !write(&mut sink, Message::Text(error)).await {
+                            break End::Quietly;
+                        }
+                        continue;
+                    }
+                };
+                if let Some(answer) = handle(cx, &text, &mut last_typing).await {
+                    if !write(&mut sink, Message::Text(answer)).await {
+                        break End::Quietly;
+                    }
+                }
+            }
+        }
+    };
+    if let End::Close(code, reason) = &end {
+        let close = Message::Close(Some(CloseFrame {
+            code: *code,
+            reason: (*reason).into(),
+        }));
+        if matches!(
+            tokio::time::timeout(WRITE_STALL, sink.send(close)).await,
+            Ok(Ok(()))
+        ) {
+            // The closing handshake: read (and drop) what the client still sends
+            // until its close frame. Closing a socket with unread input would reset
+            // the connection and lose the close frame on its way.
+            let started = Instant::now();
+            let answered = tokio::time::timeout(CLOSE_WAIT, async {
+                while let Some(Ok(message)) = incoming.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        return true;
+                    }
+                }
+                false
+            })
+            .await;
+            if !matches!(answered, Ok(true)) {
+                // The stream is broken (an oversize frame): give the client a
+                // moment to read the close frame before the socket goes.
+                tokio::time::sleep(LINGER.saturating_sub(started.elapsed())).await;
+            }
+        }
+    }
+    end
+}
+
+/// Writes one message; false when the client is gone or not reading.
+async fn write<S>(sink: &mut S, message: Message) -> bool
+where
+    S: rocket::futures::Sink<Message> + Unpin,
+{
+    matches!(
+        tokio::time::timeout(WRITE_STALL, sink.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn ready_frame(cx: &Context) -> Option<String> {
+    let user_id = cx.actor.id;
+    let user = cx
+        .db
+        .read(move |c| crate::store::users::require(c, user_id))
+        .await
+        .ok()?
+        .visible_to(user_id, false);
+    Some(json!({"type": "ready", "data": {"user": user}}).to_string())
+}
+
+fn error_frame(message: &str) -> String {
+    json!({"type": "error", "data": {"message": message}}).to_string()
+}
+
+/// Answers one client frame: `ping` → `pong`; `typing` relayed to the others of
+/// the room or conversation; anything else an `error` frame.
+async fn handle(cx: &Context, text: &str, last_typing: &mut Option<Instant>) -> Option<String> {
+    let Ok(frame) = serde_json::from_str::<Value>(text) else {
+        return Some(error_frame("frames are JSON objects with a \"type\""));
+    };
+    match frame["type"].as_str() {
+        Some("ping") => Some(json!({"type": "pong", "data": {}}).to_string()),
+        Some("typing") => {
+            let place = match (frame["room_id"].as_i64(), frame["conversation_id"].as_i64()) {
+                (Some(room), None) => Container::Room(room),
+                (None, Some(conversation)) => Container::Conversation(conversation),
+                _ => {
+                    return Some(error_frame(
+                        "typing needs a room_id or a conversation_id (one of them)",
+                    ))
+                }
+            };
+            if last_typing.is_some_and(|at| at.elapsed() < TYPING_EVERY) {
+                return None; // a few a second are enough; the rest are dropped
+            }
+            *last_typing = Some(Instant::now());
+            typing(cx, place).await
+        }
+        Some(other) => Some(error_frame(&format!(
+            "unknown frame type `{}`; send ping or typing",
+            other.chars().take(32).collect::<String>()
+        ))),
+        None => Some(error_frame("frames are JSON objects with a \"type\"")),
+    }
+}
+
+/// Relays a typing notice where the user may write; an error frame otherwise.
+async fn typing(cx: &Context, place: Container) -> Option<String> {
+    let (actor, hub) = (cx.actor, Arc::clone(&cx.hub));
+    let data = json!({"user_id": actor.id, "username": cx.username});
+    let relayed = cx
+        .db
+        .read(move |c| {
+            crate::domain::access::container(c, place, actor)?.require_can_write()?;
+            let audience = fanout::audience(c, place)?;
+            hub.send(
+                &audience,
+                &fanout::frame("typing", data, Some(place)),
+                Some(actor.id),
+            );
+            Ok(())
+        })
+        .await;
+    match relayed {
+        Ok(()) => None,
+        Err(_) => Some(error_frame("you cannot type there")),
+    }
+}
