@@ -4,6 +4,7 @@
 
 pub mod process;
 pub mod receiver;
+pub mod ws;
 
 use std::collections::HashMap;
 
