@@ -17,6 +17,11 @@
 //! the common word `history` and one in 10,000 the rare word `quokka`, then searches
 //! for each word at 16 connections.
 //!
+//! `BENCH_ONLY=realtime` measures the WebSocket: 1,000 connections in one room and
+//! one sender (latency from send to receipt across all of them, and sends/s with
+//! and without the listeners), then the resident memory of idle connections (as
+//! many as the open-files limit allows, up to 10,000).
+//!
 //! `BENCH_ONLY=webhooks` measures sends with 0, 1 and 10 server-wide webhooks
 //! subscribed to `message.created` (a receiver in this process answers 200), as
 //! ratios to sends with none: the cost of the outbox and of the deliveries.
@@ -189,6 +194,8 @@ fn start_server(dir: &std::path::Path, port: u16) -> Child {
         .env("VEZA_LOG_LEVEL", "off")
         .env("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "4000000000")
         .env("VEZA_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
+        .env("VEZA_LIMITS__MAX_CONNECTIONS", "1000000")
+        .env("VEZA_LIMITS__MAX_CONNECTIONS_PER_ADDRESS", "1000000")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -284,6 +291,12 @@ fn main() {
         .build()
         .expect("runtime");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "realtime" {
+        runtime.block_on(realtime_benchmark(port, server.id(), secs));
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
+    }
     if only == "webhooks" {
         runtime.block_on(webhooks_benchmark(port, secs));
         println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
@@ -705,4 +718,135 @@ async fn webhooks_benchmark(port: u16, secs: u64) {
         "\ndeliveries received: {}",
         received.load(Ordering::Relaxed)
     );
+}
+
+/// A WebSocket client connection of the benchmark.
+type Socket = tokio_tungstenite::WebSocketStream<TcpStream>;
+
+async fn open_socket(port: u16, token: &str) -> Socket {
+    use rocket::futures::StreamExt;
+    let stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let url = format!("ws://127.0.0.1:{port}/api/v1/ws?token={token}");
+    let (mut socket, _) = tokio_tungstenite::client_async(url, stream)
+        .await
+        .expect("upgrade");
+    let _ready = socket.next().await;
+    socket
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
+}
+
+async fn realtime_benchmark(port: u16, pid: u32, secs: u64) {
+    use rocket::futures::StreamExt;
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let (token, rooms, _) = setup(port).await;
+    let room = rooms[0];
+    println!(
+        "veza real-time benchmark: {secs} s per measurement, {} cores, open-files limit {limit}\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
+    let sends = Arc::new(vec![request(
+        "POST",
+        &format!("/api/v1/rooms/{room}/messages"),
+        Some(&token),
+        &format!(r#"{{"content":"{content}"}}"#),
+    )]);
+    let alone = measure(port, 16, secs, 201, sends.clone()).await;
+
+    // 1,000 listeners: tabs of the room owner, each counting what it hears.
+    let started = Instant::now();
+    let listeners = 1000;
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::<Duration>::new()));
+    let heard = Arc::new(AtomicU64::new(0));
+    let epoch = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..listeners {
+        let mut socket = open_socket(port, &token).await;
+        let (latencies, heard) = (latencies.clone(), heard.clone());
+        tasks.push(tokio::spawn(async move {
+            while let Some(Ok(message)) = socket.next().await {
+                let tokio_tungstenite::tungstenite::Message::Text(text) = message else {
+                    continue;
+                };
+                heard.fetch_add(1, Ordering::Relaxed);
+                // Timed messages say when they were sent, in µs since `epoch`.
+                if let Some(at) = text
+                    .split("sent-at-")
+                    .nth(1)
+                    .and_then(|t| t.split('"').next())
+                {
+                    if let Ok(micros) = at.parse::<u64>() {
+                        let latency = epoch
+                            .elapsed()
+                            .saturating_sub(Duration::from_micros(micros));
+                        latencies.lock().expect("latencies").push(latency);
+                    }
+                }
+            }
+        }));
+    }
+    println!(
+        "{listeners} listeners connected in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // Latency: one sender, one message at a time, 10 a second.
+    let mut conn = Conn::open(port).await;
+    let path = format!("/api/v1/rooms/{room}/messages");
+    for _ in 0..100 {
+        let body = format!(
+            r#"{{"content":"timed sent-at-{}"}}"#,
+            epoch.elapsed().as_micros()
+        );
+        let (status, _) = conn
+            .roundtrip(&request("POST", &path, Some(&token), &body))
+            .await;
+        assert_eq!(status, 201);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut all = latencies.lock().expect("latencies").clone();
+    all.sort();
+    println!(
+        "send to receipt, {listeners} receivers x 100 messages: {} receipts, p50 {:.1} ms, p99 {:.1} ms",
+        all.len(),
+        percentile(&all, 0.50).as_secs_f64() * 1000.0,
+        percentile(&all, 0.99).as_secs_f64() * 1000.0
+    );
+    // Then as fast as 16 senders go (listeners that cannot keep up are dropped).
+    let crowded = measure(port, 16, secs, 201, sends.clone()).await;
+    println!(
+        "sends/s at 16 connections: {:.0} alone, {:.0} with {listeners} listeners ({:.1}%); frames heard {}",
+        alone.rps,
+        crowded.rps,
+        100.0 * crowded.rps / alone.rps,
+        heard.load(Ordering::Relaxed)
+    );
+    for task in tasks {
+        task.abort();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Idle connections: each holds 3 descriptors in the server (client, gate to
+    // Rocket, Rocket), 1 here.
+    let idle = (limit.saturating_sub(500) / 3).min(10_000) as usize;
+    let before = resident_mib(pid);
+    let mut sockets = Vec::with_capacity(idle);
+    for _ in 0..idle {
+        sockets.push(open_socket(port, &token).await);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = resident_mib(pid);
+    println!(
+        "{idle} idle connections: resident {before:.1} MiB before, {after:.1} MiB after, {:.1} KB each",
+        (after - before) * 1024.0 / idle as f64
+    );
+    drop(sockets);
 }

@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore};
@@ -157,17 +157,20 @@ impl Gate {
         let mut framing = RequestFraming::default();
         // Bytes of the first request(s), forwarded once the upstream is open, and
         // bytes read beyond an upgrade request, which wait for the server's answer.
-        let mut pending = Vec::with_capacity(BUFFER_BYTES);
+        let mut pending = Vec::new();
         let mut leftover = Vec::new();
         let started = Instant::now();
-        let mut buf = vec![0u8; BUFFER_BYTES];
         let mut completed = 0;
         // Until a first head is complete there is no upstream connection.
         while completed == 0 && matches!(framing.phase(), Phase::Idle | Phase::Head) {
-            let read = timeout_at(started + self.limits.head_timeout, client_rd.read(&mut buf));
-            let n = match read.await {
-                Some(Ok(0)) | Some(Err(_)) => return,
-                Some(Ok(n)) => n,
+            let read = timeout_at(
+                started + self.limits.head_timeout,
+                read_chunk(&mut client_rd),
+            );
+            let buf = match read.await {
+                Some(Ok(buf)) if buf.is_empty() => return,
+                Some(Err(_)) => return,
+                Some(Ok(buf)) => buf,
                 None => {
                     if framing.phase() == Phase::Head {
                         self.answer(&mut client_wr, ApiError::RequestTimeout).await;
@@ -175,11 +178,11 @@ impl Gate {
                     return;
                 }
             };
-            match framing.feed(&buf[..n]) {
+            match framing.feed(&buf) {
                 Ok(fed) => {
                     completed += fed.completed;
                     pending.extend_from_slice(&buf[..fed.consumed]);
-                    leftover.extend_from_slice(&buf[fed.consumed..n]);
+                    leftover.extend_from_slice(&buf[fed.consumed..]);
                 }
                 Err(refusal) => return self.refuse(&mut client_wr, refusal).await,
             }
@@ -196,7 +199,9 @@ impl Gate {
         let port = upstream.local_addr().map(|a| a.port()).unwrap_or(0);
         self.peers.insert(port, peer);
         let (upstream_rd, mut upstream_wr) = upstream.into_split();
-        if write_within(&mut upstream_wr, &pending, self.limits.write_stall).await {
+        let forwarded = write_within(&mut upstream_wr, &pending, self.limits.write_stall).await;
+        drop(pending); // not held for the connection's life
+        if forwarded {
             let shared = Shared::new(framing, completed > 0);
             self.relay(
                 client_rd,
@@ -243,7 +248,6 @@ impl Gate {
         shared: &Shared,
         mut held: Vec<u8>,
     ) -> bool {
-        let mut buf = vec![0u8; BUFFER_BYTES];
         loop {
             if shared.phase() == Phase::UpgradeWait {
                 if timeout(self.limits.write_stall, shared.answered.notified())
@@ -254,30 +258,28 @@ impl Gate {
                 }
                 continue;
             }
-            let n = if !held.is_empty() {
-                let n = held.len().min(buf.len());
-                buf[..n].copy_from_slice(&held[..n]);
-                held.drain(..n);
-                n
+            let buf = if !held.is_empty() {
+                let n = held.len().min(BUFFER_BYTES);
+                held.drain(..n).collect::<Vec<u8>>()
             } else {
                 let deadline = shared.deadline(&self.limits);
                 let wait = deadline.unwrap_or_else(|| Instant::now() + RECHECK);
-                match timeout_at(wait, client_rd.read(&mut buf)).await {
-                    Some(Ok(0)) => {
+                match timeout_at(wait, read_chunk(&mut client_rd)).await {
+                    Some(Ok(buf)) if buf.is_empty() => {
                         let _ = upstream_wr.shutdown().await;
                         return true;
                     }
-                    Some(Ok(n)) => n,
+                    Some(Ok(buf)) => buf,
                     Some(Err(_)) => return false,
                     None if deadline.is_some() => return false,
                     None => continue,
                 }
             };
-            let fed = match shared.feed(&buf[..n]) {
+            let fed = match shared.feed(&buf) {
                 Ok(fed) => fed,
                 Err(_) => return false, // Rocket has answers in flight; just close.
             };
-            held.splice(0..0, buf[fed.consumed..n].iter().copied());
+            held.splice(0..0, buf[fed.consumed..].iter().copied());
             if !write_within(
                 &mut upstream_wr,
                 &buf[..fed.consumed],
@@ -297,14 +299,14 @@ impl Gate {
         mut client_wr: OwnedWriteHalf,
         shared: &Shared,
     ) {
-        let mut buf = vec![0u8; BUFFER_BYTES];
         loop {
-            let n = match upstream_rd.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
+            let buf = match read_chunk(&mut upstream_rd).await {
+                Ok(buf) if buf.is_empty() => return,
+                Err(_) => return,
+                Ok(buf) => buf,
             };
-            shared.answer_started(&buf[..n]);
-            let written = write_within(&mut client_wr, &buf[..n], self.limits.write_stall).await;
+            shared.answer_started(&buf);
+            let written = write_within(&mut client_wr, &buf, self.limits.write_stall).await;
             shared.answer_written();
             if !written {
                 return;
@@ -417,6 +419,21 @@ impl Shared {
             Phase::UpgradeWait => None,
             Phase::Tunnel if state.writing => None,
             Phase::Tunnel => Some(state.last_activity + limits.tunnel_idle),
+        }
+    }
+}
+
+/// The next bytes a socket has (empty at its end). The buffer is taken only once
+/// bytes are there and freed after use: an idle connection (a quiet WebSocket)
+/// holds no buffer while it waits.
+async fn read_chunk(rd: &mut OwnedReadHalf) -> std::io::Result<Vec<u8>> {
+    loop {
+        rd.readable().await?;
+        let mut buf = Vec::with_capacity(BUFFER_BYTES);
+        match rd.try_read_buf(&mut buf) {
+            Ok(_) => return Ok(buf),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
         }
     }
 }
