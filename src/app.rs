@@ -20,6 +20,8 @@ pub struct App {
     pub events: Events,
     /// The open real-time connections.
     pub hub: std::sync::Arc<crate::realtime::Hub>,
+    /// Who watches which live stream.
+    pub viewers: crate::viewers::Viewers,
     pub files: FileStore,
     /// Rung when webhook deliveries are queued.
     pub webhooks_queued: std::sync::Arc<tokio::sync::Notify>,

@@ -28,6 +28,7 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub database: DatabaseConfig,
     pub files: FilesConfig,
+    pub streams: StreamsConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +123,7 @@ impl Default for Config {
             webhooks: WebhooksConfig::default(),
             database: DatabaseConfig::default(),
             files: FilesConfig::default(),
+            streams: StreamsConfig::default(),
         }
     }
 }
@@ -181,6 +183,21 @@ pub struct FilesConfig {
     /// Make thumbnails of uploaded images in the background. Off, they wait in
     /// their queue (`pending`) until it is on again.
     pub thumbnails: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamsConfig {
+    /// A viewer counts while their last heartbeat is this recent.
+    pub viewer_window_secs: u64,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        StreamsConfig {
+            viewer_window_secs: 60,
+        }
+    }
 }
 
 impl Default for FilesConfig {
@@ -326,6 +343,12 @@ impl Config {
         )?;
         within("webhooks.max_attempts", hooks.max_attempts as u64, 1, 100)?;
         within("webhooks.timeout_secs", hooks.timeout_secs, 1, 60)?;
+        within(
+            "streams.viewer_window_secs",
+            self.streams.viewer_window_secs,
+            1,
+            3600,
+        )?;
         within(
             "database.read_connections",
             self.database.read_connections as u64,

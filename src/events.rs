@@ -110,6 +110,15 @@ pub enum Event {
     UserCreated {
         user_id: i64,
     },
+    /// A stream went live (`live`) or stopped.
+    StreamLive {
+        stream_id: i64,
+        room_id: i64,
+        live: bool,
+        /// The stream object as clients see it.
+        #[serde(skip)]
+        stream: std::sync::Arc<serde_json::Value>,
+    },
 }
 
 /// Live delivery of committed events.

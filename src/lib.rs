@@ -26,6 +26,7 @@ pub mod store;
 pub mod tasks;
 pub mod time;
 pub mod validate;
+pub mod viewers;
 pub mod webhooks;
 
 /// The one SQLite binding, re-exported by r2d2_sqlite so only one SQLite is linked.
@@ -88,6 +89,9 @@ fn build(
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
         events: Default::default(),
         hub: Default::default(),
+        viewers: viewers::Viewers::new(std::time::Duration::from_secs(
+            config.streams.viewer_window_secs,
+        )),
         files,
         webhooks_queued: Default::default(),
         webhook_worker: Default::default(),

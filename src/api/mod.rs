@@ -13,6 +13,7 @@ pub mod realtime;
 pub mod rooms;
 pub mod search;
 pub mod stats;
+pub mod streams;
 pub mod users;
 pub mod webhooks;
 
@@ -45,6 +46,8 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", files::routes())
         .mount("/api/v1", webhooks::routes())
         .mount("/api/v1", realtime::routes())
+        .mount("/api/v1", streams::routes())
+        .mount("/api", streams::alias_routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", crate::http::catchers::catchers())
 }

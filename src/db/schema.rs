@@ -166,6 +166,25 @@ const MIGRATIONS: &[&str] = &[
     // 6: presence. A user is online while they hold a WebSocket connection; the
     // column mirrors the server's connections and is cleared at every start.
     "ALTER TABLE users ADD COLUMN online INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1));",
+    // 7: streams, each with its own public chat room (deleted with the room).
+    "CREATE TABLE streams (
+         id            INTEGER PRIMARY KEY,
+         uuid          TEXT NOT NULL UNIQUE,
+         title         TEXT NOT NULL,
+         description   TEXT,
+         owner_id      INTEGER NOT NULL REFERENCES users (id),
+         room_id       INTEGER NOT NULL UNIQUE REFERENCES rooms (id) ON DELETE CASCADE,
+         playback_url  TEXT,
+         file_id       INTEGER REFERENCES files (id) ON DELETE SET NULL,
+         is_live       INTEGER NOT NULL DEFAULT 0 CHECK (is_live IN (0, 1)),
+         started_at    TEXT,
+         ended_at      TEXT,
+         created_at    TEXT NOT NULL,
+         updated_at    TEXT NOT NULL,
+         CHECK (playback_url IS NULL OR file_id IS NULL)
+     );
+     CREATE INDEX streams_listing ON streams (is_live DESC, id DESC);
+     CREATE INDEX streams_by_file ON streams (file_id) WHERE file_id IS NOT NULL;",
 ];
 
 /// Settings every connection gets.

@@ -17,6 +17,7 @@ pub mod reactions;
 pub mod read_markers;
 pub mod rooms;
 pub mod search;
+pub mod streams;
 pub mod users;
 pub mod webhooks;
 

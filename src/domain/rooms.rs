@@ -11,7 +11,7 @@ use crate::store::members;
 use crate::store::rooms::{self, Filter, Namer, NewRoom, Room, RoomChanges};
 use crate::store::stats::{self, Period, RoomStats};
 
-fn namer(actor: Actor) -> Namer {
+pub(crate) fn namer(actor: Actor) -> Namer {
     Namer {
         user_id: actor.id,
         is_admin: actor.is_admin,

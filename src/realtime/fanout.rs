@@ -26,8 +26,12 @@ pub async fn run(db: Db, hub: Arc<Hub>, mut events: tokio::sync::broadcast::Rece
                 let hub = Arc::clone(&hub);
                 let delivered = db
                     .read(move |c| {
-                        if let Some((audience, frame)) = frame_of(c, &event)? {
-                            hub.send(&audience, &frame, None);
+                        match frame_of(c, &event)? {
+                            Some((_, frame)) if matches!(event, Event::StreamLive { .. }) => {
+                                hub.broadcast(&frame)
+                            }
+                            Some((audience, frame)) => hub.send(&audience, &frame, None),
+                            None => {}
                         }
                         Ok(())
                     })
@@ -172,6 +176,24 @@ fn frame_of(c: &Connection, event: &Event) -> Result<Option<(Vec<i64>, Frame)>, 
                 Some(Container::Room(*room_id)),
             ),
         ))),
+        // Streams are public announcements: every connected user hears them.
+        Event::StreamLive {
+            room_id,
+            live,
+            stream,
+            ..
+        } => {
+            let kind = if *live {
+                "stream.started"
+            } else {
+                "stream.ended"
+            };
+            let place = Some(Container::Room(*room_id));
+            Ok(Some((
+                Vec::new(),
+                frame(kind, stream.as_ref().clone(), place),
+            )))
+        }
         Event::RoomCreated { .. } | Event::MemberRoleChanged { .. } | Event::UserCreated { .. } => {
             Ok(None)
         }

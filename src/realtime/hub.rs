@@ -91,6 +91,12 @@ impl Hub {
         self.users().is_empty()
     }
 
+    /// Queues `frame` for every connection.
+    pub fn broadcast(&self, frame: &Frame) {
+        let users: Vec<i64> = self.users().keys().copied().collect();
+        self.send(&users, frame, None);
+    }
+
     /// Queues `frame` for every connection of `users` (but `except`'s).
     pub fn send(&self, users: &[i64], frame: &Frame, except: Option<i64>) {
         let users_map = self.users();

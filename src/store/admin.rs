@@ -39,6 +39,13 @@ pub struct FileStats {
     pub thumbnails_pending: i64,
 }
 
+/// Streams, and how many are live.
+#[derive(Debug, Serialize)]
+pub struct StreamCounts {
+    pub total: i64,
+    pub live: i64,
+}
+
 /// Webhook deliveries waiting, and given up.
 #[derive(Debug, Serialize)]
 pub struct WebhookQueue {
@@ -61,6 +68,7 @@ pub struct ServerStats {
     pub messages: MessageStats,
     pub files: FileStats,
     pub webhooks: WebhookQueue,
+    pub streams: StreamCounts,
     pub database: DatabaseStats,
     pub uptime_secs: u64,
     pub version: &'static str,
@@ -133,6 +141,10 @@ pub fn server(
                 bytes,
                 thumbnails_pending: crate::store::files::thumbnails_pending(conn)?,
             }
+        },
+        streams: {
+            let (total, live) = crate::store::streams::counts(conn)?;
+            StreamCounts { total, live }
         },
         webhooks: {
             let (pending, failed) = crate::store::webhooks::queue_counts(conn)?;

@@ -14,6 +14,7 @@ pub mod rooms;
 pub mod search;
 pub mod sessions;
 pub mod stats;
+pub mod streams;
 pub mod users;
 pub mod webhooks;
 

@@ -68,6 +68,14 @@ fn describe(event: &Event) -> Option<(&'static str, Option<i64>)> {
         Event::RoomUpdated { room_id, .. } => Some(("room.updated", Some(*room_id))),
         Event::RoomDeleted { room_id, .. } => Some(("room.deleted", Some(*room_id))),
         Event::UserCreated { .. } => Some(("user.created", None)),
+        Event::StreamLive { room_id, live, .. } => Some((
+            if *live {
+                "stream.started"
+            } else {
+                "stream.ended"
+            },
+            Some(*room_id),
+        )),
         Event::MemberRoleChanged { .. }
         | Event::MessagePinned { .. }
         | Event::ReactionRemoved { .. } => None,
@@ -183,6 +191,7 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
                 "email": user.email,
             })
         }
+        Event::StreamLive { stream, .. } => stream.as_ref().clone(),
         _ => json!({}),
     })
 }
