@@ -204,3 +204,66 @@ async fn hostile_query_strings_are_400_naming_the_parameter() {
     // The internal route is not reachable on its own.
     assert_eq!(app.get("/__veza/bad-query", None).await.status, 404);
 }
+
+#[rocket::async_test]
+async fn the_new_routes_answer_hostile_input_in_the_envelope() {
+    let app = TestApp::with(|c| c.limits.json_max_bytes = 8192).await;
+    let root = app.register("root").await;
+    // Ids that are not integers name the parameter.
+    for path in [
+        "/api/v1/files/abc",
+        "/api/v1/files/1e3/download",
+        "/api/v1/webhooks/%27/deliveries",
+        "/api/v1/streams/NaN",
+        "/api/v1/rooms/x/files",
+    ] {
+        let res = app.get(path, Some(&root.token)).await;
+        res.assert_error(422, "VALIDATION_FAILED");
+        assert_eq!(res.body["error"]["details"]["field"], "id", "{path}");
+    }
+    // Huge, wrongly typed and broken bodies.
+    let huge = json!({"url": "http://127.0.0.1/", "events": ["*"], "secret": "s".repeat(9000)});
+    app.post("/api/v1/webhooks", Some(&root.token), huge)
+        .await
+        .assert_error(413, "PAYLOAD_TOO_LARGE");
+    for (path, body) in [
+        ("/api/v1/webhooks", json!({"url": ["x"], "events": ["*"]})),
+        (
+            "/api/v1/webhooks",
+            json!({"url": "http://127.0.0.1/", "events": [1, 2]}),
+        ),
+        (
+            "/api/v1/webhooks",
+            json!({"url": "http://127.0.0.1/", "events": ["*"], "room_id": "one"}),
+        ),
+        ("/api/v1/streams", json!({"title": 5})),
+        ("/api/v1/streams", json!({"title": "t", "file_id": "7"})),
+    ] {
+        app.post(path, Some(&root.token), body)
+            .await
+            .assert_error(422, "VALIDATION_FAILED");
+    }
+    let res = app
+        .call_raw(
+            rocket::http::Method::Post,
+            "/api/v1/streams",
+            Some(&root.token),
+            Some("{\"title\":"),
+        )
+        .await;
+    res.assert_error(400, "VALIDATION_FAILED");
+    // Other users' resources by id: not found, never a 500.
+    let alice = app.register("alice").await;
+    let file = app.upload(&root, "mine.txt", b"mine", &[]).await;
+    app.delete(&format!("/api/v1/files/{file}"), Some(&alice.token))
+        .await
+        .assert_error(404, "FILE_NOT_FOUND");
+    for path in [
+        "/api/v1/files/-1",
+        "/api/v1/streams/-1",
+        "/api/v1/webhooks/9223372036854775807",
+    ] {
+        let res = app.get(path, Some(&alice.token)).await;
+        assert_eq!(res.status, 404, "{path}: {}", res.raw);
+    }
+}
