@@ -76,6 +76,19 @@ fn live_filter(live: Option<&str>) -> ApiResult<Option<bool>> {
     }
 }
 
+/// A page of streams (20 by default, as the platform API pages) and its meta.
+async fn page(
+    app: &App,
+    live: Option<&str>,
+    list: ListParams,
+) -> ApiResult<(Vec<Stream>, ListMeta)> {
+    let window = list.window_with_default(20)?;
+    let live = live_filter(live)?;
+    let (streams, total) = streams::list(app, live, window.limit, window.offset).await?;
+    let meta = ListMeta::new(window, streams.len(), total);
+    Ok((streams, meta))
+}
+
 /// Streams, live ones first, then newest; `live=true|false` filters.
 #[get("/streams?<live>&<list..>")]
 async fn list(
@@ -84,15 +97,7 @@ async fn list(
     _user: AuthUser,
     app: &State<App>,
 ) -> ApiResult<Success<StreamList>> {
-    let window = list.window_with_default(20)?;
-    let (streams, total) = streams::list(
-        app,
-        live_filter(live.as_deref())?,
-        window.limit,
-        window.offset,
-    )
-    .await?;
-    let meta = ListMeta::new(window, streams.len(), total);
+    let (streams, meta) = page(app, live.as_deref(), list).await?;
     Ok(ok(StreamList { streams, meta }))
 }
 
@@ -112,15 +117,7 @@ async fn seed_list(
     _user: AuthUser,
     app: &State<App>,
 ) -> ApiResult<Success<SeedStreamList>> {
-    let window = list.window_with_default(20)?;
-    let (streams, total) = streams::list(
-        app,
-        live_filter(live.as_deref())?,
-        window.limit,
-        window.offset,
-    )
-    .await?;
-    let meta = ListMeta::new(window, streams.len(), total);
+    let (streams, meta) = page(app, live.as_deref(), list).await?;
     let streams = streams
         .into_iter()
         .map(|stream| {
