@@ -66,10 +66,6 @@ pub fn audience(c: &Connection, place: Container) -> Result<Vec<i64>, ApiError> 
     }
 }
 
-fn username(c: &Connection, user_id: i64) -> Result<Value, ApiError> {
-    Ok(users::by_id(c, user_id)?.map_or(Value::Null, |u| Value::String(u.username)))
-}
-
 fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
     serde_json::to_value(value).map_err(|e| ApiError::internal(format!("frame: {e}")))
 }
@@ -129,7 +125,7 @@ fn frame_of(c: &Connection, event: &Event) -> Result<Option<(Vec<i64>, Frame)>, 
                 *container,
                 kind,
                 json!({"message_id": message_id, "user_id": user_id,
-                       "username": username(c, *user_id)?, "emoji": emoji}),
+                       "username": users::username_of(c, *user_id)?, "emoji": emoji}),
             )
         }
         Event::MemberJoined {
@@ -140,7 +136,7 @@ fn frame_of(c: &Connection, event: &Event) -> Result<Option<(Vec<i64>, Frame)>, 
         } => at(
             Container::Room(*room_id),
             "member.joined",
-            json!({"room_id": room_id, "user_id": user_id, "username": username(c, *user_id)?,
+            json!({"room_id": room_id, "user_id": user_id, "username": users::username_of(c, *user_id)?,
                    "role": role, "actor_id": actor_id}),
         ),
         Event::MemberLeft {
@@ -152,7 +148,7 @@ fn frame_of(c: &Connection, event: &Event) -> Result<Option<(Vec<i64>, Frame)>, 
             let mut audience = audience(c, place)?;
             audience.push(*user_id); // the one who left (or was removed) hears it too
             let data = json!({"room_id": room_id, "user_id": user_id,
-                              "username": username(c, *user_id)?, "actor_id": actor_id});
+                              "username": users::username_of(c, *user_id)?, "actor_id": actor_id});
             Ok(Some((audience, frame("member.left", data, Some(place)))))
         }
         Event::RoomUpdated {

@@ -218,12 +218,12 @@ pub fn attach(
                 && f.message_id.is_none()
                 && f.container().is_none_or(|place| place == container)
         });
-        if usable.is_none() {
+        let Some(mut file) = usable else {
             return Err(ApiError::validation(
                 "attachments",
                 format!("file {id} is not an unattached upload of yours in this place"),
             ));
-        }
+        };
         conn.prepare_cached(
             "UPDATE files SET message_id = ?2, room_id = ?3, conversation_id = ?4 WHERE id = ?1",
         )?
@@ -233,7 +233,10 @@ pub fn attach(
             container.room_id(),
             container.conversation_id()
         ])?;
-        attached.push(get(conn, id)?);
+        file.message_id = Some(message_id);
+        file.room_id = container.room_id();
+        file.conversation_id = container.conversation_id();
+        attached.push(file);
     }
     Ok(attached)
 }

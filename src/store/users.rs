@@ -420,3 +420,11 @@ pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<(), ApiErr
     .execute(params![id, online, time::now_rfc3339()])?;
     Ok(())
 }
+
+/// A user's username, if the account exists.
+pub fn username_of(conn: &Connection, id: i64) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT username FROM users WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}

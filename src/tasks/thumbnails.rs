@@ -89,7 +89,8 @@ async fn work(
                 .await?;
             if !kept {
                 // The file was deleted while its thumbnail was being made.
-                let _ = store.remove(&job.uuid);
+                let store = store.clone();
+                let _ = tokio::task::spawn_blocking(move || store.remove(&job.uuid)).await;
             }
         }
         Ok(Made::Refused(why)) => {

@@ -82,10 +82,6 @@ fn describe(event: &Event) -> Option<(&'static str, Option<i64>)> {
     }
 }
 
-fn username(conn: &Connection, user_id: i64) -> Result<Value, ApiError> {
-    Ok(users::by_id(conn, user_id)?.map_or(Value::Null, |u| Value::String(u.username)))
-}
-
 fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
@@ -119,7 +115,7 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
             "message_id": message_id,
             "room_id": container.room_id(),
             "user_id": author_id,
-            "username": username(conn, *author_id)?,
+            "username": users::username_of(conn, *author_id)?,
             "deleted_by": actor_id,
         }),
         Event::ReactionAdded {
@@ -131,7 +127,7 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
             "message_id": message_id,
             "room_id": container.room_id(),
             "user_id": user_id,
-            "username": username(conn, *user_id)?,
+            "username": users::username_of(conn, *user_id)?,
             "emoji": emoji,
         }),
         Event::MemberJoined {
@@ -142,7 +138,7 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
         } => json!({
             "room_id": room_id,
             "user_id": user_id,
-            "username": username(conn, *user_id)?,
+            "username": users::username_of(conn, *user_id)?,
             "role": role,
             "actor_id": actor_id,
         }),
@@ -153,7 +149,7 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
         } => json!({
             "room_id": room_id,
             "user_id": user_id,
-            "username": username(conn, *user_id)?,
+            "username": users::username_of(conn, *user_id)?,
             "actor_id": actor_id,
         }),
         Event::RoomCreated { room_id, actor_id }
@@ -168,7 +164,7 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
                 "is_public": room.is_public,
                 "owner_id": room.owner_id,
                 "user_id": actor_id,
-                "username": username(conn, *actor_id)?,
+                "username": users::username_of(conn, *actor_id)?,
             });
             if let Event::RoomUpdated { changes, .. } = event {
                 data["changes"] = changes.clone();
@@ -180,7 +176,7 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
         } => json!({
             "room_id": room_id,
             "user_id": actor_id,
-            "username": username(conn, *actor_id)?,
+            "username": users::username_of(conn, *actor_id)?,
         }),
         Event::UserCreated { user_id } => {
             let user = users::require(conn, *user_id)?;
