@@ -961,3 +961,42 @@ async fn deleting_removes_the_bytes() {
     let stats = app.get("/api/v1/admin/stats", Some(&alice.token)).await;
     assert_eq!(stats.data()["files"]["count"], 0);
 }
+
+#[rocket::async_test]
+async fn an_admin_may_delete_any_readable_file_but_not_see_others_conversations() {
+    let app = TestApp::new().await;
+    let root = app.register("root").await; // the first account: admin
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let room = app.room(&alice, "private", false).await;
+    app.add_member(&alice, room, &bob, "member").await;
+    let id = app
+        .upload(&bob, "b.txt", b"b", &[("room_id", &room.to_string())])
+        .await;
+    let uuid = metadata(&app, id, &bob).await["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.delete(&format!("/api/v1/files/{id}"), Some(&root.token))
+            .await
+            .status,
+        204
+    );
+    assert!(!stored_bytes(&app, &uuid).exists());
+    // Direct conversations stay private, admins included.
+    let res = app
+        .post(
+            "/api/v1/conversations",
+            Some(&alice.token),
+            json!({"user_id": bob.id}),
+        )
+        .await;
+    let conversation = res.data()["id"].as_i64().unwrap().to_string();
+    let dm = app
+        .upload(&bob, "dm.txt", b"dm", &[("conversation_id", &conversation)])
+        .await;
+    app.delete(&format!("/api/v1/files/{dm}"), Some(&root.token))
+        .await
+        .assert_error(404, "FILE_NOT_FOUND");
+}

@@ -325,6 +325,14 @@ async fn typing_and_presence() {
         .await;
     assert_eq!(eve_ws.expect("error").await["type"], "error");
     alice_ws.none_of("typing", Duration::from_millis(300)).await;
+    // Rate-limited: of two notices in a row, one is relayed.
+    for _ in 0..2 {
+        bob_ws
+            .send(&json!({"type": "typing", "room_id": room}).to_string())
+            .await;
+    }
+    assert_eq!(alice_ws.expect("typing").await["data"]["user_id"], bob.id);
+    alice_ws.none_of("typing", Duration::from_millis(300)).await;
 
     // Bob's last connection closes: offline, with last_seen.
     bob_ws.stream.close(None).await.ok();
