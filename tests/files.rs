@@ -4,10 +4,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{multipart, Part, TestApp, TestUser};
+use common::{files_under, multipart, png, Part, TestApp, TestUser};
 use rocket::http::Header;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -23,15 +23,6 @@ fn noise(len: usize, seed: u64) -> Vec<u8> {
             (x >> 24) as u8
         })
         .collect()
-}
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
-    });
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
-    bytes.into_inner()
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -83,23 +74,6 @@ async fn download(app: &TestApp, id: i64, user: &TestUser, extra: &[(&str, &str)
         extra,
     )
     .await
-}
-
-/// Every regular file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
 }
 
 fn stored_bytes(app: &TestApp, uuid: &str) -> PathBuf {
