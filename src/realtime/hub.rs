@@ -82,11 +82,6 @@ impl Hub {
         self.users().contains_key(&user_id)
     }
 
-    /// Open connections, all users together.
-    pub fn connections(&self) -> usize {
-        self.users().values().map(Vec::len).sum()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.users().is_empty()
     }
