@@ -256,6 +256,7 @@ pub async fn test(app: &App, actor: Actor, id: i64) -> ApiResult<TestResult> {
         "message": "This is a test delivery from Veza.",
         "user_id": actor.id,
     });
+    let data = crate::webhooks::js_json::to_string(&data);
     let body = outbox::body("webhook.test", webhook.id, &uuid, &data);
     let sender = Arc::clone(&app.webhook_sender);
     let (url, secret, id_sent, body_sent) = (

@@ -24,7 +24,8 @@ pub fn record(conn: &Connection, event: &Event) -> Result<usize, ApiError> {
     if subscribed.peek().is_none() {
         return Ok(0);
     }
-    let data = data(conn, event)?;
+    // Written once, whatever the number of webhooks.
+    let data = js_json::to_string(&data(conn, event)?);
     let mut queued = 0;
     for (webhook_id, spelled) in subscribed {
         let uuid = uuid::Uuid::new_v4().to_string();
@@ -36,8 +37,8 @@ pub fn record(conn: &Connection, event: &Event) -> Result<usize, ApiError> {
 }
 
 /// A delivery's body: `{"event", "timestamp", "webhook_id", "delivery_id", "data"}`,
-/// written as JavaScript writes it back (see [`js_json`]).
-pub fn body(event: &str, webhook_id: i64, delivery_id: &str, data: &Value) -> String {
+/// written as JavaScript writes it back (see [`js_json`]); `data` is already so.
+pub fn body(event: &str, webhook_id: i64, delivery_id: &str, data: &str) -> String {
     let head = json!({
         "event": event,
         "timestamp": crate::time::now_rfc3339(),
@@ -46,11 +47,7 @@ pub fn body(event: &str, webhook_id: i64, delivery_id: &str, data: &Value) -> St
     });
     let head = js_json::to_string(&head);
     // `head` is an object: put `data` last, inside its braces.
-    format!(
-        "{},\"data\":{}}}",
-        &head[..head.len() - 1],
-        js_json::to_string(data)
-    )
+    format!("{},\"data\":{data}}}", &head[..head.len() - 1])
 }
 
 /// The webhook name of an event and the room it belongs to (`None`: server-wide);
