@@ -250,14 +250,16 @@ impl Access {
     }
 }
 
-/// Files: the uploader, and whoever may read the room or conversation the file
-/// belongs to (`access`, when they may). Anyone else is told it does not exist.
+/// Files: the uploader, whoever may read the room or conversation the file
+/// belongs to (`access`, when they may), and everyone for the audio a stream plays
+/// (`streamed`). Anyone else is told it does not exist.
 pub fn require_can_read_file(
     actor_id: i64,
     uploader_id: i64,
     access: Option<&Access>,
+    streamed: bool,
 ) -> Result<(), ApiError> {
-    if actor_id == uploader_id || access.is_some() {
+    if actor_id == uploader_id || access.is_some() || streamed {
         Ok(())
     } else {
         Err(ApiError::NotFound(Missing::File))
@@ -270,7 +272,7 @@ pub fn require_can_delete_file(
     uploader_id: i64,
     access: Option<&Access>,
 ) -> Result<(), ApiError> {
-    require_can_read_file(actor_id, uploader_id, access)?;
+    require_can_read_file(actor_id, uploader_id, access, false)?;
     match access {
         _ if actor_id == uploader_id => Ok(()),
         Some(Access::Room(room)) => room.require_moderator(),

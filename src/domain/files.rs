@@ -89,10 +89,6 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
 /// A file `actor` may see, and what they are to where it belongs.
 fn visible(c: &Connection, file_id: i64, actor: Actor) -> ApiResult<(FileObject, Option<Access>)> {
     let file = files::get(c, file_id)?;
-    // The audio a stream plays is for every listener.
-    if file.container().is_none() && crate::store::streams::plays_file(c, file_id)? {
-        return Ok((file, None));
-    }
     let access = match file.container() {
         Some(place) => match access::container(c, place, actor) {
             Ok(access) => Some(access),
@@ -101,7 +97,8 @@ fn visible(c: &Connection, file_id: i64, actor: Actor) -> ApiResult<(FileObject,
         },
         None => None,
     };
-    policy::require_can_read_file(actor.id, file.uploader_id, access.as_ref())?;
+    let streamed = file.container().is_none() && crate::store::streams::plays_file(c, file_id)?;
+    policy::require_can_read_file(actor.id, file.uploader_id, access.as_ref(), streamed)?;
     Ok((file, access))
 }
 
