@@ -29,6 +29,8 @@ pub struct App {
     pub webhook_sender: std::sync::Arc<crate::webhooks::send::Sender>,
     /// The webhook worker, awaited at shutdown.
     pub webhook_worker: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The identity provider, when `[oidc]` is configured.
+    pub oidc: Option<std::sync::Arc<crate::oidc::Oidc>>,
     pub started_at: std::time::Instant,
     /// Held for the life of the app: the data directory's lock.
     pub _data_dir: DataDir,

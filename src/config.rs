@@ -29,6 +29,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub files: FilesConfig,
     pub streams: StreamsConfig,
+    /// Sign-in with an OpenID Connect provider; absent, its routes answer 404.
+    pub oidc: Option<OidcConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +126,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             files: FilesConfig::default(),
             streams: StreamsConfig::default(),
+            oidc: None,
         }
     }
 }
@@ -183,6 +186,34 @@ pub struct FilesConfig {
     /// Make thumbnails of uploaded images in the background. Off, they wait in
     /// their queue (`pending`) until it is on again.
     pub thumbnails: bool,
+}
+
+/// The identity provider users may sign in with (API.md §11).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The provider's issuer URL; discovery is at `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Scopes asked for, separated by spaces; `openid` is always among them.
+    #[serde(default = "default_oidc_scopes")]
+    pub scopes: String,
+    /// The public URL the provider sends the browser back to: Veza's
+    /// `/auth/oauth/callback`, or a page of a client that posts the code to
+    /// `/auth/oauth/token`. Registered with the provider as is.
+    pub redirect_url: String,
+    /// The provider's name as the web client shows it ("Sign in with …").
+    #[serde(default = "default_oidc_display_name")]
+    pub display_name: String,
+}
+
+fn default_oidc_scopes() -> String {
+    "openid email profile".into()
+}
+
+fn default_oidc_display_name() -> String {
+    "single sign-on".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -363,7 +394,41 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return fail("data_dir", "must not be empty");
         }
+        if let Some(oidc) = &self.oidc {
+            oidc.validate()?;
+        }
         Ok(())
+    }
+}
+
+impl OidcConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("oidc.issuer", &self.issuer),
+            ("oidc.redirect_url", &self.redirect_url),
+        ] {
+            match url::Url::parse(value) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => return fail(key, "must be an absolute http:// or https:// URL"),
+            }
+        }
+        if self.client_id.trim().is_empty() {
+            return fail("oidc.client_id", "must not be empty");
+        }
+        if self.client_secret.is_empty() {
+            return fail("oidc.client_secret", "must not be empty");
+        }
+        if self.display_name.trim().is_empty() || self.display_name.chars().count() > 64 {
+            return fail("oidc.display_name", "must be 1 to 64 characters long");
+        }
+        Ok(())
+    }
+
+    /// The scopes to ask for, `openid` first and always present.
+    pub fn scope_list(&self) -> String {
+        let mut scopes = vec!["openid"];
+        scopes.extend(self.scopes.split_whitespace().filter(|s| *s != "openid"));
+        scopes.join(" ")
     }
 }
 

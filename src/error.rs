@@ -84,6 +84,14 @@ pub enum ApiError {
     RequestTimeout,
     /// The request head is larger than allowed. 431.
     HeadTooLarge,
+    /// The identity provider refused a sign-in (`access_denied`, a bad code…). 401.
+    ProviderRefused {
+        error: String,
+        description: Option<String>,
+    },
+    /// The identity provider cannot be reached or answered nonsense. 502. The
+    /// detail goes to the log.
+    ProviderUnavailable(String),
     /// The server cannot take this connection now. 503.
     Unavailable(&'static str),
     /// A fault of ours. The detail goes to the log, never to the client.
@@ -128,7 +136,7 @@ impl ApiError {
         match self {
             Validation { .. } | MalformedJson { .. } | MessageTooLong { .. } => Status::BadRequest,
             Unprocessable { .. } => Status::UnprocessableEntity,
-            InvalidCredentials | InvalidToken(_) => Status::Unauthorized,
+            InvalidCredentials | InvalidToken(_) | ProviderRefused { .. } => Status::Unauthorized,
             PermissionDenied(_) | UserBlocked | RegistrationClosed => Status::Forbidden,
             NotFound(_) | NotFoundBecause(_) => Status::NotFound,
             Conflict { .. } | StateConflict(_) | RoomFull => Status::Conflict,
@@ -140,6 +148,7 @@ impl ApiError {
             RequestTimeout => Status::RequestTimeout,
             HeadTooLarge => Status::RequestHeaderFieldsTooLarge,
             Unavailable(_) => Status::ServiceUnavailable,
+            ProviderUnavailable(_) => Status::BadGateway,
             Internal(_) => Status::InternalServerError,
         }
     }
@@ -153,7 +162,8 @@ impl ApiError {
             HeadTooLarge => "HEADERS_TOO_LARGE",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             MessageTooLong { .. } => "MESSAGE_TOO_LONG",
-            InvalidCredentials => "INVALID_CREDENTIALS",
+            InvalidCredentials | ProviderRefused { .. } => "INVALID_CREDENTIALS",
+            ProviderUnavailable(_) => "PROVIDER_UNAVAILABLE",
             InvalidToken(_) => "INVALID_TOKEN",
             PermissionDenied(_) => "PERMISSION_DENIED",
             UserBlocked => "USER_BLOCKED",
@@ -216,6 +226,8 @@ impl ApiError {
             RequestTimeout => "the request head did not arrive in time".into(),
             HeadTooLarge => "the request head is too large".into(),
             Unavailable(why) => format!("service unavailable: {why}"),
+            ProviderRefused { .. } => "the identity provider refused the sign-in".into(),
+            ProviderUnavailable(_) => "the identity provider cannot be reached".into(),
             Internal(_) => "internal server error".into(),
         }
     }
@@ -250,6 +262,10 @@ impl ApiError {
             RateLimited { retry_after_secs } => json!({ "retry_after": retry_after_secs }),
             MethodNotAllowed { allow } => json!({ "allow": allow }),
             RangeNotSatisfiable { size } => json!({ "field": "Range", "size": size }),
+            ProviderRefused { error, description } => json!({
+                "provider_error": printable(error, 64),
+                "provider_description": description.as_deref().map(|d| printable(d, 300)),
+            }),
             _ => json!({}),
         }
     }
@@ -286,6 +302,11 @@ struct ErrorBody<'a> {
     request_id: &'a str,
 }
 
+/// At most `max` characters of text from elsewhere, without control characters.
+fn printable(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -317,12 +338,16 @@ impl From<crate::rusqlite::Error> for ApiError {
 
 impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        if let ApiError::Internal(detail) = &self {
-            log::error!(
+        match &self {
+            ApiError::Internal(detail) => log::error!(
                 "request {} {} failed: {detail}",
                 req.method(),
                 req.uri().path()
-            );
+            ),
+            ApiError::ProviderUnavailable(detail) => {
+                log::warn!("identity provider unavailable: {detail}")
+            }
+            _ => {}
         }
         let request_id = RequestId::of(req);
         let body = self.envelope(request_id.as_str());

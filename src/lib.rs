@@ -19,6 +19,7 @@ pub mod gate;
 pub mod http;
 pub mod limiter;
 pub mod mentions;
+pub mod oidc;
 pub mod policy;
 pub mod realtime;
 mod serve;
@@ -99,6 +100,10 @@ fn build(
             config.webhooks.allow_private_targets,
             std::time::Duration::from_secs(config.webhooks.timeout_secs),
         )),
+        oidc: config
+            .oidc
+            .clone()
+            .map(|c| std::sync::Arc::new(oidc::Oidc::new(c))),
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,
         config,

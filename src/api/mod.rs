@@ -7,6 +7,7 @@ pub mod files;
 pub mod health;
 pub mod members;
 pub mod messages;
+pub mod oauth;
 pub mod reactions;
 pub mod read_markers;
 pub mod realtime;
@@ -32,6 +33,8 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         )
         .mount("/api/v1/auth", auth::routes())
         .mount("/auth", auth::routes())
+        .mount("/api/v1/auth", oauth::routes())
+        .mount("/auth", oauth::routes())
         .mount("/api/v1/users", users::routes())
         .mount("/api/users", users::alias_routes())
         .mount("/api/v1", rooms::routes())

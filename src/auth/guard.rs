@@ -148,6 +148,24 @@ impl<'r> FromRequest<'r> for AuthUser {
     }
 }
 
+/// The signed-in user when the request carries a token, `None` when it carries
+/// none. A token that does not check out is refused, not taken for "nobody".
+pub struct MaybeUser(pub Option<AuthUser>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for MaybeUser {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        if matches!(bearer(req), Bearer::Missing) {
+            return Outcome::Success(MaybeUser(None));
+        }
+        AuthUser::from_request(req)
+            .await
+            .map(|user| MaybeUser(Some(user)))
+    }
+}
+
 fn refuse<T>(req: &Request<'_>, err: ApiError) -> Outcome<T, ()> {
     let status: Status = stash(req, err);
     Outcome::Error((status, ()))

@@ -185,6 +185,27 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX streams_listing ON streams (is_live DESC, id DESC);
      CREATE INDEX streams_by_file ON streams (file_id) WHERE file_id IS NOT NULL;",
+    // 8: sign-in with an OpenID Connect provider. A sign-in in progress keeps its
+    // state (stored as a digest), nonce and PKCE verifier here until the callback
+    // takes it, once; an identity links a provider's (issuer, subject) to an account.
+    "CREATE TABLE oidc_states (
+         state_digest   TEXT PRIMARY KEY,
+         nonce          TEXT NOT NULL,
+         code_verifier  TEXT NOT NULL,
+         link_user_id   INTEGER REFERENCES users (id) ON DELETE CASCADE,
+         created_at     INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX oidc_states_by_age ON oidc_states (created_at);
+     CREATE TABLE oidc_identities (
+         issuer         TEXT NOT NULL,
+         subject        TEXT NOT NULL,
+         user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         email          TEXT,
+         created_at     TEXT NOT NULL,
+         last_login_at  TEXT NOT NULL,
+         PRIMARY KEY (issuer, subject),
+         UNIQUE (user_id, issuer)
+     ) WITHOUT ROWID;",
 ];
 
 /// Settings every connection gets.

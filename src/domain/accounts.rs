@@ -31,7 +31,7 @@ pub struct TokenPair {
     pub user: User,
 }
 
-fn lifetimes(app: &App) -> Lifetimes {
+pub(crate) fn lifetimes(app: &App) -> Lifetimes {
     Lifetimes {
         refresh_ttl_secs: app.config.auth.refresh_token_ttl_secs,
         session_max_secs: app.config.auth.session_max_days * 86_400,
@@ -39,7 +39,7 @@ fn lifetimes(app: &App) -> Lifetimes {
 }
 
 /// A new refresh token: the client's copy and the digest the database keeps.
-fn new_refresh_token() -> ApiResult<(String, String)> {
+pub(crate) fn new_refresh_token() -> ApiResult<(String, String)> {
     let token = tokens::random_hex(32)?;
     let digest = tokens::digest(&token);
     Ok((token, digest))
@@ -47,7 +47,7 @@ fn new_refresh_token() -> ApiResult<(String, String)> {
 
 /// Opens a session for `user_id` inside a write: the one place a login becomes a
 /// session, for registration and login alike. Returns the session id.
-fn open_session(
+pub(crate) fn open_session(
     c: &Connection,
     user_id: i64,
     origin: &Origin,
@@ -65,7 +65,7 @@ fn open_session(
 }
 
 /// The answer of a sign-in: a fresh access token beside the refresh token.
-async fn token_pair(
+pub(crate) async fn token_pair(
     app: &App,
     user_id: i64,
     session_id: i64,
@@ -119,6 +119,7 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
         password_hash,
         first_name,
         last_name,
+        email_verified: false,
     };
     let (user_id, session_id) = crate::events::write(app, None, move |c, events| {
         let user_id = users::insert(c, new, open)?;

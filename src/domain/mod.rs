@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod files;
 pub mod members;
 pub mod messages;
+pub mod oidc;
 pub mod reactions;
 pub mod read_markers;
 pub mod rooms;

@@ -12,6 +12,8 @@ use crate::error::ApiError;
 pub struct Success<T> {
     status: Status,
     data: T,
+    /// A `Location` header (a redirect that also tells API clients where it goes).
+    location: Option<String>,
 }
 
 /// 200 with `data`.
@@ -19,6 +21,7 @@ pub fn ok<T: Serialize>(data: T) -> Success<T> {
     Success {
         status: Status::Ok,
         data,
+        location: None,
     }
 }
 
@@ -27,6 +30,16 @@ pub fn created<T: Serialize>(data: T) -> Success<T> {
     Success {
         status: Status::Created,
         data,
+        location: None,
+    }
+}
+
+/// 302 to `location`, with `data` for clients that read the answer instead.
+pub fn found<T: Serialize>(location: String, data: T) -> Success<T> {
+    Success {
+        status: Status::Found,
+        data,
+        location: Some(location),
     }
 }
 
@@ -45,11 +58,15 @@ impl<'r, T: Serialize> Responder<'r, 'static> for Success<T> {
             Ok(body) => body,
             Err(e) => return ApiError::internal(format!("serialise: {e}")).respond_to(req),
         };
-        Response::build()
+        let mut response = Response::build();
+        response
             .status(self.status)
             .header(ContentType::JSON)
-            .sized_body(body.len(), Cursor::new(body))
-            .ok()
+            .sized_body(body.len(), Cursor::new(body));
+        if let Some(location) = self.location {
+            response.raw_header("Location", location);
+        }
+        response.ok()
     }
 }
 

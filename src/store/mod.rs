@@ -8,6 +8,7 @@ pub mod edits;
 pub mod files;
 pub mod members;
 pub mod messages;
+pub mod oidc;
 pub mod reactions;
 pub mod read_markers;
 pub mod rooms;

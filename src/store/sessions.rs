@@ -196,6 +196,7 @@ mod tests {
             password_hash: "x".into(),
             first_name: None,
             last_name: None,
+            email_verified: false,
         };
         users::insert(&conn, new, true).unwrap();
         conn

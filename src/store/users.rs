@@ -110,6 +110,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// Whether someone vouched for the e-mail (an identity provider did).
+    pub email_verified: bool,
 }
 
 /// Whether the server has any account yet.
@@ -129,8 +131,8 @@ pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<i64, ApiErr
     let role = if any_user { "user" } else { "admin" };
     conn.execute(
         "INSERT INTO users (uuid, username, email, password_hash, first_name, last_name, role,
-                            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                            email_verified, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, ?8)",
         params![
             uuid::Uuid::new_v4().to_string(),
             new.username,
@@ -139,10 +141,33 @@ pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<i64, ApiErr
             new.first_name,
             new.last_name,
             role,
-            now
+            now,
+            new.email_verified
         ],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Whether an account has this username, ignoring case.
+pub fn username_taken(conn: &Connection, username: &str) -> Result<bool, ApiError> {
+    ensure_unique(conn, Some(username), None, None).map_or_else(
+        |e| match e {
+            ApiError::Conflict { .. } => Ok(true),
+            other => Err(other),
+        },
+        |()| Ok(false),
+    )
+}
+
+/// Whether an account has this e-mail address, ignoring case.
+pub fn email_taken(conn: &Connection, email: &str) -> Result<bool, ApiError> {
+    ensure_unique(conn, None, Some(email), None).map_or_else(
+        |e| match e {
+            ApiError::Conflict { .. } => Ok(true),
+            other => Err(other),
+        },
+        |()| Ok(false),
+    )
 }
 
 /// Fails with 409 naming the field if `username` or `email` belongs to another user.

@@ -2,7 +2,7 @@
 //! records every request and answers as told.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -104,40 +104,13 @@ impl Receiver {
     }
 
     fn serve(&self, mut stream: TcpStream) {
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        let mut data = Vec::new();
-        let mut buf = [0u8; 8192];
-        let head_end = loop {
-            if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end;
-            }
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => data.extend_from_slice(&buf[..n]),
-            }
+        let Some(request) = super::http1::read_request(&mut stream) else {
+            return;
         };
-        let head = String::from_utf8_lossy(&data[..head_end]).to_string();
-        let headers: HashMap<String, String> = head
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let length: usize = headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        while data.len() < head_end + 4 + length {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => data.extend_from_slice(&buf[..n]),
-            }
-        }
-        let body = String::from_utf8_lossy(&data[head_end + 4..head_end + 4 + length]).to_string();
-        self.received
-            .lock()
-            .unwrap()
-            .push(Received { headers, body });
+        self.received.lock().unwrap().push(Received {
+            headers: request.headers,
+            body: request.body,
+        });
         let answer = self.answer.lock().unwrap().clone();
         match answer {
             Answer::Status(status) => {
