@@ -487,4 +487,28 @@ mod tests {
         }
         assert!(Config::default().validate().is_ok());
     }
+
+    #[test]
+    fn an_oidc_section_is_read_from_the_file_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("veza.toml");
+        let section = "[oidc]\nissuer = \"https://sso.example.com/realms/team\"\n\
+                       client_id = \"veza\"\nclient_secret = \"s\"\n";
+        std::fs::write(
+            &path,
+            format!("{section}redirect_url = \"https://chat.example.com/auth/oauth/callback\"\n"),
+        )
+        .unwrap();
+        let config = Config::load(&path, true).unwrap();
+        let oidc = config.oidc.unwrap();
+        assert_eq!(oidc.scope_list(), "openid email profile");
+        assert_eq!(oidc.display_name, "single sign-on");
+
+        std::fs::write(&path, format!("{section}redirect_url = \"/callback\"\n")).unwrap();
+        let error = Config::load(&path, true).unwrap_err().to_string();
+        assert!(error.contains("oidc.redirect_url"), "{error}");
+        std::fs::write(&path, section).unwrap();
+        let error = Config::load(&path, true).unwrap_err().to_string();
+        assert!(error.contains("redirect_url"), "{error}");
+    }
 }
