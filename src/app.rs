@@ -13,6 +13,7 @@ use crate::limiter::LoginThrottle;
 pub struct App {
     pub config: Config,
     pub db: Db,
+    pub metrics: crate::metrics::Metrics,
     pub passwords: Passwords,
     pub jwt: JwtKeys,
     pub sessions: SessionCache,

@@ -29,6 +29,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub files: FilesConfig,
     pub streams: StreamsConfig,
+    pub metrics: MetricsConfig,
+    pub retention: RetentionConfig,
     /// Sign-in with an OpenID Connect provider; absent, its routes answer 404.
     pub oidc: Option<OidcConfig>,
 }
@@ -126,6 +128,8 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             files: FilesConfig::default(),
             streams: StreamsConfig::default(),
+            metrics: MetricsConfig::default(),
+            retention: RetentionConfig::default(),
             oidc: None,
         }
     }
@@ -188,6 +192,32 @@ pub struct FilesConfig {
     pub thumbnails: bool,
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// The bearer token `GET /metrics` demands; unset, the route answers 404.
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Messages older than this many days are deleted, with their files; unset,
+    /// kept forever. A room's own `retention_days` may only shorten it.
+    pub messages_days: Option<u32>,
+    /// How often the retention task looks for expired messages, in seconds.
+    pub interval_secs: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            messages_days: None,
+            interval_secs: 3600,
+        }
+    }
+}
+
 /// The identity provider users may sign in with (API.md §11).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -247,11 +277,48 @@ impl Default for DatabaseConfig {
 
 /// A configuration that cannot be used; the message names the key.
 #[derive(Debug)]
-pub struct ConfigError(pub String);
+pub struct ConfigError {
+    /// The key at fault, spelled as in `veza.toml`, when the rule is about one.
+    key: Option<String>,
+    message: String,
+}
+
+impl ConfigError {
+    fn new(message: String) -> ConfigError {
+        ConfigError { key: None, message }
+    }
+
+    /// Names the key where the operator set it: `VEZA_…` or the file as given.
+    fn located(self, figment: &Figment, file: &Path) -> ConfigError {
+        let Some(key) = &self.key else {
+            return self;
+        };
+        let from_env = figment
+            .find_metadata(key)
+            .is_some_and(|m| m.name.contains("environment"));
+        let from_file = figment
+            .find_metadata(key)
+            .is_some_and(|m| m.source.as_ref().is_some_and(|s| s.file_path().is_some()));
+        let name = if from_env {
+            format!("VEZA_{}", key.replace('.', "__").to_uppercase())
+        } else if from_file {
+            format!("`{key}` in {}", file.display())
+        } else {
+            format!("`{key}`")
+        };
+        ConfigError {
+            key: None,
+            message: format!("{name} {}", self.message),
+        }
+    }
+}
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid configuration: {}", self.0)
+        match &self.key {
+            Some(key) => write!(f, "invalid configuration: `{key}` {}", self.message),
+            None => write!(f, "invalid configuration: {}", self.message),
+        }
     }
 }
 
@@ -261,8 +328,8 @@ impl Config {
     /// Defaults, then the TOML file at `path` (optional unless `required`), then `VEZA_*`.
     pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
         if required && !path.is_file() {
-            return Err(ConfigError(format!(
-                "config file {} does not exist",
+            return Err(ConfigError::new(format!(
+                "the configuration file {} does not exist",
                 path.display()
             )));
         }
@@ -270,11 +337,11 @@ impl Config {
         if path.is_file() {
             figment = figment.merge(Toml::file_exact(path));
         }
+        let figment = figment.merge(Env::prefixed("VEZA_").split("__").ignore(&["config"]));
         let config: Config = figment
-            .merge(Env::prefixed("VEZA_").split("__").ignore(&["config"]))
             .extract()
-            .map_err(|e| ConfigError(describe_figment_error(e)))?;
-        config.validate()?;
+            .map_err(|e| ConfigError::new(describe_figment_error(e, path)))?;
+        config.validate().map_err(|e| e.located(&figment, path))?;
         Ok(config)
     }
 
@@ -397,6 +464,20 @@ impl Config {
         if let Some(oidc) = &self.oidc {
             oidc.validate()?;
         }
+        if let Some(token) = &self.metrics.token {
+            if token.len() < 16 {
+                return fail("metrics.token", "must be at least 16 characters long");
+            }
+        }
+        if let Some(days) = self.retention.messages_days {
+            within("retention.messages_days", days as u64, 1, 36_500)?;
+        }
+        within(
+            "retention.interval_secs",
+            self.retention.interval_secs,
+            1,
+            DAY,
+        )?;
         Ok(())
     }
 }
@@ -433,7 +514,10 @@ impl OidcConfig {
 }
 
 fn fail(key: &str, why: &str) -> Result<(), ConfigError> {
-    Err(ConfigError(format!("`{key}` {why}")))
+    Err(ConfigError {
+        key: Some(key.to_owned()),
+        message: why.to_owned(),
+    })
 }
 
 fn within(key: &str, value: u64, min: u64, max: u64) -> Result<(), ConfigError> {
@@ -444,14 +528,64 @@ fn within(key: &str, value: u64, min: u64, max: u64) -> Result<(), ConfigError> 
     }
 }
 
-/// Figment's message, with the offending key spelled as in `veza.toml`.
-fn describe_figment_error(e: figment::Error) -> String {
-    let key = e.path.join(".");
-    let mut msg = e.to_string();
-    if !key.is_empty() && !msg.contains(&key) {
-        msg = format!("`{key}`: {msg}");
+/// Figment's error in an operator's words: the key as they wrote it (`port` in
+/// the file as given, or `VEZA_PORT`), the value found, and what is expected.
+fn describe_figment_error(e: figment::Error, file: &Path) -> String {
+    use figment::error::Kind;
+    let from_env = e
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.name.contains("environment"));
+    let mut path: Vec<String> = e.path.clone();
+    if let Kind::UnknownField(field, _) = &e.kind {
+        if path.last() != Some(field) {
+            path.push(field.clone());
+        }
     }
-    msg
+    let key = if from_env {
+        format!("VEZA_{}", path.join("__").to_uppercase())
+    } else {
+        format!("`{}` in {}", path.join("."), file.display())
+    };
+    match &e.kind {
+        Kind::InvalidType(found, expected) | Kind::InvalidValue(found, expected) => {
+            format!("{key} is {found}; expected {}", plain_words(expected))
+        }
+        Kind::UnknownField(_, known) => {
+            let known = known.join(", ");
+            format!("{key} is not a setting Veza knows; the settings here are: {known}")
+        }
+        Kind::UnknownVariant(found, known) => {
+            format!(
+                "{key} is \"{found}\"; expected one of: {}",
+                known.join(", ")
+            )
+        }
+        Kind::MissingField(field) => {
+            let section = if from_env {
+                format!("VEZA_{}", e.path.join("__").to_uppercase())
+            } else {
+                format!("[{}] in {}", e.path.join("."), file.display())
+            };
+            format!("{section} needs `{field}`")
+        }
+        Kind::Message(message) if message.contains("IP address") => {
+            format!("{key} is not an IP address; expected e.g. 127.0.0.1, 0.0.0.0 or ::")
+        }
+        _ => format!("{key}: {}", e.kind),
+    }
+}
+
+/// Serde's name of an expected type, as a sentence would say it.
+fn plain_words(expected: &str) -> String {
+    match expected {
+        "u16" => "a whole number from 0 to 65535".into(),
+        "u32" | "u64" | "usize" => "a whole number, 0 or more".into(),
+        "a boolean" | "bool" => "true or false".into(),
+        "IP address" => "an IP address such as 127.0.0.1 or ::".into(),
+        other if other.starts_with("struct ") => "a section (a table of settings)".into(),
+        other => other.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@ pub mod files;
 pub mod gate;
 pub mod http;
 pub mod limiter;
+pub mod logger;
 pub mod mentions;
+pub mod metrics;
 pub mod oidc;
 pub mod policy;
 pub mod realtime;
@@ -78,10 +80,13 @@ fn build(
         .jwt_secret(config.jwt_secret.as_deref())
         .map_err(StartError)?;
     let db = Db::open(&data_dir.db_path(), config.database.read_connections).map_err(StartError)?;
+    let metrics = metrics::Metrics::new(db.writer().batch_sizes().clone())
+        .map_err(|e| StartError(format!("cannot set up metrics: {e}")))?;
     let files = open_files(&data_dir, &db)?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let app = App {
         db,
+        metrics,
         passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores.min(2))),
         jwt: JwtKeys::new(&secret, config.auth.access_token_ttl_secs),
         sessions: SessionCache::new(std::time::Duration::from_secs(
@@ -123,6 +128,7 @@ fn build(
     }
     let rocket = rocket
         .attach(fairings::request_id::RequestIdFairing)
+        .attach(fairings::request_log::RequestLog)
         .attach(rate_limit)
         .attach(fairings::query_guard::QueryGuard)
         .attach(fairings::security_headers::NoStore)

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(&e.to_string()),
     };
+    veza::logger::init(config.log_level);
     match rocket::execute(veza::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e.to_string()),

@@ -16,9 +16,23 @@ use crate::{Config, StartError};
 /// starts Rocket on loopback, and runs the gate between them.
 pub async fn serve(mut config: Config) -> Result<(), StartError> {
     let public = SocketAddr::new(config.address, config.port);
-    let listener = TcpListener::bind(public)
-        .await
-        .map_err(|e| StartError(format!("cannot listen on {public}: {e}")))?;
+    // Bound before the data directory is touched: a port in use leaves nothing behind.
+    let listener = TcpListener::bind(public).await.map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "; another program uses this port (choose another with `port` or VEZA_PORT)"
+            }
+            std::io::ErrorKind::AddrNotAvailable => {
+                "; this machine has no such address (check `address` or VEZA_ADDRESS)"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "; ports below 1024 need privileges (use a port above 1023 behind a proxy)"
+            }
+            _ => "",
+        };
+        StartError(format!("cannot listen on {public}: {e}{hint}"))
+    })?;
+    let data_dir = config.data_dir.clone();
     let limits = gate_limits(&config);
     config.address = std::net::Ipv4Addr::LOCALHOST.into();
     config.port = 0;
@@ -59,8 +73,9 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
     };
     let upstream = SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port));
     log::info!(
-        "Veza is listening on http://{public} (at most {} connections; Rocket's own \
-         address above is internal, behind the connection gate)",
+        "veza {} listening on http://{public}, data in {} (at most {} connections)",
+        env!("CARGO_PKG_VERSION"),
+        data_dir.display(),
         gate.max_connections()
     );
     Arc::new(gate).run(listener, upstream, shutdown).await;

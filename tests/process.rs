@@ -75,41 +75,169 @@ fn start_error(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> String {
 #[test]
 fn invalid_configuration_stops_the_start_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let err = start_error(
-        dir.path(),
-        &[("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "lots")],
-        &[],
-    );
-    assert!(err.contains("rate_limit.requests_per_hour"), "{err}");
-    let err = start_error(
-        dir.path(),
-        &[("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "0")],
-        &[],
-    );
-    assert!(err.contains("rate_limit.requests_per_hour"), "{err}");
-    let err = start_error(dir.path(), &[("VEZA_REGISTRATION", "maybe")], &[]);
-    assert!(err.contains("registration"), "{err}");
-    let err = start_error(dir.path(), &[("VEZA_JWT_SECRET", "short")], &[]);
-    assert!(err.contains("jwt_secret"), "{err}");
+    // Each error names the key as the operator wrote it and says what is expected.
+    let cases: [(&str, &str, &str); 6] = [
+        (
+            "VEZA_RATE_LIMIT__REQUESTS_PER_HOUR",
+            "lots",
+            "VEZA_RATE_LIMIT__REQUESTS_PER_HOUR is string \"lots\"; expected a whole number",
+        ),
+        (
+            "VEZA_RATE_LIMIT__REQUESTS_PER_HOUR",
+            "0",
+            "VEZA_RATE_LIMIT__REQUESTS_PER_HOUR must be between 1 and",
+        ),
+        (
+            "VEZA_PORT",
+            "http",
+            "VEZA_PORT is string \"http\"; expected a whole number from 0 to 65535",
+        ),
+        (
+            "VEZA_REGISTRATION",
+            "maybe",
+            "VEZA_REGISTRATION is \"maybe\"; expected one of: open, closed",
+        ),
+        (
+            "VEZA_JWT_SECRET",
+            "short",
+            "VEZA_JWT_SECRET must be at least 32 bytes long",
+        ),
+        (
+            "VEZA_ADDRESS",
+            "localhost",
+            "VEZA_ADDRESS is not an IP address",
+        ),
+    ];
+    for (key, value, expected) in cases {
+        let err = start_error(dir.path(), &[(key, value)], &[]);
+        assert!(err.contains(expected), "{key}={value}: {err}");
+        assert!(!err.contains("default."), "{err}");
+    }
 
     std::fs::write(dir.path().join("veza.toml"), "prot = 8080\n").unwrap();
     let err = start_error(dir.path(), &[], &[]);
-    assert!(err.contains("prot"), "{err}");
+    assert!(
+        err.contains("`prot` in veza.toml is not a setting Veza knows"),
+        "{err}"
+    );
+    assert!(
+        err.contains("address, port"),
+        "the known keys are listed: {err}"
+    );
     std::fs::write(
         dir.path().join("other.toml"),
         "[limits]\nmessage_max_length = 0\n",
     )
     .unwrap();
+    let err = start_error(dir.path(), &[], &["--config", "./other.toml"]);
+    assert!(
+        err.contains("`limits.message_max_length` in ./other.toml must be between 1 and"),
+        "the path as given: {err}"
+    );
+    std::fs::write(
+        dir.path().join("other.toml"),
+        "[limits]\nmax_connections = \"many\"\n",
+    )
+    .unwrap();
     let err = start_error(dir.path(), &[], &["--config", "other.toml"]);
-    assert!(err.contains("limits.message_max_length"), "{err}");
+    assert!(
+        err.contains(
+            "`limits.max_connections` in other.toml is string \"many\"; expected a whole number"
+        ),
+        "{err}"
+    );
     let err = start_error(dir.path(), &[], &["--config", "missing.toml"]);
-    assert!(err.contains("missing.toml"), "{err}");
+    assert!(
+        err.contains("the configuration file missing.toml does not exist"),
+        "{err}"
+    );
     let err = start_error(dir.path(), &[], &["--bogus"]);
     assert!(err.contains("--bogus"), "{err}");
     assert!(
         !dir.path().join("data").exists(),
         "nothing was created by failed starts"
     );
+}
+
+#[test]
+fn a_port_in_use_is_named_and_leaves_no_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = wait_exit(veza(dir.path(), port).spawn().unwrap());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("VEZA_PORT"),
+        "says how to choose another: {err}"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "no data directory left behind"
+    );
+}
+
+#[test]
+fn the_log_has_a_short_banner_and_one_line_per_request_without_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = veza(dir.path(), port)
+        .env("VEZA_LOG_LEVEL", "normal")
+        .spawn()
+        .unwrap();
+    wait_healthy(port, &mut server);
+    let (status, _) = http(port, "GET", "/api/v1/ping?token=very-secret-token", "").unwrap();
+    assert_eq!(status, 200);
+    let (status, _) = http(port, "GET", "/api/v1/rooms/42?token=very-secret-token", "").unwrap();
+    assert_eq!(status, 401);
+    let (status, _) = http(port, "GET", "/no/such/path?token=very-secret-token", "").unwrap();
+    assert_eq!(status, 404);
+    sigterm(&server);
+    let out = wait_exit(server);
+    assert_eq!(out.status.code(), Some(0));
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    let banner: Vec<&str> = log.lines().filter(|l| l.contains("listening on")).collect();
+    assert_eq!(banner.len(), 1, "{log}");
+    assert!(
+        banner[0].contains(&format!(
+            "listening on http://127.0.0.1:{port}, data in ./data"
+        )),
+        "{log}"
+    );
+    assert!(banner[0].contains(env!("CARGO_PKG_VERSION")), "{log}");
+    // Rocket's own banner, route table and request lines are gone.
+    for noise in [
+        "Configured for",
+        "Routes:",
+        "Fairings:",
+        "Rocket has launched",
+        "Matched:",
+    ] {
+        assert!(!log.contains(noise), "{noise} in {log}");
+    }
+    assert!(
+        !log.contains("very-secret-token"),
+        "a query reached the log: {log}"
+    );
+    // One line per request: time, level, method, route template, status, duration, id.
+    let line = |route: &str, status: u16| {
+        log.lines()
+            .find(|l| l.contains(&format!(" GET {route} {status} ")))
+            .unwrap_or_else(|| panic!("no line for {route} {status} in {log}"))
+            .to_owned()
+    };
+    let ping = line("/api/v1/ping", 200);
+    let parts: Vec<&str> = ping.split_whitespace().collect();
+    assert!(parts[0].ends_with('Z') && parts[0].contains('T'), "{ping}");
+    assert_eq!(parts[1], "INFO");
+    assert!(parts[5].ends_with("ms"), "{ping}");
+    assert!(parts[6].starts_with("req_"), "{ping}");
+    line("/api/v1/rooms/<id>", 401);
+    line("unmatched", 404);
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod files;
 pub mod health;
 pub mod members;
 pub mod messages;
+pub mod metrics;
 pub mod oauth;
 pub mod reactions;
 pub mod read_markers;
@@ -24,6 +25,7 @@ use rocket::{Build, Rocket};
 pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/", health::routes())
+        .mount("/", metrics::routes())
         .mount(
             "/",
             rocket::routes![

@@ -92,6 +92,11 @@ impl Db {
         f(&conn)
     }
 
+    /// The writer, for its queue depth and statistics.
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
     /// Runs `f` in the writer's next group commit; returns once it is durable.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where

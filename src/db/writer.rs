@@ -27,11 +27,24 @@ type Deliver = Box<dyn FnOnce() + Send>;
 /// without calling it tells the caller the write did not happen.
 type Job = Box<dyn FnOnce(&Connection) -> (bool, Deliver) + Send>;
 
+/// Jobs per committed transaction, as a Prometheus histogram (registered by the
+/// metrics registry; observed here).
+fn batch_size_histogram() -> prometheus::Result<prometheus::Histogram> {
+    prometheus::Histogram::with_opts(
+        prometheus::HistogramOpts::new(
+            "veza_writer_batch_size",
+            "Writes committed together in one transaction by the database writer.",
+        )
+        .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 64.0, 256.0, 512.0]),
+    )
+}
+
 #[derive(Clone)]
 pub struct Writer {
     // Declared before `thread`: the last `Writer` drops its sender first, which ends
     // the thread's loop, and then waits for the thread to finish its checkpoint.
     jobs: mpsc::Sender<Job>,
+    batch_sizes: prometheus::Histogram,
     _thread: Arc<JoinOnDrop>,
 }
 
@@ -51,13 +64,26 @@ impl Writer {
     /// Starts the writer thread on `conn` (already configured and migrated).
     pub fn start(conn: Connection) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let batch_sizes = batch_size_histogram().map_err(std::io::Error::other)?;
+        let observed = batch_sizes.clone();
         let handle = std::thread::Builder::new()
             .name("veza-writer".into())
-            .spawn(move || run(conn, rx))?;
+            .spawn(move || run(conn, rx, &observed))?;
         Ok(Writer {
             jobs: tx,
+            batch_sizes,
             _thread: Arc::new(JoinOnDrop(Some(handle))),
         })
+    }
+
+    /// Jobs waiting for the writer right now.
+    pub fn queue_depth(&self) -> usize {
+        QUEUE_DEPTH - self.jobs.capacity()
+    }
+
+    /// The histogram of batch sizes, to register with a metrics registry.
+    pub fn batch_sizes(&self) -> &prometheus::Histogram {
+        &self.batch_sizes
     }
 
     /// Runs `f` in the next group commit and returns its result once committed.
@@ -102,7 +128,7 @@ where
     })
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Job>) {
+fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, batch_sizes: &prometheus::Histogram) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -111,6 +137,7 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        batch_sizes.observe(batch.len() as f64);
         commit_batch(&conn, batch);
     }
     // Every sender is gone: the app is shutting down. Fold the WAL back into the

@@ -14,6 +14,7 @@ pub mod files;
 pub mod members;
 pub mod messages;
 pub mod oidc;
+pub mod operations;
 pub mod reactions;
 pub mod read_markers;
 pub mod rooms;

@@ -82,6 +82,11 @@ impl Hub {
         self.users().contains_key(&user_id)
     }
 
+    /// Connections open now, all users together.
+    pub fn connection_count(&self) -> usize {
+        self.users().values().map(Vec::len).sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.users().is_empty()
     }

@@ -158,3 +158,26 @@ pub fn server(
         version: env!("CARGO_PKG_VERSION"),
     })
 }
+
+/// The background queues' lengths, for metrics.
+pub struct Queues {
+    pub webhook_deliveries_pending: i64,
+    pub webhook_deliveries_failed: i64,
+    pub thumbnails_pending: i64,
+}
+
+/// Counts the background queues; each count reads a partial index only.
+pub fn queues(conn: &Connection) -> Result<Queues, ApiError> {
+    let count = |sql: &str| -> Result<i64, ApiError> {
+        Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
+    };
+    Ok(Queues {
+        webhook_deliveries_pending: count(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",
+        )?,
+        webhook_deliveries_failed: count(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'failed'",
+        )?,
+        thumbnails_pending: count("SELECT COUNT(*) FROM thumbnail_jobs")?,
+    })
+}
