@@ -156,6 +156,18 @@ pub fn max_members(value: i64) -> Result<i64, ApiError> {
     }
 }
 
+/// A room's retention in days: 1 to 100 years' worth, or null to follow the server.
+pub fn retention_days(value: i64) -> Result<i64, ApiError> {
+    if (1..=36_500).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::validation(
+            "retention_days",
+            "must be between 1 and 36500, or null to follow the server's retention",
+        ))
+    }
+}
+
 /// Reconciles `is_public` with its mirror `is_private`; `None` if neither is given.
 pub fn visibility(
     is_public: Option<bool>,

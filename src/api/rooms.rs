@@ -128,10 +128,12 @@ pub struct UpdateRoomBody {
     is_private: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     max_members: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    retention_days: Option<Option<i64>>,
 }
 
-/// Changes a room. Name and description: moderators and the owner; visibility and
-/// the member cap: the owner.
+/// Changes a room. Name and description: moderators and the owner; visibility,
+/// the member cap and retention: the owner.
 #[put("/rooms/<id>", data = "<body>")]
 async fn update(
     id: i64,
@@ -153,6 +155,10 @@ async fn update(
         max_members: body
             .max_members
             .map(|m| m.map(validate::max_members).transpose())
+            .transpose()?,
+        retention_days: body
+            .retention_days
+            .map(|d| d.map(validate::retention_days).transpose())
             .transpose()?,
     };
     let room = rooms::update(app, user.actor(), client.ip, id, changes).await?;

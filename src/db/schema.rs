@@ -207,12 +207,11 @@ const MIGRATIONS: &[&str] = &[
          UNIQUE (user_id, issuer)
      ) WITHOUT ROWID;",
     // 9: operations. A room may keep its messages for fewer days than the server
-    // (`retention_days`); expired messages are found by age through
-    // `messages_by_age`. Failed webhook deliveries are counted for metrics
-    // through their own partial index.
+    // (`retention_days`; expired messages are found in id order, which is time
+    // order, so no index is added to the send path). Failed webhook deliveries
+    // are counted for metrics through their own partial index.
     "ALTER TABLE rooms ADD COLUMN retention_days INTEGER
          CHECK (retention_days IS NULL OR retention_days > 0);
-     CREATE INDEX messages_by_age ON messages (created_at);
      CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (id) WHERE status = 'failed';",
 ];
 

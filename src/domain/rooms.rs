@@ -76,7 +76,9 @@ pub async fn update(
     changes: RoomChanges,
 ) -> ApiResult<Room> {
     events::write(app, ip, move |c, events| {
-        let touches_settings = changes.is_public.is_some() || changes.max_members.is_some();
+        let touches_settings = changes.is_public.is_some()
+            || changes.max_members.is_some()
+            || changes.retention_days.is_some();
         access::room(c, room_id, actor)?.require_can_update(touches_settings)?;
         if !changes.is_empty() {
             rooms::update(c, room_id, &changes, namer(actor))?;

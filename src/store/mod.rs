@@ -11,6 +11,7 @@ pub mod messages;
 pub mod oidc;
 pub mod reactions;
 pub mod read_markers;
+pub mod retention;
 pub mod rooms;
 pub mod search;
 pub mod sessions;

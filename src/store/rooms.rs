@@ -28,6 +28,8 @@ pub struct Room {
     pub owner_id: i64,
     pub member_count: i64,
     pub max_members: Option<i64>,
+    /// Days its messages are kept (never longer than the server's retention).
+    pub retention_days: Option<i64>,
     pub my_role: Option<RoomRole>,
     pub unread_count: i64,
     pub last_activity: String,
@@ -41,7 +43,7 @@ static ROOM_SELECT: LazyLock<String> = LazyLock::new(|| {
     let unread = unread_count_sql("room_id", "r.id", "me.last_read_message_id", "?1");
     format!(
         "SELECT r.id, r.uuid, r.name, r.description, r.is_public, r.owner_id, r.max_members,
-                r.created_at, r.updated_at,
+                r.retention_days, r.created_at, r.updated_at,
                 (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count,
                 me.role AS my_role,
                 CASE WHEN me.user_id IS NULL THEN 0 ELSE {unread} END AS unread_count,
@@ -61,6 +63,7 @@ columns!(RoomColumns {
     is_public,
     owner_id,
     max_members,
+    retention_days,
     created_at,
     updated_at,
     member_count,
@@ -81,6 +84,7 @@ fn from_row(row: &Row<'_>, c: &RoomColumns) -> crate::rusqlite::Result<Room> {
         is_private: !is_public,
         owner_id: row.get(c.owner_id)?,
         max_members: row.get(c.max_members)?,
+        retention_days: row.get(c.retention_days)?,
         created_at: row.get(c.created_at)?,
         updated_at: row.get(c.updated_at)?,
         member_count: row.get(c.member_count)?,
@@ -265,6 +269,7 @@ pub struct RoomChanges {
     pub description: Option<Option<String>>,
     pub is_public: Option<bool>,
     pub max_members: Option<Option<i64>>,
+    pub retention_days: Option<Option<i64>>,
 }
 
 impl RoomChanges {
@@ -273,6 +278,7 @@ impl RoomChanges {
             && self.description.is_none()
             && self.is_public.is_none()
             && self.max_members.is_none()
+            && self.retention_days.is_none()
     }
 
     /// The changes as JSON, for the audit log and events.
@@ -289,6 +295,9 @@ impl RoomChanges {
         }
         if let Some(max) = self.max_members {
             map.insert("max_members".into(), max.into());
+        }
+        if let Some(days) = self.retention_days {
+            map.insert("retention_days".into(), days.into());
         }
         serde_json::Value::Object(map)
     }
@@ -327,6 +336,7 @@ pub fn update(
             description = CASE WHEN ?4 THEN ?5 ELSE description END,
             is_public = coalesce(?6, is_public),
             max_members = CASE WHEN ?7 THEN ?8 ELSE max_members END,
+            retention_days = CASE WHEN ?10 THEN ?11 ELSE retention_days END,
             updated_at = ?9
          WHERE id = ?1",
         params![
@@ -338,7 +348,9 @@ pub fn update(
             c.is_public,
             c.max_members.is_some(),
             c.max_members.flatten(),
-            time::now_rfc3339()
+            time::now_rfc3339(),
+            c.retention_days.is_some(),
+            c.retention_days.flatten()
         ],
     )?;
     Ok(())

@@ -2,6 +2,7 @@
 //! are tables, so a restart resumes whatever was pending.
 
 pub mod janitor;
+pub mod retention;
 pub mod thumbnails;
 pub mod webhooks;
 
@@ -39,6 +40,12 @@ pub fn fairing() -> AdHoc {
             if let Ok(mut slot) = app.webhook_worker.lock() {
                 *slot = Some(handle);
             }
+            let expiry = retention::Retention {
+                db: app.db.clone(),
+                files: app.files.clone(),
+                config: app.config.retention.clone(),
+            };
+            tokio::spawn(retention::run(expiry, shutdown.clone()));
             if app.config.files.thumbnails {
                 tokio::spawn(thumbnails::run(
                     app.db.clone(),
