@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod conversations;
+pub mod exports;
 pub mod files;
 pub mod health;
 pub mod members;
@@ -52,6 +53,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", webhooks::routes())
         .mount("/api/v1", realtime::routes())
         .mount("/api/v1", streams::routes())
+        .mount("/api/v1", exports::routes())
         .mount("/api", streams::alias_routes())
         .mount("/api/chat", rooms::alias_routes())
         .register("/", crate::http::catchers::catchers())

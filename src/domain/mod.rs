@@ -10,6 +10,7 @@
 pub mod access;
 pub mod accounts;
 pub mod conversations;
+pub mod exports;
 pub mod files;
 pub mod members;
 pub mod messages;

@@ -160,6 +160,12 @@ pub fn delete(conn: &Connection, id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Every file `user_id` uploaded, oldest first.
+pub fn of_uploader(conn: &Connection, user_id: i64) -> Result<Vec<FileObject>, ApiError> {
+    let sql = format!("{FILE_SELECT} WHERE uploader_id = ?1 ORDER BY id");
+    query_rows(conn, &sql, params![user_id], from_row)
+}
+
 /// A room's files, newest first, and how many it has.
 pub fn of_room(
     conn: &Connection,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod container;
 pub mod conversations;
 pub mod edits;
+pub mod exports;
 pub mod files;
 pub mod members;
 pub mod messages;
