@@ -121,7 +121,7 @@ fn private_file(path: &Path) -> Result<File, String> {
     Ok(file)
 }
 
-fn restrict_to_owner(path: &Path) -> Result<(), String> {
+pub(crate) fn restrict_to_owner(path: &Path) -> Result<(), String> {
     set_mode(path, 0o600)
 }
 

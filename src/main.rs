@@ -1,12 +1,21 @@
-//! The `veza` command: `veza` or `veza serve` starts the server.
+//! The `veza` command: `veza` or `veza serve` starts the server; `veza backup` and
+//! `veza restore` copy its data.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage: veza [serve] [--config PATH]
+       veza backup PATH [--files DIR] [--config PATH]
+       veza restore PATH [--files DIR] [--config PATH]
 
   serve            start the server (the default)
+  backup PATH      write a consistent copy of the database to PATH (a new file),
+                   while the server runs; --files DIR also copies the files it
+                   lists into DIR (only those not there already)
+  restore PATH     put the backup PATH in place in the data directory, which no
+                   server may be using; the database it replaces is kept beside
+                   it; --files DIR also copies the files back from DIR
   --config PATH    read PATH instead of ./veza.toml (also: VEZA_CONFIG)
   --help           show this help
   --version        show the version
@@ -14,15 +23,34 @@ usage: veza [serve] [--config PATH]
 Every configuration key can be overridden by VEZA_<KEY>, nested keys joined
 with __ (e.g. VEZA_RATE_LIMIT__REQUESTS_PER_HOUR=50). See veza.toml.";
 
+enum Command {
+    Serve,
+    Backup {
+        to: PathBuf,
+        files: Option<PathBuf>,
+    },
+    Restore {
+        from: PathBuf,
+        files: Option<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
     let mut config_path: Option<PathBuf> = std::env::var_os("VEZA_CONFIG").map(PathBuf::from);
+    let mut command = None;
+    let mut path: Option<PathBuf> = None;
+    let mut files: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "serve" => {}
+            "serve" | "backup" | "restore" if command.is_none() => command = Some(arg),
             "--config" => match args.next() {
-                Some(path) => config_path = Some(PathBuf::from(path)),
+                Some(value) => config_path = Some(PathBuf::from(value)),
                 None => return fail("--config needs a path"),
+            },
+            "--files" => match args.next() {
+                Some(value) => files = Some(PathBuf::from(value)),
+                None => return fail("--files needs a directory"),
             },
             "--help" | "-h" => {
                 println!("{USAGE}");
@@ -32,19 +60,88 @@ fn main() -> ExitCode {
                 println!("veza {}", env!("CARGO_PKG_VERSION"));
                 return ExitCode::SUCCESS;
             }
+            other if !other.starts_with('-') && path.is_none() && command.is_some() => {
+                path = Some(PathBuf::from(other));
+            }
             other => return fail(&format!("unknown argument `{other}`\n\n{USAGE}")),
         }
     }
+    let command = match (command.as_deref(), path) {
+        (None | Some("serve"), None) if files.is_none() => Command::Serve,
+        (Some("backup"), Some(to)) => Command::Backup { to, files },
+        (Some("restore"), Some(from)) => Command::Restore { from, files },
+        (Some(name @ ("backup" | "restore")), None) => {
+            return fail(&format!("{name} needs a PATH\n\n{USAGE}"))
+        }
+        _ => return fail(&format!("unexpected arguments\n\n{USAGE}")),
+    };
     let required = config_path.is_some();
     let path = config_path.unwrap_or_else(|| PathBuf::from("veza.toml"));
     let config = match veza::Config::load(&path, required) {
         Ok(config) => config,
         Err(e) => return fail(&e.to_string()),
     };
-    veza::logger::init(config.log_level);
-    match rocket::execute(veza::serve(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e.to_string()),
+    match command {
+        Command::Serve => {
+            veza::logger::init(config.log_level);
+            match rocket::execute(veza::serve(config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        Command::Backup { to, files } => {
+            match veza::ops::backup::run(&config.data_dir, &to, files.as_deref()) {
+                Ok(report) => {
+                    let c = &report.contents;
+                    println!(
+                        "backup written to {} ({} bytes, schema {}): {} users, {} messages, {} files",
+                        to.display(),
+                        report.bytes,
+                        c.schema_version,
+                        c.users,
+                        c.messages,
+                        c.files
+                    );
+                    if let (Some(copied), Some(dir)) = (report.files, files) {
+                        println!(
+                            "files in {}: {} copied, {} already there, {} deleted meanwhile",
+                            dir.display(),
+                            copied.copied,
+                            copied.unchanged,
+                            copied.missing
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&format!("backup failed: {e}")),
+            }
+        }
+        Command::Restore { from, files } => {
+            match veza::ops::restore::run(&config.data_dir, &from, files.as_deref()) {
+                Ok(report) => {
+                    let c = &report.contents;
+                    println!(
+                        "restored {} into {}: {} users, {} messages, {} files",
+                        from.display(),
+                        config.data_dir.display(),
+                        c.users,
+                        c.messages,
+                        c.files
+                    );
+                    if let Some(kept) = report.kept {
+                        println!("the database it replaced is kept as {}", kept.display());
+                    }
+                    if let Some(copied) = report.files {
+                        println!(
+                            "files: {} copied, {} already there, {} missing from the backup",
+                            copied.copied, copied.unchanged, copied.missing
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&format!("restore refused: {e}")),
+            }
+        }
     }
 }
 

@@ -269,6 +269,11 @@ impl From<crate::rusqlite::Error> for MigrateError {
     }
 }
 
+/// The schema version this build writes (and the newest it can open).
+pub fn latest_version() -> i64 {
+    1 + MIGRATIONS.len() as i64
+}
+
 /// Brings the database to the latest version.
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let before: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
