@@ -22,6 +22,7 @@ pub mod logger;
 pub mod mentions;
 pub mod metrics;
 pub mod oidc;
+pub mod openapi;
 pub mod ops;
 pub mod policy;
 pub mod realtime;

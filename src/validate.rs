@@ -102,7 +102,7 @@ pub fn optional_text(
 /// Characters refused in names: bidirectional embeddings, overrides and isolates
 /// (U+202A–U+202E, U+2066–U+2069), zero-width spaces and joiners and the direction
 /// marks (U+200B–U+200F), the word joiner (U+2060) and the byte-order mark (U+FEFF).
-pub(crate) fn is_deceptive(c: char) -> bool {
+pub fn is_deceptive(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
 }
 

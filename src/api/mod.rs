@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod conversations;
+pub mod docs;
 pub mod exports;
 pub mod files;
 pub mod health;
@@ -27,6 +28,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/", health::routes())
         .mount("/", metrics::routes())
+        .mount("/", docs::routes())
         .mount(
             "/",
             rocket::routes![

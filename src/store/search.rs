@@ -59,9 +59,12 @@ fn terms(q: &str) -> Vec<Term> {
 }
 
 /// `text` as an FTS5 string: in double quotes, inner quotes doubled. Inside one,
-/// no character is syntax.
+/// no character is syntax, except NUL, which ends FTS5's reading of the query
+/// ("unterminated string"); control characters are dropped (no message holds
+/// them, so they could match nothing).
 fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    format!("\"{}\"", clean.replace('"', "\"\""))
 }
 
 /// The FTS5 query for the user's `q`: every term must match. `None` when nothing
