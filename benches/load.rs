@@ -26,6 +26,13 @@
 //! subscribed to `message.created` (a receiver in this process answers 200), as
 //! ratios to sends with none: the cost of the outbox and of the deliveries.
 //!
+//! `BENCH_ONLY=scale` measures how sends and pages hold up as history grows: it
+//! fills `BENCH_HISTORY` messages (default 10,000) over 1,000 rooms through the API,
+//! then measures the bare route, sends over those rooms and a 50-message page of one
+//! of them at 64 connections; it reports the server's resident size idle (just
+//! started) and at the end, and the time a restart on that database takes to answer
+//! `/health`.
+//!
 //! `BENCH_ONLY=files` measures files instead: the server's peak resident size while
 //! ten 25 MiB uploads stream in at once, then the throughput of 10 MiB uploads and
 //! downloads at 1 and 4 connections, as a ratio to plain loopback TCP (the same
@@ -310,6 +317,37 @@ fn main() {
         let _ = server.wait();
         return;
     }
+    if only == "scale" {
+        let history: u64 = std::env::var("BENCH_HISTORY")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10_000);
+        let idle = {
+            runtime.block_on(wait_healthy(port));
+            std::thread::sleep(Duration::from_millis(500));
+            resident_mib(server.id())
+        };
+        runtime.block_on(scale_benchmark(port, secs, history));
+        println!(
+            "\nserver resident: {idle:.1} MiB idle after start, {:.1} MiB now, peak {:.1} MiB",
+            resident_mib(server.id()),
+            peak_rss_mib(server.id())
+        );
+        let _ = Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status();
+        let _ = server.wait();
+        let started = Instant::now();
+        let mut again = start_server(dir.path(), port);
+        runtime.block_on(wait_healthy(port));
+        println!(
+            "restart on {history} messages: /health answered 200 after {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        let _ = again.kill();
+        let _ = again.wait();
+        return;
+    }
     if only == "search" {
         runtime.block_on(search_benchmark(port, secs));
         println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
@@ -363,6 +401,113 @@ fn main() {
     println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// Polls `/health` every millisecond until it answers 200.
+async fn wait_healthy(port: u16) {
+    let probe = request("GET", "/health", None, "");
+    loop {
+        if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)).await {
+            let mut conn = Conn {
+                stream,
+                buf: Vec::new(),
+            };
+            if conn.roundtrip(&probe).await.0 == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Sends and pages with `history` messages spread over 1,000 rooms.
+async fn scale_benchmark(port: u16, secs: u64, history: u64) {
+    const SCALE_ROOMS: u64 = 1_000;
+    let (token, mut rooms, big) = setup(port).await;
+    let mut conn = Conn::open(port).await;
+    while (rooms.len() as u64) < SCALE_ROOMS - 1 {
+        let body = format!(r#"{{"name":"scale room {}"}}"#, rooms.len());
+        let (status, answer) = conn
+            .roundtrip(&request("POST", "/api/v1/rooms", Some(&token), &body))
+            .await;
+        assert_eq!(status, 201);
+        rooms.push(json(&answer)["data"]["id"].as_i64().expect("room id"));
+    }
+    rooms.push(big);
+    let started = Instant::now();
+    let left = Arc::new(AtomicU64::new(history));
+    let all_rooms = Arc::new(rooms.clone());
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let (left, rooms, token) = (left.clone(), all_rooms.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(port).await;
+            while let Ok(n) =
+                left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            {
+                let room = rooms[(n % rooms.len() as u64) as usize];
+                let body = format!(
+                    r#"{{"content":"history message {n}, about this long, with a few words more"}}"#
+                );
+                let path = format!("/api/v1/rooms/{room}/messages");
+                let (status, _) = conn
+                    .roundtrip(&request("POST", &path, Some(&token), &body))
+                    .await;
+                assert_eq!(status, 201);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("filler");
+    }
+    let fill = started.elapsed();
+    println!(
+        "veza scale benchmark: {history} messages over {SCALE_ROOMS} rooms sent in {:.1} s ({:.0} sends/s), {secs} s per measurement\n",
+        fill.as_secs_f64(),
+        history as f64 / fill.as_secs_f64()
+    );
+    let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
+    let bare = Arc::new(vec![request("GET", "/api/v1/ping", None, "")]);
+    let sends = Arc::new(
+        rooms
+            .iter()
+            .map(|r| {
+                request(
+                    "POST",
+                    &format!("/api/v1/rooms/{r}/messages"),
+                    Some(&token),
+                    &format!(r#"{{"content":"{content}"}}"#),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let page = Arc::new(vec![request(
+        "GET",
+        &format!("/api/v1/rooms/{big}/messages?limit=50"),
+        Some(&token),
+        "",
+    )]);
+    println!(
+        "{:<44} {:>5} {:>10} {:>9} {:>9} {:>8}",
+        "route", "conns", "req/s", "p50 ms", "p99 ms", "vs bare"
+    );
+    let bare_m = measure(port, 64, secs, 200, bare).await;
+    let send_m = measure(port, 64, secs, 201, sends).await;
+    let page_m = measure(port, 64, secs, 200, page).await;
+    for (name, m) in [
+        ("GET /api/v1/ping (bare)", &bare_m),
+        ("POST /rooms/{id}/messages (1,000 rooms)", &send_m),
+        ("GET /rooms/{id}/messages?limit=50", &page_m),
+    ] {
+        println!(
+            "{name:<44} {:>5} {:>10.0} {:>9.2} {:>9.2} {:>7.1}%",
+            64,
+            m.rps,
+            m.p50.as_secs_f64() * 1000.0,
+            m.p99.as_secs_f64() * 1000.0,
+            100.0 * m.rps / bare_m.rps
+        );
+    }
 }
 
 /// Search latency over a large room: a word in every message, and a word in one

@@ -134,13 +134,13 @@ impl Gate {
             };
             let Some(counted) = self.per_address.admit(peer.ip()) else {
                 refuse_now(
-                    &client,
+                    client,
                     &ApiError::Unavailable("too many connections from your address"),
                 );
                 continue;
             };
             let Ok(permit) = self.slots.clone().try_acquire_owned() else {
-                refuse_now(&client, &ApiError::Unavailable("too many connections"));
+                refuse_now(client, &ApiError::Unavailable("too many connections"));
                 continue;
             };
             let gate = self.clone();
@@ -455,9 +455,19 @@ async fn write_within(w: &mut OwnedWriteHalf, bytes: &[u8], stall: Duration) -> 
 }
 
 /// Answers `error` with one non-blocking write and closes: used when the server is
-/// at its connection cap, where waiting on a client is what must not happen.
-fn refuse_now(client: &TcpStream, error: &ApiError) {
-    let _ = client.try_write(error_response(error).as_bytes());
+/// at its connection cap, where waiting on a client is what must not happen. The
+/// write goes straight to the socket: tokio's `try_write` on a socket just accepted
+/// answers "would block" until the reactor has seen it writable, which under load
+/// it may not have yet, and the client would get a bare close instead of the 503.
+fn refuse_now(client: TcpStream, error: &ApiError) {
+    use std::io::{Read, Write};
+    if let Ok(mut socket) = client.into_std() {
+        let _ = socket.write(error_response(error).as_bytes());
+        // Take what the client sent already (its request head), so the close is a
+        // FIN after the answer rather than a reset that may discard it.
+        let _ = socket.read(&mut [0u8; 8192]);
+        let _ = socket.shutdown(std::net::Shutdown::Write);
+    }
 }
 
 /// A complete HTTP/1.1 response carrying `error` in the envelope.
