@@ -366,14 +366,8 @@ fn main() {
             fill.as_secs_f64(),
             BIG_ROOM_MESSAGES as f64 / fill.as_secs_f64()
         );
-        let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
         let bare = Arc::new(vec![request("GET", "/api/v1/ping", None, "")]);
-        let sends = Arc::new(
-            rooms
-                .iter()
-                .map(|r| request("POST", &format!("/api/v1/rooms/{r}/messages"), Some(&token), &format!(r#"{{"content":"{content}"}}"#)))
-                .collect::<Vec<_>>(),
-        );
+        let sends = send_requests(&rooms, &token);
         let page = Arc::new(vec![request("GET", &format!("/api/v1/rooms/{big}/messages?limit=50"), Some(&token), "")]);
         println!("{:<44} {:>5} {:>10} {:>9} {:>9} {:>8}", "route", "conns", "req/s", "p50 ms", "p99 ms", "vs bare");
         for connections in [16, 64] {
@@ -401,6 +395,24 @@ fn main() {
     println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// One send of a ~100-character message to each of `rooms`.
+fn send_requests(rooms: &[i64], token: &str) -> Arc<Vec<Vec<u8>>> {
+    let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
+    Arc::new(
+        rooms
+            .iter()
+            .map(|r| {
+                request(
+                    "POST",
+                    &format!("/api/v1/rooms/{r}/messages"),
+                    Some(token),
+                    &format!(r#"{{"content":"{content}"}}"#),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Polls `/health` every millisecond until it answers 200.
@@ -466,21 +478,8 @@ async fn scale_benchmark(port: u16, secs: u64, history: u64) {
         fill.as_secs_f64(),
         history as f64 / fill.as_secs_f64()
     );
-    let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
     let bare = Arc::new(vec![request("GET", "/api/v1/ping", None, "")]);
-    let sends = Arc::new(
-        rooms
-            .iter()
-            .map(|r| {
-                request(
-                    "POST",
-                    &format!("/api/v1/rooms/{r}/messages"),
-                    Some(&token),
-                    &format!(r#"{{"content":"{content}"}}"#),
-                )
-            })
-            .collect::<Vec<_>>(),
-    );
+    let sends = send_requests(&rooms, &token);
     let page = Arc::new(vec![request(
         "GET",
         &format!("/api/v1/rooms/{big}/messages?limit=50"),
@@ -778,20 +777,7 @@ async fn webhooks_benchmark(port: u16, secs: u64) {
             held.push(stream);
         }
     });
-    let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
-    let sends = Arc::new(
-        rooms
-            .iter()
-            .map(|r| {
-                request(
-                    "POST",
-                    &format!("/api/v1/rooms/{r}/messages"),
-                    Some(&token),
-                    &format!(r#"{{"content":"{content}"}}"#),
-                )
-            })
-            .collect::<Vec<_>>(),
-    );
+    let sends = send_requests(&rooms, &token);
     let register = |target: u16| {
         let body =
             format!(r#"{{"url":"http://127.0.0.1:{target}/","events":["message.created"]}}"#);
@@ -897,13 +883,7 @@ async fn realtime_benchmark(port: u16, pid: u32, secs: u64) {
         "veza real-time benchmark: {secs} s per measurement, {} cores, open-files limit {limit}\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    let content = "Benchmark message: the quick brown fox jumps over the lazy dog, twice over, and then some more text!";
-    let sends = Arc::new(vec![request(
-        "POST",
-        &format!("/api/v1/rooms/{room}/messages"),
-        Some(&token),
-        &format!(r#"{{"content":"{content}"}}"#),
-    )]);
+    let sends = send_requests(&[room], &token);
     let alone = measure(port, 16, secs, 201, sends.clone()).await;
 
     // 1,000 listeners: tabs of the room owner, each counting what it hears.
