@@ -7,12 +7,14 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: veza [serve] [--config PATH]
        veza backup PATH [--files DIR] [--config PATH]
+       veza backup --files DIR [--config PATH]
        veza restore PATH [--files DIR] [--config PATH]
 
   serve            start the server (the default)
   backup PATH      write a consistent copy of the database to PATH (a new file),
                    while the server runs; --files DIR also copies the files it
-                   lists into DIR (only those not there already)
+                   lists into DIR (only those not there already); with
+                   --files DIR alone, only the files
   restore PATH     put the backup PATH in place in the data directory, which no
                    server may be using; the database it replaces is kept beside
                    it; --files DIR also copies the files back from DIR
@@ -28,6 +30,9 @@ enum Command {
     Backup {
         to: PathBuf,
         files: Option<PathBuf>,
+    },
+    BackupFiles {
+        files: PathBuf,
     },
     Restore {
         from: PathBuf,
@@ -66,11 +71,12 @@ fn main() -> ExitCode {
             other => return fail(&format!("unknown argument `{other}`\n\n{USAGE}")),
         }
     }
-    let command = match (command.as_deref(), path) {
-        (None | Some("serve"), None) if files.is_none() => Command::Serve,
-        (Some("backup"), Some(to)) => Command::Backup { to, files },
-        (Some("restore"), Some(from)) => Command::Restore { from, files },
-        (Some(name @ ("backup" | "restore")), None) => {
+    let command = match (command.as_deref(), path, files) {
+        (None | Some("serve"), None, None) => Command::Serve,
+        (Some("backup"), Some(to), files) => Command::Backup { to, files },
+        (Some("backup"), None, Some(files)) => Command::BackupFiles { files },
+        (Some("restore"), Some(from), files) => Command::Restore { from, files },
+        (Some(name @ ("backup" | "restore")), None, _) => {
             return fail(&format!("{name} needs a PATH\n\n{USAGE}"))
         }
         _ => return fail(&format!("unexpected arguments\n\n{USAGE}")),
@@ -111,6 +117,21 @@ fn main() -> ExitCode {
                             copied.missing
                         );
                     }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&format!("backup failed: {e}")),
+            }
+        }
+        Command::BackupFiles { files } => {
+            match veza::ops::backup::files_only(&config.data_dir, &files) {
+                Ok(copied) => {
+                    println!(
+                        "files in {}: {} copied, {} already there, {} deleted meanwhile",
+                        files.display(),
+                        copied.copied,
+                        copied.unchanged,
+                        copied.missing
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&format!("backup failed: {e}")),

@@ -108,6 +108,17 @@ fn a_backup_under_write_load_restores_every_acknowledged_message() {
     let after = acknowledged.lock().unwrap().len();
     assert!(after > during, "writes went on during and after the backup");
 
+    // The files alone, into a new directory: the same bytes as with the database.
+    let out = veza_cli(dir.path(), &["backup", "--files", "files-only"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("1 copied"), "{}", text(&out));
+    let out = veza_cli(dir.path(), &["backup", "--files", "files-only"]);
+    assert!(
+        text(&out).contains("0 copied, 1 already there"),
+        "{}",
+        text(&out)
+    );
+
     // The same name again is refused: a backup never overwrites.
     let out = veza_cli(dir.path(), &["backup", "backup.db"]);
     assert!(!out.status.success());
@@ -231,4 +242,10 @@ fn a_damaged_or_missing_backup_is_refused_before_anything_changes() {
     );
     let out = veza_cli(dir.path(), &["backup"]);
     assert!(text(&out).contains("backup needs a PATH"), "{}", text(&out));
+    let out = veza_cli(dir.path(), &["backup", "--files", "only-files"]);
+    assert!(
+        text(&out).contains("there is no database"),
+        "{}",
+        text(&out)
+    );
 }

@@ -67,3 +67,14 @@ pub fn run(data_dir: &Path, target: &Path, files_to: Option<&Path>) -> Result<Re
         files,
     })
 }
+
+/// `veza backup --files DIR` alone: copies the files the live database lists into
+/// `dir` (those not there already), without a copy of the database.
+pub fn files_only(data_dir: &Path, dir: &Path) -> Result<Copied, String> {
+    let db = data_dir.join("veza.db");
+    if !db.is_file() {
+        return Err(format!("there is no database at {}", db.display()));
+    }
+    crate::datadir::private_dir(dir)?;
+    copy_files(&db, &data_dir.join("files"), dir)
+}
