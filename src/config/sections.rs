@@ -1,0 +1,253 @@
+//! The sections of the configuration (`[auth]`, `[limits]`, `[oidc]`…), each with
+//! its defaults.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{fail, ConfigError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Debug,
+    Normal,
+    Critical,
+    Off,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    /// Password hashes computed at once; more wait. Defaults to the number of cores.
+    pub max_concurrent_hashes: Option<usize>,
+    /// How long a checked session is trusted from memory (0: check the database on
+    /// every request). Veza evicts sessions it ends itself at once.
+    pub session_cache_secs: u64,
+    /// A session ends this many days after its login, however often it is refreshed.
+    pub session_max_days: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub requests_per_hour: u32,
+    pub failed_logins_per_15min: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub message_max_length: usize,
+    pub upload_max_bytes: u64,
+    /// Images with more pixels than this get no thumbnail and are never decoded.
+    pub thumbnail_max_pixels: u64,
+    pub json_max_bytes: u64,
+    /// Connections open at once; more are refused with 503 at once.
+    pub max_connections: usize,
+    /// Connections open at once from one client address (IPv6: one /64).
+    pub max_connections_per_address: usize,
+    /// A request head must be complete this long after it began.
+    pub head_timeout_secs: u64,
+    /// An idle keep-alive connection closes after this long.
+    pub keep_alive_secs: u64,
+    /// A request body that stalls (or a client that stops reading) this long is cut.
+    pub body_stall_secs: u64,
+    /// An upgraded (WebSocket) connection silent both ways this long is closed.
+    pub tunnel_idle_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    pub allow_private_targets: bool,
+    pub retry_initial_delay_secs: u64,
+    pub max_attempts: u32,
+    /// How long one delivery may take, answer included (connecting: at most 5 s).
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Read-only connections in the pool.
+    pub read_connections: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 2_592_000,
+            max_concurrent_hashes: None,
+            session_cache_secs: 10,
+            session_max_days: 90,
+        }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            requests_per_hour: 1000,
+            failed_logins_per_15min: 10,
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            message_max_length: 2000,
+            upload_max_bytes: 26_214_400,
+            thumbnail_max_pixels: 25_000_000,
+            json_max_bytes: 1_048_576,
+            max_connections: 512,
+            max_connections_per_address: 128,
+            head_timeout_secs: 10,
+            keep_alive_secs: 5,
+            body_stall_secs: 30,
+            tunnel_idle_secs: 300,
+        }
+    }
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            allow_private_targets: false,
+            retry_initial_delay_secs: 10,
+            max_attempts: 10,
+            timeout_secs: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesConfig {
+    /// Make thumbnails of uploaded images in the background. Off, they wait in
+    /// their queue (`pending`) until it is on again.
+    pub thumbnails: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// The bearer token `GET /metrics` demands; unset, the route answers 404.
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Messages older than this many days are deleted, with their files; unset,
+    /// kept forever. A room's own `retention_days` may only shorten it.
+    pub messages_days: Option<u32>,
+    /// How often the retention task looks for expired messages, in seconds.
+    pub interval_secs: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            messages_days: None,
+            interval_secs: 3600,
+        }
+    }
+}
+
+/// The identity provider users may sign in with (API.md §11).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The provider's issuer URL; discovery is at `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Scopes asked for, separated by spaces; `openid` is always among them.
+    #[serde(default = "default_oidc_scopes")]
+    pub scopes: String,
+    /// The public URL the provider sends the browser back to: Veza's
+    /// `/auth/oauth/callback`, or a page of a client that posts the code to
+    /// `/auth/oauth/token`. Registered with the provider as is.
+    pub redirect_url: String,
+    /// The provider's name as the web client shows it ("Sign in with …").
+    #[serde(default = "default_oidc_display_name")]
+    pub display_name: String,
+}
+
+fn default_oidc_scopes() -> String {
+    "openid email profile".into()
+}
+
+fn default_oidc_display_name() -> String {
+    "single sign-on".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamsConfig {
+    /// A viewer counts while their last heartbeat is this recent.
+    pub viewer_window_secs: u64,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        StreamsConfig {
+            viewer_window_secs: 60,
+        }
+    }
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        FilesConfig { thumbnails: true }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            read_connections: 8,
+        }
+    }
+}
+
+impl OidcConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("oidc.issuer", &self.issuer),
+            ("oidc.redirect_url", &self.redirect_url),
+        ] {
+            match url::Url::parse(value) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => return fail(key, "must be an absolute http:// or https:// URL"),
+            }
+        }
+        if self.client_id.trim().is_empty() {
+            return fail("oidc.client_id", "must not be empty");
+        }
+        if self.client_secret.is_empty() {
+            return fail("oidc.client_secret", "must not be empty");
+        }
+        if self.display_name.trim().is_empty() || self.display_name.chars().count() > 64 {
+            return fail("oidc.display_name", "must be 1 to 64 characters long");
+        }
+        Ok(())
+    }
+
+    /// The scopes to ask for, `openid` first and always present.
+    pub fn scope_list(&self) -> String {
+        let mut scopes = vec!["openid"];
+        scopes.extend(self.scopes.split_whitespace().filter(|s| *s != "openid"));
+        scopes.join(" ")
+    }
+}
