@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod client;
 pub mod conversations;
 pub mod docs;
 pub mod exports;
@@ -29,6 +30,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", health::routes())
         .mount("/", metrics::routes())
         .mount("/", docs::routes())
+        .mount("/", client::routes())
         .mount(
             "/",
             rocket::routes![

@@ -1,20 +1,46 @@
 //! Catchers: every error Rocket itself produces (unknown route, bad body, panic, …)
-//! leaves here in the standard error envelope, never as Rocket's HTML page.
+//! leaves here in the standard error envelope, never as Rocket's HTML page. The one
+//! exception is a page load of a path no route serves outside the API: that is a
+//! deep link into the web client, which answers it.
 
+use rocket::catcher::{self, Handler};
 use rocket::http::{Method, Status};
+use rocket::response::{Responder, Response};
 use rocket::{Catcher, Request};
+
+use crate::api::client;
 
 use crate::error::{take_stashed, ApiError, Missing};
 
 pub fn catchers() -> Vec<Catcher> {
-    rocket::catchers![default_catcher]
+    vec![Catcher::new(None, DefaultCatcher)]
 }
 
-#[rocket::catch(default)]
-fn default_catcher(status: Status, req: &Request<'_>) -> ApiError {
-    if let Some(err) = take_stashed(req) {
-        return err;
+/// Written by hand rather than with `#[catch]`, whose code forces the catcher's
+/// status onto the answer: the web client's page must go out as 200.
+#[derive(Clone)]
+struct DefaultCatcher;
+
+#[rocket::async_trait]
+impl Handler for DefaultCatcher {
+    async fn handle<'r>(&self, status: Status, req: &'r Request<'_>) -> catcher::Result<'r> {
+        if let Some(err) = take_stashed(req) {
+            return with_status(err, status, req);
+        }
+        if status == Status::NotFound && client::serves_client(req) {
+            return client::page().respond_to(req);
+        }
+        with_status(error_for(status, req), status, req)
     }
+}
+
+fn with_status<'r>(err: ApiError, status: Status, req: &'r Request<'_>) -> catcher::Result<'r> {
+    Response::build_from(err.respond_to(req)?)
+        .status(status)
+        .ok()
+}
+
+fn error_for(status: Status, req: &Request<'_>) -> ApiError {
     match status.code {
         400 => ApiError::MalformedJson {
             reason: "the request could not be understood".into(),

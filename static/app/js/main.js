@@ -1,0 +1,260 @@
+// Veza's web client: the app shell, the router and the live event dispatch.
+
+import { Api } from './api.js';
+import { Live } from './socket.js';
+import { h, fill, toast } from './dom.js';
+import { authScreen, finishProviderSignIn } from './auth.js';
+import { Sidebar } from './sidebar.js';
+import { Timeline } from './timeline.js';
+import {
+  app_menu, browsePage, peoplePage, searchPanel, membersPanel, pinsPanel, streamsPage, streamPage,
+} from './views.js';
+
+class App {
+  constructor(root) {
+    this.root = root;
+    this.api = new Api();
+    this.live = new Live(this.api);
+    this.api.onSignedOut = () => this.showAuth('signin', 'Your session has ended. Please sign in again.');
+    this.live.onStatus = (s) => this.sidebar?.setStatus(s);
+    this.live.onResume = () => this.resume();
+    this.wireEvents();
+    document.addEventListener('click', (e) => {
+      const link = e.target.closest('a[data-link]');
+      if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      this.go(link.getAttribute('href'));
+    });
+    window.addEventListener('popstate', () => this.me && this.route());
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.timeline?.markRead(); });
+  }
+
+  async boot() {
+    const path = location.pathname;
+    if (path.endsWith('/auth/oauth/callback')) return finishProviderSignIn(this);
+    if (this.api.hasSession && await this.api.refresh().catch(() => false)) {
+      try { return this.signedIn(await this.api.get('users/me')); } catch { /* fall through */ }
+    }
+    this.showAuth('signin');
+  }
+
+  showAuth(mode = 'signin', message = '') {
+    this.live.stop();
+    this.me = null;
+    document.title = 'Veza';
+    fill(this.root, authScreen(this, mode, message));
+    this.root.querySelector('input')?.focus();
+  }
+
+  async signedIn(user) {
+    this.me = user;
+    this.sidebar = new Sidebar(this);
+    this.main = h('main', { id: 'main', 'aria-label': 'Conversation' });
+    this.panelTitle = h('h2', {});
+    this.panelBody = h('div', { class: 'panel-body' });
+    this.panel = h('aside', { id: 'panel', hidden: true, 'aria-label': 'Details' },
+      h('header', { class: 'bar' }, this.panelTitle,
+        h('button', { type: 'button', class: 'close', 'aria-label': 'Close panel', onclick: () => this.closePanel() }, '✕')),
+      this.panelBody);
+    fill(this.root, h('div', { class: 'shell' },
+      h('a', { href: '#main', class: 'skip' }, 'Skip to conversation'),
+      this.sidebar.el, this.main, this.panel,
+      h('div', { class: 'scrim', onclick: () => document.body.classList.remove('nav-open') })));
+    try { await this.sidebar.load(); } catch (e) { toast(e.message, 'error'); }
+    this.live.start();
+    this.route();
+  }
+
+  async signOut() {
+    this.live.stop();
+    await this.api.logout();
+    history.replaceState(null, '', '/');
+    this.showAuth('signin');
+  }
+
+  go(path) {
+    if (path !== location.pathname) history.pushState(null, '', path);
+    this.route();
+  }
+
+  route() {
+    document.body.classList.remove('nav-open');
+    this.onLeave?.();
+    this.onLeave = null;
+    this.onStreamsChanged = null;
+    this.timeline = null;
+    this.current = null;
+    this.closePanel();
+    const parts = location.pathname.split('/').filter(Boolean);
+    const id = Number(parts[1]);
+    if (parts[0] === 'rooms' && id) this.openRoom(id);
+    else if (parts[0] === 'dm' && id) this.openDm(id);
+    else if (parts[0] === 'browse') this.show(browsePage(this), 'Rooms');
+    else if (parts[0] === 'people') this.show(peoplePage(this), 'New message');
+    else if (parts[0] === 'streams' && id) this.show(streamPage(this, id), 'Stream');
+    else if (parts[0] === 'streams') this.show(streamsPage(this), 'Streams');
+    else {
+      const first = [...this.sidebar.rooms.values()].sort((a, b) => a.name.localeCompare(b.name))[0];
+      history.replaceState(null, '', first ? `/rooms/${first.id}` : '/browse');
+      return this.route();
+    }
+    this.sidebar.render();
+  }
+
+  show(view, title) {
+    document.title = `${title} · Veza`;
+    fill(this.main, view);
+  }
+
+  async openRoom(id) {
+    this.current = { kind: 'room', id };
+    let room = this.sidebar.rooms.get(id);
+    try { room ??= await this.api.get(`rooms/${id}`); } catch (e) {
+      this.show(h('section', { class: 'page' }, h('header', { class: 'bar' }, app_menu(), h('h1', {}, 'Room not found')), h('p', { class: 'page-body' }, e.message)), 'Not found');
+      return;
+    }
+    const canModerate = ['owner', 'moderator'].includes(room.my_role) || this.me.role === 'admin';
+    const timeline = new Timeline(this, { kind: 'room', id, label: `#${room.name}`, canPost: !!room.my_role, canModerate });
+    this.timeline = timeline;
+    const header = h('header', { class: 'bar' }, app_menu(),
+      h('div', { class: 'title' }, h('h1', {}, `${room.is_public ? '#' : '🔒'} ${room.name}`),
+        room.description ? h('p', { class: 'topic' }, room.description) : null),
+      h('div', { class: 'tools' },
+        h('button', { type: 'button', onclick: () => this.openPanel(membersPanel(this, id)) }, `Members (${room.member_count})`),
+        h('button', { type: 'button', onclick: () => this.openPanel(pinsPanel(this, id)) }, 'Pinned'),
+        room.my_role && room.my_role !== 'owner'
+          ? h('button', { type: 'button', onclick: () => this.leaveRoom(id) }, 'Leave') : null));
+    const join = room.my_role ? null : h('div', { class: 'join-bar' }, 'You are reading this room. ',
+      h('button', { type: 'button', class: 'primary', onclick: () => this.joinRoom(id) }, 'Join to post'));
+    this.show(h('div', { class: 'room' }, header, timeline.el, join), `#${room.name}`);
+    await timeline.load();
+    timeline.focus();
+  }
+
+  async openDm(id) {
+    this.current = { kind: 'dm', id };
+    let conv = this.sidebar.conversations.get(id);
+    try { conv ??= await this.api.get(`conversations/${id}`); } catch (e) {
+      this.show(h('p', { class: 'page-body' }, e.message), 'Not found');
+      return;
+    }
+    const other = conv.other_user;
+    const timeline = new Timeline(this, { kind: 'dm', id, label: `@${other.username}`, canPost: !conv.is_blocked, canModerate: false });
+    this.timeline = timeline;
+    const header = h('header', { class: 'bar' }, app_menu(),
+      h('div', { class: 'title' }, h('h1', {}, h('span', { class: `dot ${other.is_online ? 'online' : ''}`, 'aria-label': other.is_online ? 'online' : 'offline' }), ` ${other.username}`)));
+    this.show(h('div', { class: 'room' }, header, timeline.el), `@${other.username}`);
+    await timeline.load();
+    timeline.focus();
+  }
+
+  async openConversation(userId) {
+    try {
+      const conv = await this.api.post('conversations', { user_id: userId });
+      await this.sidebar.load();
+      this.go(`/dm/${conv.id}`);
+    } catch (e) { toast(e.message, 'error'); }
+  }
+
+  async joinRoom(id, then) {
+    try {
+      await this.api.post(`rooms/${id}/join`);
+      await this.sidebar.load();
+      this.go(then ?? `/rooms/${id}`);
+      if (then) this.route();
+    } catch (e) { toast(e.message, 'error'); }
+  }
+
+  async leaveRoom(id) {
+    if (!confirm('Leave this room?')) return;
+    try {
+      await this.api.post(`rooms/${id}/leave`);
+      this.sidebar.rooms.delete(id);
+      this.go('/');
+    } catch (e) { toast(e.message, 'error'); }
+  }
+
+  openThread(message, spec) {
+    const thread = new Timeline(this, {
+      kind: 'thread', id: message.id, parent: message, label: 'thread', canPost: spec.canPost, canModerate: spec.canModerate,
+    });
+    this.openPanel({ title: 'Thread', body: thread.el });
+    this.thread = thread;
+    thread.load().then(() => thread.focus());
+  }
+
+  openSearch(q) {
+    if (q.trim()) this.openPanel(searchPanel(this, q.trim()));
+  }
+
+  openPanel({ title, body }) {
+    this.thread = null;
+    this.panelTitle.textContent = title;
+    fill(this.panelBody, body);
+    this.panel.hidden = false;
+    document.body.classList.add('panel-open');
+    document.body.classList.remove('nav-open');
+  }
+
+  closePanel() {
+    if (!this.panel) return;
+    this.thread = null;
+    this.panel.hidden = true;
+    this.panelBody.replaceChildren();
+    document.body.classList.remove('panel-open');
+  }
+
+  /** The timelines (main and thread) showing the container a frame belongs to. */
+  viewing(frame) {
+    return [this.timeline, this.thread].filter((t) => t && (frame.room_id
+      ? t.container.kind === 'room' && t.container.id === frame.room_id
+      : t.container.kind === 'dm' && t.container.id === frame.conversation_id));
+  }
+
+  wireEvents() {
+    const live = this.live;
+    live.on('message.created', (f) => {
+      this.sidebar.messageArrived(f);
+      for (const t of this.viewing(f)) t.created(f.data);
+    });
+    live.on('message.updated', (f) => this.viewing(f).forEach((t) => t.updated(f.data)));
+    live.on('message.deleted', (f) => this.viewing(f).forEach((t) => t.deleted(f.data.id)));
+    live.on('reaction.added', (f) => this.viewing(f).forEach((t) => t.reaction(f.data, true)));
+    live.on('reaction.removed', (f) => this.viewing(f).forEach((t) => t.reaction(f.data, false)));
+    live.on('typing', (f) => this.viewing(f).forEach((t) => t.typingFrom(f.data)));
+    live.on('presence', (f) => this.sidebar.presence(f.data));
+    live.on('member.joined', (f) => { if (f.data.user_id === this.me.id) this.sidebar.load(); });
+    live.on('member.left', (f) => {
+      if (f.data.user_id !== this.me.id) return;
+      this.sidebar.rooms.delete(f.data.room_id);
+      this.sidebar.render();
+      if (this.current?.kind === 'room' && this.current.id === f.data.room_id) toast('You are no longer a member of this room.');
+    });
+    live.on('room.updated', () => this.sidebar.load());
+    live.on('room.deleted', (f) => {
+      this.sidebar.rooms.delete(f.data.room_id);
+      this.sidebar.render();
+      if (this.current?.kind === 'room' && this.current.id === f.data.room_id) this.go('/');
+    });
+    const streamChanged = (f) => {
+      if (f.type === 'stream.started' && f.data.owner?.id !== this.me.id) toast(`${f.data.owner?.username ?? 'Someone'} is live: ${f.data.title}`);
+      this.onStreamsChanged?.(f.data);
+    };
+    live.on('stream.started', streamChanged);
+    live.on('stream.ended', streamChanged);
+    live.on('error', (f) => console.warn('live:', f.data));
+  }
+
+  /** After a dropped connection: unread counts and missed messages, over REST. */
+  async resume() {
+    try {
+      await this.sidebar.load();
+      await this.timeline?.catchUp();
+      await this.thread?.catchUp();
+    } catch (e) { toast(`Catching up failed: ${e.message}`, 'error'); }
+  }
+}
+
+const app = new App(document.getElementById('root'));
+window.veza = app; // for the browser tests and the curious
+app.boot();

@@ -1,0 +1,153 @@
+// One message as an element: author, time, text, attachments, reactions, actions.
+
+import { h, clock, bytes } from './dom.js';
+
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '👀'];
+
+/**
+ * ctx: {api, me, canModerate, inThread, onThread(m), onEdit(m), onDelete(m),
+ *       onPin(m), onReact(m, emoji, mine), onRetry(m)}
+ */
+export function renderMessage(ctx, m) {
+  const mine = m.author_id === ctx.me.id;
+  const pending = m._state === 'pending' || m._state === 'failed';
+  const li = h('li', {
+    class: `message${mine ? ' mine' : ''}${pending ? ` ${m._state}` : ''}${m.is_pinned ? ' pinned' : ''}`,
+    dataset: { id: m.id ?? '', key: m._key ?? '' },
+    tabindex: '-1',
+  });
+  li.append(
+    h('div', { class: 'meta' },
+      h('span', { class: 'author' }, m.username),
+      ' ',
+      h('time', { datetime: m.created_at }, clock(m.created_at)),
+      m.is_edited ? h('span', { class: 'edited', title: m.edited_at || '' }, ' (edited)') : null,
+      m.is_pinned ? h('span', { class: 'pin-badge', title: 'Pinned' }, ' 📌 pinned') : null,
+      m._state === 'pending' ? h('span', { class: 'state' }, ' sending…') : null,
+    ),
+    h('div', { class: 'content' }, m.content),
+  );
+  if (m.attachments?.length) {
+    li.append(h('div', { class: 'attachments' }, m.attachments.map((f) => attachment(ctx.api, f))));
+  }
+  if (m._state === 'failed') {
+    li.append(h('div', { class: 'failed-note' }, 'Not sent. ',
+      h('button', { type: 'button', class: 'link', onclick: () => ctx.onRetry(m) }, 'Retry')));
+    return li;
+  }
+  if (pending) return li;
+  li.append(reactions(ctx, m));
+  if (!ctx.inThread && m.thread_count > 0) {
+    li.append(h('button', { type: 'button', class: 'link thread-link', onclick: () => ctx.onThread(m) },
+      `${m.thread_count} ${m.thread_count === 1 ? 'reply' : 'replies'}`));
+  }
+  li.append(actions(ctx, m, mine));
+  return li;
+}
+
+function reactions(ctx, m) {
+  const box = h('div', { class: 'reactions' });
+  for (const [emoji, summary] of Object.entries(m.reactions || {})) {
+    const users = summary.users || [];
+    const reacted = users.some((u) => u.user_id === ctx.me.id);
+    const names = users.map((u) => u.username).join(', ');
+    box.append(h('button', {
+      type: 'button',
+      class: 'reaction',
+      'aria-pressed': reacted ? 'true' : 'false',
+      'aria-label': `${emoji} ${summary.count}${names ? `: ${names}` : ''}`,
+      title: names,
+      onclick: () => ctx.onReact(m, emoji, reacted),
+    }, `${emoji} ${summary.count}`));
+  }
+  return box;
+}
+
+function actions(ctx, m, mine) {
+  const bar = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Message actions' });
+  const palette = h('div', { class: 'palette', hidden: true },
+    QUICK_REACTIONS.map((emoji) => h('button', {
+      type: 'button',
+      'aria-label': `React with ${emoji}`,
+      onclick: () => {
+        palette.hidden = true;
+        const mine = (m.reactions?.[emoji]?.users || []).some((u) => u.user_id === ctx.me.id);
+        ctx.onReact(m, emoji, mine);
+      },
+    }, emoji)));
+  bar.append(h('button', {
+    type: 'button', class: 'act', 'aria-label': 'Add reaction', title: 'Add reaction',
+    onclick: () => { palette.hidden = !palette.hidden; },
+  }, '☺'));
+  if (!ctx.inThread) {
+    bar.append(h('button', {
+      type: 'button', class: 'act', 'aria-label': 'Reply in thread', title: 'Reply in thread',
+      onclick: () => ctx.onThread(m),
+    }, '↪'));
+  }
+  if (mine) {
+    bar.append(h('button', {
+      type: 'button', class: 'act', 'aria-label': 'Edit message', title: 'Edit',
+      onclick: () => ctx.onEdit(m),
+    }, '✎'));
+  }
+  if (mine || ctx.canModerate) {
+    bar.append(h('button', {
+      type: 'button', class: 'act', 'aria-label': 'Delete message', title: 'Delete',
+      onclick: () => ctx.onDelete(m),
+    }, '🗑'));
+  }
+  if (ctx.canModerate && m.room_id && !m.parent_message_id) {
+    bar.append(h('button', {
+      type: 'button', class: 'act', 'aria-label': m.is_pinned ? 'Unpin message' : 'Pin message',
+      title: m.is_pinned ? 'Unpin' : 'Pin',
+      onclick: () => ctx.onPin(m),
+    }, '📌'));
+  }
+  bar.append(palette);
+  return bar;
+}
+
+/** An attached file: a thumbnail for images, a player for audio and video. */
+export function attachment(api, f) {
+  const download = api.media(f.url || `/api/v1/files/${f.id}/download`);
+  const label = `${f.original_filename} (${bytes(f.size)})`;
+  if (f.mime_type?.startsWith('image/') && f.thumbnail_status !== 'none' && f.thumbnail_status !== 'failed') {
+    const img = h('img', {
+      class: 'thumb',
+      alt: f.original_filename,
+      loading: 'lazy',
+      width: f.width && f.height ? Math.min(320, f.width) : null,
+    });
+    thumbnail(api, img, f, 0);
+    return h('a', { class: 'file image', href: download, target: '_blank', rel: 'noopener', title: label }, img);
+  }
+  if (f.mime_type?.startsWith('image/')) {
+    return h('a', { class: 'file image', href: download, target: '_blank', rel: 'noopener' },
+      h('img', { class: 'thumb', alt: f.original_filename, src: download, loading: 'lazy' }));
+  }
+  if (f.mime_type?.startsWith('audio/')) {
+    return h('figure', { class: 'file media' },
+      h('audio', { controls: true, preload: 'none', src: download, 'aria-label': f.original_filename }),
+      h('figcaption', {}, label));
+  }
+  if (f.mime_type?.startsWith('video/')) {
+    return h('figure', { class: 'file media' },
+      h('video', { controls: true, preload: 'metadata', src: download, 'aria-label': f.original_filename }),
+      h('figcaption', {}, label));
+  }
+  return h('a', { class: 'file other', href: download, download: f.original_filename }, `📎 ${label}`);
+}
+
+/** Loads a thumbnail, trying again while the server is still making it. */
+function thumbnail(api, img, f, attempt) {
+  img.onerror = () => {
+    if (attempt >= 30) {
+      img.replaceWith(h('span', { class: 'file other' }, `🖼 ${f.original_filename}`));
+      return;
+    }
+    setTimeout(() => thumbnail(api, img, f, attempt + 1), Math.min(4000, 500 * (attempt + 1)));
+  };
+  const base = f.thumbnail_url || `/api/v1/files/${f.id}/thumbnail`;
+  img.src = api.media(attempt ? `${base}?try=${attempt}` : base);
+}

@@ -1,0 +1,405 @@
+// A list of messages with its composer: a room, a direct conversation, or a
+// thread. It loads the latest page, loads older pages as the reader scrolls up,
+// applies live events, catches up after a dropped connection, and sends
+// optimistically: a message shows at once as "sending…" and is replaced by the
+// server's copy, matched by the client key it carries in `metadata`. The key is
+// also the `Idempotency-Key`, so a retried send is never doubled.
+
+import { h, fill, toast, day } from './dom.js';
+import { renderMessage } from './message.js';
+
+const PAGE = 50;
+const TYPING_SHOWN_MS = 4000;
+const TYPING_SENT_EVERY_MS = 3000;
+
+export class Timeline {
+  /**
+   * spec: {kind: 'room'|'dm'|'thread', id, label, canPost, canModerate, parent?}
+   * For a thread, `parent` is the root message and sends go to its container.
+   */
+  constructor(app, spec) {
+    this.app = app;
+    this.spec = spec;
+    this.messages = new Map();
+    this.hasMore = false;
+    this.loading = false;
+    this.typers = new Map();
+    this.lastTypingSent = 0;
+    this.attachments = [];
+    const root = spec.parent;
+    this.container = spec.kind === 'thread'
+      ? (root.room_id ? { kind: 'room', id: root.room_id } : { kind: 'dm', id: root.conversation_id })
+      : { kind: spec.kind, id: spec.id };
+    this.build();
+  }
+
+  get sendPath() {
+    const c = this.container;
+    return c.kind === 'room' ? `rooms/${c.id}/messages` : `conversations/${c.id}/messages`;
+  }
+
+  get listPath() {
+    return this.spec.kind === 'thread' ? `messages/${this.spec.parent.id}/thread` : this.sendPath;
+  }
+
+  build() {
+    this.list = h('ol', { class: 'messages', 'aria-label': `Messages in ${this.spec.label}` });
+    this.scroller = h('div', { class: 'scroller', tabindex: '0', onscroll: () => this.onScroll() },
+      h('div', { class: 'history-edge' }), this.list);
+    this.typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
+    this.el = h('section', { class: `timeline ${this.spec.kind}` }, this.scroller, this.typingLine);
+    if (this.spec.canPost) this.el.append(this.composer());
+    this.el.addEventListener('dragover', (e) => { if (this.spec.canPost) { e.preventDefault(); this.el.classList.add('dropping'); } });
+    this.el.addEventListener('dragleave', () => this.el.classList.remove('dropping'));
+    this.el.addEventListener('drop', (e) => {
+      this.el.classList.remove('dropping');
+      if (!this.spec.canPost || !e.dataTransfer?.files?.length) return;
+      e.preventDefault();
+      for (const file of e.dataTransfer.files) this.attach(file);
+    });
+  }
+
+  composer() {
+    const id = `composer-${this.spec.kind}-${this.spec.id}`;
+    this.input = h('textarea', {
+      id, rows: '1', placeholder: `Message ${this.spec.label}`, maxlength: '4000',
+      'aria-label': `Message ${this.spec.label}`,
+      onkeydown: (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+          e.preventDefault();
+          this.submit();
+        }
+      },
+      oninput: () => { this.autosize(); this.typing(); },
+    });
+    this.picker = h('input', {
+      type: 'file', multiple: true, class: 'visually-hidden', id: `${id}-file`,
+      onchange: () => { for (const f of this.picker.files) this.attach(f); this.picker.value = ''; },
+    });
+    this.chips = h('div', { class: 'chips' });
+    return h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this.submit(); } },
+      this.chips,
+      h('div', { class: 'row' },
+        h('label', { class: 'attach', for: `${id}-file`, title: 'Attach files', 'aria-label': 'Attach files' }, '📎'),
+        this.picker,
+        this.input,
+        h('button', { type: 'submit', class: 'send' }, 'Send')));
+  }
+
+  autosize() {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
+  }
+
+  focus() { this.input?.focus(); }
+
+  // ---- loading ----
+
+  async load() {
+    this.loading = true;
+    try {
+      const data = await this.app.api.get(`${this.listPath}?limit=${PAGE}`);
+      const page = this.spec.kind === 'thread' ? data.messages : data.messages.slice().reverse();
+      if (this.spec.kind === 'thread') page.unshift(this.spec.parent);
+      this.hasMore = this.spec.kind === 'thread' ? false : data.has_more;
+      for (const m of page) this.messages.set(m.id, m);
+      this.renderAll();
+      this.scrollToBottom();
+      this.markRead();
+    } catch (e) {
+      fill(this.list, h('li', { class: 'empty' }, `Could not load messages: ${e.message}`));
+    } finally {
+      this.loading = false;
+    }
+    // A short first page may not fill the screen: keep going until it scrolls.
+    if (this.hasMore && this.scroller.scrollHeight <= this.scroller.clientHeight) this.older();
+  }
+
+  async older() {
+    if (this.loading || !this.hasMore || this.spec.kind === 'thread') return;
+    const oldest = Math.min(...[...this.messages.keys()]);
+    this.loading = true;
+    const before = this.scroller.scrollHeight;
+    try {
+      const data = await this.app.api.get(`${this.listPath}?limit=${PAGE}&before_id=${oldest}`);
+      this.hasMore = data.has_more;
+      for (const m of data.messages) this.messages.set(m.id, m);
+      this.renderAll();
+      this.scroller.scrollTop += this.scroller.scrollHeight - before;
+    } catch (e) {
+      toast(`Could not load older messages: ${e.message}`, 'error');
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** After a reconnect: everything after the newest message held. */
+  async catchUp() {
+    if (this.spec.kind === 'thread') return this.reloadThread();
+    let after = Math.max(0, ...[...this.messages.keys()]);
+    for (let rounds = 0; rounds < 20; rounds++) {
+      const data = await this.app.api.get(`${this.listPath}?limit=100&after_id=${after}`);
+      for (const m of data.messages) { this.messages.set(m.id, m); after = Math.max(after, m.id); }
+      if (!data.has_more) break;
+    }
+    this.renderAll();
+    this.markRead();
+  }
+
+  async reloadThread() {
+    this.messages.clear();
+    await this.load();
+  }
+
+  onScroll() {
+    if (this.scroller.scrollTop < 200) this.older();
+    if (this.atBottom()) this.markRead();
+  }
+
+  atBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  }
+
+  scrollToBottom() { this.scroller.scrollTop = this.scroller.scrollHeight; }
+
+  markRead() {
+    if (this.spec.kind === 'thread' || document.hidden) return;
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => {
+      const newest = Math.max(0, ...[...this.messages.keys()]);
+      if (!newest || newest === this.readUpTo) return;
+      this.readUpTo = newest;
+      const path = this.spec.kind === 'room' ? `rooms/${this.spec.id}/read` : `conversations/${this.spec.id}/read`;
+      this.app.api.post(path, { message_id: newest }).catch(() => {});
+      this.app.sidebar.setUnread(this.spec.kind, this.spec.id, 0);
+    }, 600);
+  }
+
+  // ---- rendering ----
+
+  context() {
+    return {
+      api: this.app.api,
+      me: this.app.me,
+      canModerate: this.spec.canModerate,
+      inThread: this.spec.kind === 'thread',
+      onThread: (m) => this.app.openThread(m, this.spec),
+      onEdit: (m) => this.edit(m),
+      onDelete: (m) => this.remove(m),
+      onPin: (m) => this.pin(m),
+      onReact: (m, emoji, mine) => this.react(m, emoji, mine),
+      onRetry: (m) => this.send(m),
+    };
+  }
+
+  renderAll() {
+    const ctx = this.context();
+    const items = [...this.messages.values()].sort((a, b) => a.id - b.id);
+    const nodes = [];
+    let lastDay = null;
+    for (const m of items) {
+      const d = day(m.created_at);
+      if (d !== lastDay) { nodes.push(h('li', { class: 'day', role: 'separator' }, d)); lastDay = d; }
+      nodes.push(renderMessage(ctx, m));
+    }
+    for (const m of this.pendingList()) nodes.push(renderMessage(ctx, m));
+    if (!nodes.length) nodes.push(h('li', { class: 'empty' }, 'No messages yet. Say hello!'));
+    if (this.hasMore) nodes.unshift(h('li', { class: 'more' }, 'Scroll up for older messages'));
+    fill(this.list, nodes);
+  }
+
+  pendingList() { return this.pending ? [...this.pending.values()] : []; }
+
+  rerender(m) {
+    const old = this.list.querySelector(`li.message[data-id="${m.id}"]`);
+    if (old) old.replaceWith(renderMessage(this.context(), m));
+  }
+
+  // ---- live events ----
+
+  /** A message.created in this timeline's container. */
+  created(m) {
+    const belongs = this.spec.kind === 'thread'
+      ? m.parent_message_id === this.spec.parent.id
+      : !m.parent_message_id;
+    if (!belongs) {
+      // A reply: its parent's reply count grows.
+      const parent = this.messages.get(m.parent_message_id);
+      if (parent && this.spec.kind !== 'thread') { parent.thread_count += 1; this.rerender(parent); }
+      return;
+    }
+    const stick = this.atBottom();
+    const key = m.metadata?.client_key;
+    if (key && this.pending?.has(key)) this.pending.delete(key);
+    this.messages.set(m.id, m);
+    this.renderAll();
+    if (stick || m.author_id === this.app.me.id) this.scrollToBottom();
+    this.markRead();
+    if (m.author_id !== this.app.me.id && this.typers.delete(m.author_id)) this.showTypers();
+  }
+
+  updated(m) {
+    if (!this.messages.has(m.id)) return;
+    const mine = this.messages.get(m.id);
+    this.messages.set(m.id, { ...mine, ...m });
+    this.rerender(this.messages.get(m.id));
+  }
+
+  deleted(id) {
+    if (this.spec.kind === 'thread' && id === this.spec.parent.id) {
+      this.app.closePanel();
+      return;
+    }
+    if (this.messages.delete(id)) this.renderAll();
+  }
+
+  reaction(data, added) {
+    const m = this.messages.get(data.message_id);
+    if (!m) return;
+    applyReaction(m, data.emoji, { user_id: data.user_id, username: data.username }, added);
+    this.rerender(m);
+  }
+
+  typingFrom(user) {
+    if (user.user_id === this.app.me.id) return;
+    clearTimeout(this.typers.get(user.user_id)?.timer);
+    const timer = setTimeout(() => { this.typers.delete(user.user_id); this.showTypers(); }, TYPING_SHOWN_MS);
+    this.typers.set(user.user_id, { name: user.username, timer });
+    this.showTypers();
+  }
+
+  showTypers() {
+    const names = [...this.typers.values()].map((t) => t.name);
+    this.typingLine.textContent = !names.length ? ''
+      : names.length === 1 ? `${names[0]} is typing…`
+      : `${names.slice(0, 3).join(', ')} are typing…`;
+  }
+
+  typing() {
+    const now = Date.now();
+    if (now - this.lastTypingSent < TYPING_SENT_EVERY_MS || !this.input.value.trim()) return;
+    this.lastTypingSent = now;
+    const c = this.container;
+    this.app.live.send(c.kind === 'room' ? { type: 'typing', room_id: c.id } : { type: 'typing', conversation_id: c.id });
+  }
+
+  // ---- actions ----
+
+  async attach(file) {
+    const chip = h('span', { class: 'chip uploading' }, `⏫ ${file.name}`);
+    this.chips.append(chip);
+    const c = this.container;
+    try {
+      const uploaded = await this.app.api.upload(file, c.kind === 'room' ? { room_id: c.id } : { conversation_id: c.id });
+      this.attachments.push(uploaded);
+      fill(chip, `📎 ${file.name} `, h('button', {
+        type: 'button', class: 'link', 'aria-label': `Remove ${file.name}`,
+        onclick: () => { this.attachments = this.attachments.filter((f) => f !== uploaded); chip.remove(); },
+      }, '✕'));
+      chip.classList.remove('uploading');
+    } catch (e) {
+      chip.remove();
+      toast(`${file.name}: ${e.message}`, 'error');
+    }
+  }
+
+  submit() {
+    const text = this.input.value.trim();
+    if (!text && !this.attachments.length) return;
+    if (this.chips.querySelector('.uploading')) { toast('Wait for the upload to finish.'); return; }
+    const files = this.attachments;
+    const key = crypto.randomUUID();
+    const m = {
+      _key: key,
+      _state: 'pending',
+      id: null,
+      author_id: this.app.me.id,
+      username: this.app.me.username,
+      content: text || files.map((f) => f.original_filename).join(', '),
+      created_at: new Date().toISOString(),
+      attachments: files,
+      reactions: {},
+      thread_count: 0,
+    };
+    this.input.value = '';
+    this.autosize();
+    this.attachments = [];
+    this.chips.replaceChildren();
+    this.send(m);
+  }
+
+  async send(m) {
+    this.pending ??= new Map();
+    m._state = 'pending';
+    this.pending.set(m._key, m);
+    this.renderAll();
+    this.scrollToBottom();
+    const body = { content: m.content, metadata: { client_key: m._key }, attachments: m.attachments.map((f) => f.id) };
+    if (this.spec.kind === 'thread') body.parent_message_id = this.spec.parent.id;
+    try {
+      const saved = await this.app.api.post(this.sendPath, body, { headers: { 'Idempotency-Key': m._key } });
+      if (this.pending.delete(m._key) || !this.messages.has(saved.id)) this.created(saved);
+    } catch (e) {
+      m._state = 'failed';
+      this.renderAll();
+      toast(`Message not sent: ${e.message}`, 'error');
+    }
+  }
+
+  edit(m) {
+    const li = this.list.querySelector(`li.message[data-id="${m.id}"]`);
+    const content = li?.querySelector('.content');
+    if (!content) return;
+    const box = h('textarea', { class: 'edit', 'aria-label': 'Edit message', rows: '2' });
+    box.value = m.content;
+    const save = async () => {
+      const text = box.value.trim();
+      if (!text || text === m.content) { this.rerender(m); return; }
+      try {
+        this.updated(await this.app.api.put(`messages/${m.id}`, { content: text }));
+      } catch (e) { toast(`Not saved: ${e.message}`, 'error'); }
+    };
+    box.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); save(); }
+      if (e.key === 'Escape') { e.preventDefault(); this.rerender(m); }
+    });
+    content.replaceWith(h('div', { class: 'editing' }, box,
+      h('div', { class: 'hint' }, 'Enter to save, Escape to cancel')));
+    box.focus();
+  }
+
+  async remove(m) {
+    if (!confirm('Delete this message?')) return;
+    try {
+      await this.app.api.del(`messages/${m.id}`);
+      this.deleted(m.id);
+    } catch (e) { toast(`Not deleted: ${e.message}`, 'error'); }
+  }
+
+  async pin(m) {
+    try {
+      this.updated(await this.app.api.post(`messages/${m.id}/pin`, { pinned: !m.is_pinned }));
+    } catch (e) { toast(`Not changed: ${e.message}`, 'error'); }
+  }
+
+  async react(m, emoji, mine) {
+    const me = { user_id: this.app.me.id, username: this.app.me.username };
+    try {
+      if (mine) await this.app.api.del(`messages/${m.id}/reactions/${encodeURIComponent(emoji)}`);
+      else await this.app.api.post(`messages/${m.id}/reactions`, { emoji });
+      applyReaction(m, emoji, me, !mine);
+      this.rerender(m);
+    } catch (e) { toast(`Reaction failed: ${e.message}`, 'error'); }
+  }
+}
+
+/** Adds or removes one user's reaction; applying the same change twice is harmless. */
+function applyReaction(m, emoji, user, added) {
+  m.reactions ??= {};
+  const entry = m.reactions[emoji] ?? { count: 0, users: [] };
+  const has = entry.users.some((u) => u.user_id === user.user_id);
+  if (added && !has) { entry.users.push(user); entry.count += 1; }
+  if (!added && has) { entry.users = entry.users.filter((u) => u.user_id !== user.user_id); entry.count -= 1; }
+  if (entry.count > 0) m.reactions[emoji] = entry; else delete m.reactions[emoji];
+}

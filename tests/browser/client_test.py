@@ -1,0 +1,436 @@
+"""Browser tests of the web client: Debian's Chromium driven by Playwright.
+
+Run by .ci/browser.sh after `cargo test`:
+    python3 tests/browser/client_test.py [path/to/veza] [--shots DIR]
+
+Each scenario starts from a fresh server (a real `veza` process on a temporary
+data directory), sets its users and rooms up through the HTTP API, then drives
+one or two browsers as users would. Every step asserts what it expects.
+Screenshots of each scenario are written to DIR (default target/browser-shots).
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+import zlib
+
+from playwright.async_api import async_playwright, expect
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+PASSWORD = "correct horse battery"
+TIMEOUT_MS = 10_000
+
+
+# ---------------------------------------------------------------- the server
+
+
+class Server:
+    """A veza process on a free loopback port and a temporary data directory."""
+
+    def __init__(self, binary):
+        self.dir = tempfile.mkdtemp(prefix="veza-browser-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = dict(os.environ)
+        env.update(
+            VEZA_PORT=str(self.port),
+            VEZA_DATA_DIR=os.path.join(self.dir, "data"),
+            VEZA_RATE_LIMIT__REQUESTS_PER_HOUR="100000",
+        )
+        self.log = open(os.path.join(self.dir, "veza.log"), "w")
+        self.proc = subprocess.Popen([binary], cwd=self.dir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if self.call("GET", "/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("veza did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def call(self, method, path, body=None, token=None, raw=None, content_type=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", content_type or "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as res:
+                text = res.read()
+                return res.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def api(self, method, path, body=None, token=None, expect_status=(200, 201)):
+        status, json_body = self.call(method, "/api/v1" + path, body, token)
+        assert status in expect_status, f"{method} {path}: {status} {json_body}"
+        return json_body["data"] if json_body else None
+
+    def register(self, name):
+        data = self.api("POST", "/auth/register", {"username": name, "email": f"{name}@example.com", "password": PASSWORD})
+        return data["access_token"], data["user"]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def png(width, height):
+    """A small RGB PNG with a gradient, written without any imaging library."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in ((x * 255) // width, (y * 255) // height, 128))
+        for y in range(height)
+    )
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+async def sign_in(browser, server, name, viewport=None):
+    """A new browser context signed in as `name` through the sign-in form."""
+    context = await browser.new_context(viewport=viewport or {"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    await page.goto(server.url + "/")
+    await page.get_by_label("Username or e-mail").fill(name)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await expect(page.locator(".me-name")).to_have_text(name)
+    await expect(page.locator(".conn")).to_have_text("online")
+    return page
+
+
+def composer(page, label):
+    return page.get_by_role("textbox", name=f"Message {label}", exact=True)
+
+
+def message(page, text):
+    return page.locator("li.message", has=page.locator(".content", has_text=text))
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+async def two_users_chat_live(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "general", "description": "Everything"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")  # a deep link
+    await bob.get_by_role("link", name="# general").click()
+    await expect(bob).to_have_url(f"{server.url}/rooms/{room['id']}")
+
+    # Typing shows on the other side, then the message arrives live.
+    await composer(alice, "#general").press_sequentially("Hi Bob")
+    await expect(bob.locator(".typing")).to_have_text("alice is typing…")
+    await composer(alice, "#general").press("Shift+Enter")
+    await composer(alice, "#general").press_sequentially("second line")
+    await composer(alice, "#general").press("Enter")
+    await expect(message(bob, "Hi Bob")).to_have_count(1)
+    await expect(message(bob, "Hi Bob").locator(".content")).to_have_text("Hi Bob\nsecond line")
+    await expect(message(alice, "Hi Bob")).not_to_have_class("message mine pending")
+
+    await composer(bob, "#general").fill("Hello Alice!")
+    await composer(bob, "#general").press("Enter")
+    await expect(message(alice, "Hello Alice!")).to_have_count(1)
+
+    # Reactions and edits travel live too.
+    await message(alice, "Hello Alice!").hover()
+    await message(alice, "Hello Alice!").get_by_role("button", name="Add reaction").click()
+    await message(alice, "Hello Alice!").get_by_role("button", name="React with 🎉").click()
+    await expect(message(bob, "Hello Alice!").locator(".reaction")).to_have_text("🎉 1")
+    await message(bob, "Hello Alice!").hover()
+    await message(bob, "Hello Alice!").get_by_role("button", name="Edit message").click()
+    edit = bob.get_by_role("textbox", name="Edit message")
+    await edit.fill("Hello Alice, edited")
+    await edit.press("Enter")
+    await expect(message(alice, "Hello Alice, edited").locator(".edited")).to_have_count(1)
+
+    # Each message exactly once on both sides, in the order sent.
+    for page in (alice, bob):
+        await expect(page.locator("li.message .content")).to_have_text(["Hi Bob\nsecond line", "Hello Alice, edited"])
+    await alice.screenshot(path=f"{shots}/chat-alice.png")
+    await bob.screenshot(path=f"{shots}/chat-bob.png")
+
+    # The server holds exactly those two messages (no duplicate from the optimistic send).
+    page = server.api("GET", f"/rooms/{room['id']}/messages", token=alice_token)
+    assert [m["content"] for m in page["messages"]] == ["Hello Alice, edited", "Hi Bob\nsecond line"], page
+    return [alice, bob]
+
+
+async def unread_badge_for_room_not_in_view(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    general = server.api("POST", "/rooms", {"name": "general"}, alice_token)
+    random = server.api("POST", "/rooms", {"name": "random"}, alice_token)
+    for room in (general, random):
+        server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{general['id']}")
+    await expect(composer(alice, "#general")).to_be_visible()
+    random_link = alice.locator(f'#sidebar li[data-room="{random["id"]}"] a')
+    await expect(random_link.locator(".badge")).to_have_count(0)
+
+    for text in ("one", "two"):
+        server.api("POST", f"/rooms/{random['id']}/messages", {"content": text}, bob_token)
+    await expect(random_link.locator(".badge")).to_have_text("2")
+    await expect(random_link.locator(".badge")).to_have_attribute("aria-label", "2 unread")
+    # A message in the room in view brings no badge.
+    server.api("POST", f"/rooms/{general['id']}/messages", {"content": "here"}, bob_token)
+    await expect(message(alice, "here")).to_have_count(1)
+    await expect(alice.locator(f'#sidebar li[data-room="{general["id"]}"] .badge')).to_have_count(0)
+    await alice.screenshot(path=f"{shots}/unread-badge.png")
+
+    # Opening the room reads it: the badge goes, and the server agrees.
+    await random_link.click()
+    await expect(message(alice, "two")).to_have_count(1)
+    await expect(random_link.locator(".badge")).to_have_count(0)
+    deadline = time.time() + 5
+    while server.api("GET", f"/rooms/{random['id']}", token=alice_token)["unread_count"] != 0:
+        assert time.time() < deadline, "the read marker never reached the server"
+        await asyncio.sleep(0.1)
+    return [alice]
+
+
+async def upload_with_thumbnail(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "photos"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+    for page in (alice, bob):
+        await page.goto(f"{server.url}/rooms/{room['id']}")
+        await expect(composer(page, "#photos")).to_be_visible()
+
+    picture = os.path.join(server.dir, "sunset.png")
+    with open(picture, "wb") as f:
+        f.write(png(640, 400))
+    await alice.locator("input[type=file]").set_input_files(picture)
+    await expect(alice.locator(".chip")).to_contain_text("sunset.png")
+    await expect(alice.locator(".chip.uploading")).to_have_count(0)
+    await composer(alice, "#photos").fill("Look at this")
+    await composer(alice, "#photos").press("Enter")
+
+    for page in (alice, bob):
+        img = message(page, "Look at this").locator("img.thumb")
+        await expect(img).to_have_attribute("alt", "sunset.png")
+        await expect(img).to_have_attribute("src", lambda_contains("/thumbnail"))
+        await page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=await img.element_handle(), timeout=TIMEOUT_MS
+        )
+        width = await img.evaluate("img => img.naturalWidth")
+        assert width == 320, f"the thumbnail is {width} px wide, not 320"
+    await bob.screenshot(path=f"{shots}/upload-thumbnail.png")
+
+    # The file is the message's attachment on the server, with its thumbnail.
+    page = server.api("GET", f"/rooms/{room['id']}/messages", token=bob_token)
+    attachments = page["messages"][0]["attachments"]
+    assert [a["original_filename"] for a in attachments] == ["sunset.png"], attachments
+    assert attachments[0]["thumbnail_status"] == "ready", attachments
+    return [alice, bob]
+
+
+def lambda_contains(text):
+    import re
+
+    return re.compile(re.escape(text))
+
+
+async def reply_in_thread(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "design"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    root = server.api("POST", f"/rooms/{room['id']}/messages", {"content": "Which colour for the logo?"}, alice_token)
+
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+    for page in (alice, bob):
+        await page.goto(f"{server.url}/rooms/{room['id']}")
+        await expect(message(page, "Which colour")).to_have_count(1)
+
+    await message(bob, "Which colour").hover()
+    await message(bob, "Which colour").get_by_role("button", name="Reply in thread").click()
+    panel = bob.locator("#panel")
+    await expect(panel.get_by_role("heading", name="Thread")).to_be_visible()
+    reply_box = panel.get_by_role("textbox", name="Message thread")
+    await reply_box.fill("Blue, like the icon")
+    await reply_box.press("Enter")
+    await expect(panel.locator("li.message .content")).to_have_text(["Which colour for the logo?", "Blue, like the icon"])
+
+    # The reply stays out of the room's main list; its parent counts it, live.
+    await expect(alice.locator("#main .thread-link")).to_have_text("1 reply")
+    await expect(message(alice, "Blue, like")).to_have_count(0)
+    await alice.locator("#main .thread-link").click()
+    await expect(alice.locator("#panel li.message .content")).to_have_text(["Which colour for the logo?", "Blue, like the icon"])
+    await bob.screenshot(path=f"{shots}/thread.png")
+
+    thread = server.api("GET", f"/messages/{root['id']}/thread", token=alice_token)
+    assert [m["content"] for m in thread["messages"]] == ["Blue, like the icon"], thread
+    return [alice, bob]
+
+
+async def phone_screen_without_sideways_scrolling(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    room = server.api("POST", "/rooms", {"name": "a-room-with-a-rather-long-name-for-a-phone"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "x" * 300}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "https://example.com/" + "long/path/" * 20}, alice_token)
+    phone = await sign_in(browser, server, "alice", viewport={"width": 375, "height": 667})
+    await phone.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(message(phone, "xxxx")).to_have_count(1)
+
+    async def no_sideways_scroll(what):
+        widths = await phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth, document.body.scrollWidth]")
+        assert widths[0] <= widths[1] and widths[2] <= widths[1], f"{what}: sideways scrolling {widths}"
+        wide = await phone.evaluate(
+            "[...document.querySelectorAll('#main *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1).map(e => e.className || e.tagName).slice(0, 5)"
+        )
+        assert not wide, f"{what}: elements wider than the screen: {wide}"
+
+    await no_sideways_scroll("room")
+    # The sidebar is a drawer on a phone: hidden, then opened by the menu button.
+    await expect(phone.locator("#sidebar")).not_to_be_in_viewport()
+    await phone.get_by_role("button", name="Show rooms and conversations").click()
+    await expect(phone.locator("#sidebar")).to_be_in_viewport()
+    await phone.screenshot(path=f"{shots}/phone-drawer.png")
+    await phone.locator("#sidebar").get_by_role("link", name="Live streams").click()
+    await expect(phone.locator("#sidebar")).not_to_be_in_viewport()
+    await no_sideways_scroll("streams")
+    await phone.goto(f"{server.url}/rooms/{room['id']}")
+    await composer(phone, "#a-room-with-a-rather-long-name-for-a-phone").fill("from my phone")
+    await composer(phone, "#a-room-with-a-rather-long-name-for-a-phone").press("Enter")
+    await expect(message(phone, "from my phone")).to_have_count(1)
+    await no_sideways_scroll("after sending")
+    await phone.screenshot(path=f"{shots}/phone-room.png")
+    return [phone]
+
+
+async def reconnect_catches_up(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "ops"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(alice.locator(".conn")).to_have_text("online")
+
+    # The connection drops; messages sent meanwhile come back over REST.
+    await alice.evaluate("veza.live.attempt = 0; veza.live.ws.close()")
+    await expect(alice.locator(".conn")).not_to_have_text("online")
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "while you were away"}, bob_token)
+    await expect(alice.locator(".conn")).to_have_text("online", timeout=15_000)
+    await expect(message(alice, "while you were away")).to_have_count(1)
+    await alice.screenshot(path=f"{shots}/reconnect.png")
+    return [alice]
+
+
+async def search_and_direct_message(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "kitchen"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "The <b>coffee</b> machine is fixed"}, alice_token)
+    bob = await sign_in(browser, server, "bob")
+
+    await bob.get_by_role("searchbox", name="Search messages").fill("coffee")
+    await bob.get_by_role("searchbox", name="Search messages").press("Enter")
+    hit = bob.locator("#panel .results li")
+    await expect(hit).to_have_count(1)
+    await expect(hit.locator("mark")).to_have_text("coffee")
+    await expect(hit.locator(".content")).to_have_text("The <b>coffee</b> machine is fixed")  # shown as text, never as HTML
+    await expect(bob.locator("#panel b")).to_have_count(0)
+
+    await bob.get_by_role("button", name="New direct message").click()
+    await bob.get_by_label("Find people").fill("ali")
+    await expect(bob.locator("#main .card")).to_have_count(1)
+    await bob.locator("#main .card").get_by_role("button", name="Message", exact=True).click()
+    await expect(bob.locator("#main h1")).to_contain_text("alice")
+    await composer(bob, "@alice").fill("Thanks for the coffee")
+    await composer(bob, "@alice").press("Enter")
+    await expect(message(bob, "Thanks for the coffee")).to_have_count(1)
+    await bob.screenshot(path=f"{shots}/direct-message.png")
+    convs = server.api("GET", "/conversations", token=alice_token)["conversations"]
+    assert len(convs) == 1 and convs[0]["unread_count"] == 1, convs
+    return [bob]
+
+
+SCENARIOS = [
+    two_users_chat_live,
+    unread_badge_for_room_not_in_view,
+    upload_with_thumbnail,
+    reply_in_thread,
+    phone_screen_without_sideways_scrolling,
+    reconnect_catches_up,
+    search_and_direct_message,
+]
+
+
+async def main(binary, shots):
+    os.makedirs(shots, exist_ok=True)
+    failed = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        for scenario in SCENARIOS:
+            server = Server(binary)
+            started = time.time()
+            pages = []
+            try:
+                pages = await scenario(browser, server, shots)
+                errors = [e for page in pages for e in page.errors]
+                assert not errors, f"script errors in the page: {errors}"
+                print(f"ok    {scenario.__name__} ({time.time() - started:.1f} s)")
+            except Exception:
+                failed.append(scenario.__name__)
+                print(f"FAIL  {scenario.__name__}")
+                traceback.print_exc()
+                for context in browser.contexts:
+                    for i, page in enumerate(context.pages):
+                        await page.screenshot(path=f"{shots}/FAILED-{scenario.__name__}-{i}.png")
+                with open(os.path.join(server.dir, "veza.log")) as log:
+                    print(log.read()[-3000:])
+            finally:
+                for context in browser.contexts:
+                    await context.close()
+                server.stop()
+        await browser.close()
+    print(f"{len(SCENARIOS) - len(failed)} passed, {len(failed)} failed; screenshots in {shots}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    shots = "target/browser-shots"
+    if "--shots" in args:
+        i = args.index("--shots")
+        shots = args[i + 1]
+        del args[i : i + 2]
+    binary = args[0] if args else "target/debug/veza"
+    sys.exit(asyncio.run(main(os.path.abspath(binary), os.path.abspath(shots))))
