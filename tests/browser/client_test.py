@@ -382,6 +382,191 @@ async def search_and_direct_message(browser, server, shots):
     return [bob]
 
 
+def wav(seconds=1, rate=8000):
+    """A mono 16-bit WAV of a 440 Hz tone."""
+    import math
+
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(seconds * rate)
+    )
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(frames), b"WAVE", b"fmt ", 16, 1, 1, rate, rate * 2, 2, 16, b"data", len(frames))
+    return header + frames
+
+
+async def infinite_scroll_loads_older_history(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    room = server.api("POST", "/rooms", {"name": "history"}, alice_token)
+    for i in range(1, 131):
+        server.api("POST", f"/rooms/{room['id']}/messages", {"content": f"message {i}"}, alice_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    messages = alice.locator("#main li.message")
+    await expect(messages.last).to_contain_text("message 130")
+    count = await messages.count()
+    assert 50 <= count < 130, f"{count} messages on the first screen"
+    # Scrolling to the top loads older pages until the first message.
+    for _ in range(10):
+        if await messages.count() == 130:
+            break
+        await alice.locator("#main .scroller").evaluate("s => { s.scrollTop = 0; s.dispatchEvent(new Event('scroll')); }")
+        await alice.wait_for_timeout(300)
+    await expect(messages).to_have_count(130)
+    await expect(messages.first.locator(".content")).to_have_text("message 1")
+    texts = await alice.locator("#main li.message .content").all_text_contents()
+    assert texts == [f"message {i}" for i in range(1, 131)], "history out of order or doubled"
+    await alice.screenshot(path=f"{shots}/history.png")
+    return [alice]
+
+
+async def moderation_pin_and_delete(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "team"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "Release on Friday"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "spam spam spam"}, bob_token)
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+    for page in (alice, bob):
+        await page.goto(f"{server.url}/rooms/{room['id']}")
+        await expect(message(page, "spam spam")).to_have_count(1)
+
+    # A member can neither pin nor delete others' messages; the owner can.
+    await message(bob, "Release on Friday").hover()
+    await expect(message(bob, "Release on Friday").get_by_role("button", name="Pin message")).to_have_count(0)
+    await expect(message(bob, "Release on Friday").get_by_role("button", name="Delete message")).to_have_count(0)
+    await message(alice, "Release on Friday").hover()
+    await message(alice, "Release on Friday").get_by_role("button", name="Pin message").click()
+    await expect(message(bob, "Release on Friday").locator(".pin-badge")).to_have_count(1)
+    await alice.get_by_role("button", name="Pinned").click()
+    await expect(alice.locator("#panel .results li .content")).to_have_text(["Release on Friday"])
+    await alice.get_by_role("button", name="Close panel").click()
+
+    alice.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await message(alice, "spam spam").hover()
+    await message(alice, "spam spam").get_by_role("button", name="Delete message").click()
+    await expect(message(alice, "spam spam")).to_have_count(0)
+    await expect(message(bob, "spam spam")).to_have_count(0)
+    await bob.screenshot(path=f"{shots}/moderation.png")
+    page = server.api("GET", f"/rooms/{room['id']}/messages", token=bob_token)
+    assert [m["content"] for m in page["messages"]] == ["Release on Friday"], page
+    assert page["messages"][0]["is_pinned"] is True
+    return [alice, bob]
+
+
+async def audio_plays_and_files_drop_in(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "music"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+    for page in (alice, bob):
+        await page.goto(f"{server.url}/rooms/{room['id']}")
+        await expect(composer(page, "#music")).to_be_visible()
+
+    # A file dropped on the conversation is uploaded and attached.
+    data = list(wav())
+    await alice.evaluate(
+        """bytes => {
+            const file = new File([new Uint8Array(bytes)], 'tone.wav', {type: 'audio/wav'});
+            const drop = new DataTransfer();
+            drop.items.add(file);
+            const target = document.querySelector('#main .timeline');
+            target.dispatchEvent(new DragEvent('dragover', {dataTransfer: drop, bubbles: true, cancelable: true}));
+            target.dispatchEvent(new DragEvent('drop', {dataTransfer: drop, bubbles: true, cancelable: true}));
+        }""",
+        data,
+    )
+    await expect(alice.locator(".chip")).to_contain_text("tone.wav")
+    await expect(alice.locator(".chip.uploading")).to_have_count(0)
+    await composer(alice, "#music").press("Enter")
+
+    # Bob's browser plays it: the audio element loads it from Veza (range requests).
+    audio = message(bob, "tone.wav").locator("audio")
+    await expect(audio).to_have_count(1)
+    await audio.evaluate("a => { a.preload = 'auto'; a.load(); }")
+    await bob.wait_for_function(
+        "a => a.readyState >= 1 && a.duration > 0.9", arg=await audio.element_handle(), timeout=TIMEOUT_MS
+    )
+    await audio.evaluate("a => { a.muted = true; return a.play(); }")
+    await bob.wait_for_function("a => a.currentTime > 0", arg=await audio.element_handle(), timeout=TIMEOUT_MS)
+    await bob.screenshot(path=f"{shots}/audio.png")
+    return [alice, bob]
+
+
+async def live_stream_with_its_chat(browser, server, shots):
+    server.register("alice")
+    bob_token, _ = server.register("bob")
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+
+    await alice.locator("#sidebar").get_by_role("link", name="Live streams").click()
+    await alice.get_by_label("Title").fill("Friday set")
+    await alice.get_by_role("button", name="Create", exact=True).click()
+    await expect(alice.locator("#main h1")).to_have_text("Friday set")
+    await bob.locator("#sidebar").get_by_role("link", name="Live streams").click()
+    await expect(bob.locator("#main .card")).to_contain_text("not started")
+
+    await alice.get_by_role("button", name="Go live").click()
+    await expect(alice.locator(".stream-head .live")).to_have_text("LIVE")
+    # Bob's list follows the stream.started event.
+    await expect(bob.locator("#main .card .live")).to_have_text("LIVE")
+    await bob.locator("#main .card").get_by_role("link", name="Open").click()
+    await expect(bob.locator(".stream-head .viewers")).to_contain_text("watching")
+    await bob.get_by_role("button", name="Join the chat").click()
+    chat = bob.locator(".stream-chat").get_by_role("textbox", name="Message #Friday set")
+    await expect(chat).to_be_visible()
+    await chat.fill("Great set!")
+    await chat.press("Enter")
+    await expect(message(alice, "Great set!")).to_have_count(1)
+    await bob.screenshot(path=f"{shots}/stream.png")
+
+    await alice.get_by_role("button", name="End stream").click()
+    await expect(alice.locator(".stream-head")).to_contain_text("Ended")
+    streams = server.api("GET", "/streams", token=bob_token)["streams"]
+    assert len(streams) == 1 and streams[0]["is_live"] is False and streams[0]["ended_at"], streams
+    return [alice, bob]
+
+
+async def session_survives_reload_and_ends_on_sign_out(browser, server, shots):
+    server.register("alice")
+    alice = await sign_in(browser, server, "alice")
+    refresh = await alice.evaluate("localStorage.getItem('veza.refresh_token')")
+    assert refresh, "no refresh token kept"
+    assert await alice.evaluate("document.cookie") == "", "tokens must not be in cookies"
+    await alice.reload()
+    await expect(alice.locator(".me-name")).to_have_text("alice")
+    # The reload spent the old refresh token for a new one.
+    assert await alice.evaluate("localStorage.getItem('veza.refresh_token')") != refresh
+    await alice.get_by_role("button", name="Sign out").click()
+    await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
+    assert await alice.evaluate("localStorage.getItem('veza.refresh_token')") is None
+    await alice.reload()
+    await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
+    # A wrong password says so, in the page.
+    await alice.get_by_label("Username or e-mail").fill("alice")
+    await alice.get_by_label("Password").fill("not the password")
+    await alice.get_by_role("button", name="Sign in", exact=True).click()
+    await expect(alice.get_by_role("alert")).not_to_be_empty()
+    await alice.screenshot(path=f"{shots}/signed-out.png")
+    return [alice]
+
+
+async def presence_shows_in_direct_messages(browser, server, shots):
+    alice_token, alice_user = server.register("alice")
+    bob_token, _ = server.register("bob")
+    server.api("POST", "/conversations", {"user_id": alice_user["id"]}, bob_token)
+    bob = await sign_in(browser, server, "bob")
+    dm = bob.locator("#sidebar li[data-conversation] a")
+    await expect(dm.locator(".dot")).to_have_attribute("aria-label", "offline")
+    alice = await sign_in(browser, server, "alice")
+    await expect(dm.locator(".dot")).to_have_attribute("aria-label", "online")
+    await alice.context.close()
+    await expect(dm.locator(".dot")).to_have_attribute("aria-label", "offline")
+    return [bob]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -390,6 +575,12 @@ SCENARIOS = [
     phone_screen_without_sideways_scrolling,
     reconnect_catches_up,
     search_and_direct_message,
+    infinite_scroll_loads_older_history,
+    moderation_pin_and_delete,
+    audio_plays_and_files_drop_in,
+    live_stream_with_its_chat,
+    session_survives_reload_and_ends_on_sign_out,
+    presence_shows_in_direct_messages,
 ]
 
 

@@ -161,7 +161,6 @@ class App {
       await this.api.post(`rooms/${id}/join`);
       await this.sidebar.load();
       this.go(then ?? `/rooms/${id}`);
-      if (then) this.route();
     } catch (e) { toast(e.message, 'error'); }
   }
 
