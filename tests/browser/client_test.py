@@ -11,6 +11,7 @@ Screenshots of each scenario are written to DIR (default target/browser-shots).
 
 import asyncio
 import json
+import re
 import os
 import shutil
 import socket
@@ -567,6 +568,46 @@ async def presence_shows_in_direct_messages(browser, server, shots):
     return [bob]
 
 
+
+async def keyboard_only(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    server.api("POST", "/rooms", {"name": "general"}, alice_token)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    await page.goto(server.url + "/")
+    # The sign-in form takes focus; Tab moves to the password; Enter submits.
+    await expect(page.get_by_label("Username or e-mail")).to_be_focused()
+    await page.keyboard.type("alice")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_label("Password")).to_be_focused()
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press("Enter")
+    # The room opens with the composer focused.
+    await expect(composer(page, "#general")).to_be_focused()
+    await page.keyboard.type("typed, not clicked")
+    await page.keyboard.press("Enter")
+    await expect(message(page, "typed, not clicked")).not_to_have_class(re.compile("pending"))
+    # Back from the composer: the attach button, then the message's actions, visible once focused.
+    await page.keyboard.press("Shift+Tab")
+    await expect(page.get_by_role("button", name="Attach files")).to_be_focused()
+    for _ in range(6):
+        await page.keyboard.press("Shift+Tab")
+        if await page.evaluate("document.activeElement.getAttribute('aria-label')") == "Add reaction":
+            break
+    opener = message(page, "typed, not clicked").get_by_role("button", name="Add reaction")
+    await expect(opener).to_be_focused()
+    assert await opener.evaluate("b => getComputedStyle(b.parentElement).opacity") == "1", "focused actions are hidden"
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("button", name="React with 👍")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(message(page, "typed, not clicked").locator(".reaction")).to_have_text("👍 1")
+    await page.screenshot(path=f"{shots}/keyboard.png")
+    return [page]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -581,6 +622,7 @@ SCENARIOS = [
     live_stream_with_its_chat,
     session_survives_reload_and_ends_on_sign_out,
     presence_shows_in_direct_messages,
+    keyboard_only,
 ]
 
 

@@ -65,7 +65,10 @@ function reactions(ctx, m) {
 
 function actions(ctx, m, mine) {
   const bar = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Message actions' });
-  const palette = h('div', { class: 'palette', hidden: true },
+  const palette = h('div', {
+    class: 'palette', hidden: true, role: 'group', 'aria-label': 'Reactions',
+    onkeydown: (e) => { if (e.key === 'Escape') { palette.hidden = true; opener.focus(); } },
+  },
     QUICK_REACTIONS.map((emoji) => h('button', {
       type: 'button',
       'aria-label': `React with ${emoji}`,
@@ -75,10 +78,15 @@ function actions(ctx, m, mine) {
         ctx.onReact(m, emoji, mine);
       },
     }, emoji)));
-  bar.append(h('button', {
-    type: 'button', class: 'act', 'aria-label': 'Add reaction', title: 'Add reaction',
-    onclick: () => { palette.hidden = !palette.hidden; },
-  }, '☺'));
+  const opener = h('button', {
+    type: 'button', class: 'act', 'aria-label': 'Add reaction', title: 'Add reaction', 'aria-expanded': 'false',
+    onclick: () => {
+      palette.hidden = !palette.hidden;
+      opener.setAttribute('aria-expanded', String(!palette.hidden));
+      if (!palette.hidden) palette.querySelector('button').focus();
+    },
+  }, '☺');
+  bar.append(opener);
   if (!ctx.inThread) {
     bar.append(h('button', {
       type: 'button', class: 'act', 'aria-label': 'Reply in thread', title: 'Reply in thread',

@@ -73,14 +73,17 @@ export class Timeline {
       oninput: () => { this.autosize(); this.typing(); },
     });
     this.picker = h('input', {
-      type: 'file', multiple: true, class: 'visually-hidden', id: `${id}-file`,
+      type: 'file', multiple: true, class: 'visually-hidden', id: `${id}-file`, tabindex: '-1', 'aria-hidden': 'true',
       onchange: () => { for (const f of this.picker.files) this.attach(f); this.picker.value = ''; },
     });
     this.chips = h('div', { class: 'chips' });
     return h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this.submit(); } },
       this.chips,
       h('div', { class: 'row' },
-        h('label', { class: 'attach', for: `${id}-file`, title: 'Attach files', 'aria-label': 'Attach files' }, '📎'),
+        h('label', {
+          class: 'attach', for: `${id}-file`, title: 'Attach files', 'aria-label': 'Attach files', role: 'button', tabindex: '0',
+          onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.picker.click(); } },
+        }, '📎'),
         this.picker,
         this.input,
         h('button', { type: 'submit', class: 'send' }, 'Send')));
