@@ -32,6 +32,7 @@ pub mod tasks;
 pub mod time;
 pub mod validate;
 pub mod viewers;
+pub mod web_client;
 pub mod webhooks;
 
 /// The one SQLite binding, re-exported by r2d2_sqlite so only one SQLite is linked.

@@ -8,7 +8,7 @@ use rocket::http::{Method, Status};
 use rocket::response::{Responder, Response};
 use rocket::{Catcher, Request};
 
-use crate::api::client;
+use crate::web_client;
 
 use crate::error::{take_stashed, ApiError, Missing};
 
@@ -27,8 +27,8 @@ impl Handler for DefaultCatcher {
         if let Some(err) = take_stashed(req) {
             return with_status(err, status, req);
         }
-        if status == Status::NotFound && client::serves_client(req) {
-            return client::page().respond_to(req);
+        if status == Status::NotFound && web_client::serves_client(req) {
+            return web_client::page().respond_to(req);
         }
         with_status(error_for(status, req), status, req)
     }
