@@ -82,6 +82,7 @@ class App {
     this.onLeave?.();
     this.onLeave = null;
     this.onStreamsChanged = null;
+    this.timeline?.dispose();
     this.timeline = null;
     this.current = null;
     this.closePanel();

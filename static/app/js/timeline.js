@@ -11,6 +11,7 @@ import { renderMessage } from './message.js';
 const PAGE = 50;
 const TYPING_SHOWN_MS = 4000;
 const TYPING_SENT_EVERY_MS = 3000;
+const READ_EVERY_MS = 10000;
 
 export class Timeline {
   /**
@@ -166,17 +167,30 @@ export class Timeline {
 
   scrollToBottom() { this.scroller.scrollTop = this.scroller.scrollHeight; }
 
+  /**
+   * Moves the read marker to the newest message: soon after opening, then at
+   * most every 10 s, so that a busy room does not spend the hourly request
+   * allowance on read markers.
+   */
   markRead() {
-    if (this.spec.kind === 'thread' || document.hidden) return;
-    clearTimeout(this.readTimer);
+    if (this.spec.kind === 'thread' || document.hidden || this.readTimer) return;
+    const wait = Math.max(600, READ_EVERY_MS - (Date.now() - (this.readSentAt || 0)));
     this.readTimer = setTimeout(() => {
+      this.readTimer = null;
       const newest = Math.max(0, ...[...this.messages.keys()]);
       if (!newest || newest === this.readUpTo) return;
       this.readUpTo = newest;
+      this.readSentAt = Date.now();
       const path = this.spec.kind === 'room' ? `rooms/${this.spec.id}/read` : `conversations/${this.spec.id}/read`;
       this.app.api.post(path, { message_id: newest }).catch(() => {});
       this.app.sidebar.setUnread(this.spec.kind, this.spec.id, 0);
-    }, 600);
+    }, wait);
+  }
+
+  /** The timeline leaves the screen: a pending read marker would be wrong now. */
+  dispose() {
+    clearTimeout(this.readTimer);
+    this.readTimer = null;
   }
 
   // ---- rendering ----
