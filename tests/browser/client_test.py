@@ -27,6 +27,8 @@ import zlib
 
 from playwright.async_api import async_playwright, expect
 
+from oidc_provider import Provider
+
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 PASSWORD = "correct horse battery"
 TIMEOUT_MS = 10_000
@@ -38,7 +40,7 @@ TIMEOUT_MS = 10_000
 class Server:
     """A veza process on a free loopback port and a temporary data directory."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, extra_env=None):
         self.dir = tempfile.mkdtemp(prefix="veza-browser-")
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -49,9 +51,10 @@ class Server:
             VEZA_DATA_DIR=os.path.join(self.dir, "data"),
             VEZA_RATE_LIMIT__REQUESTS_PER_HOUR="100000",
         )
+        self.url = f"http://127.0.0.1:{self.port}"
+        env.update(extra_env(self.url) if extra_env else {})
         self.log = open(os.path.join(self.dir, "veza.log"), "w")
         self.proc = subprocess.Popen([binary], cwd=self.dir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
@@ -608,6 +611,38 @@ async def keyboard_only(browser, server, shots):
     return [page]
 
 
+
+async def sign_in_with_the_identity_provider(browser, server, shots):
+    """Runs with an [oidc] section pointing at tests/browser/oidc_provider.py."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    await page.goto(server.url + "/")
+    button = page.get_by_role("link", name="Sign in with Test SSO")
+    await expect(button).to_be_visible()
+    await page.screenshot(path=f"{shots}/sign-in-with-provider.png")
+    # Veza -> the provider -> back to /auth/oauth/callback, where the client finishes.
+    await button.click()
+    await expect(page.locator(".me-name")).to_have_text("sso.user")
+    await expect(page).not_to_have_url(re.compile("code="))
+    await expect(page.locator(".conn")).to_have_text("online")
+    # The account is real: it can create a room and post in it.
+    await page.get_by_label("Name", exact=True).fill("from-sso")
+    await page.get_by_role("button", name="Create room", exact=True).click()
+    await composer(page, "#from-sso").fill("signed in through the provider")
+    await composer(page, "#from-sso").press("Enter")
+    await expect(message(page, "signed in through the provider")).not_to_have_class(re.compile("pending"))
+    # And it survives a reload like any session.
+    await page.reload()
+    await expect(page.locator(".me-name")).to_have_text("sso.user")
+    return [page]
+
+
+sign_in_with_the_identity_provider.provider = True
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -623,6 +658,7 @@ SCENARIOS = [
     session_survives_reload_and_ends_on_sign_out,
     presence_shows_in_direct_messages,
     keyboard_only,
+    sign_in_with_the_identity_provider,
 ]
 
 
@@ -632,7 +668,14 @@ async def main(binary, shots):
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for scenario in SCENARIOS:
-            server = Server(binary)
+            provider = Provider() if getattr(scenario, "provider", False) else None
+            server = Server(binary, provider and (lambda url: {
+                "VEZA_OIDC__ISSUER": provider.issuer,
+                "VEZA_OIDC__CLIENT_ID": provider.client_id,
+                "VEZA_OIDC__CLIENT_SECRET": provider.client_secret,
+                "VEZA_OIDC__REDIRECT_URL": f"{url}/auth/oauth/callback",
+                "VEZA_OIDC__DISPLAY_NAME": "Test SSO",
+            }))
             started = time.time()
             pages = []
             try:
@@ -653,6 +696,8 @@ async def main(binary, shots):
                 for context in browser.contexts:
                     await context.close()
                 server.stop()
+                if provider:
+                    provider.stop()
         await browser.close()
     print(f"{len(SCENARIOS) - len(failed)} passed, {len(failed)} failed; screenshots in {shots}")
     return 1 if failed else 0
