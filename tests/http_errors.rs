@@ -10,11 +10,24 @@ use serde_json::json;
 #[rocket::async_test]
 async fn unknown_route_is_a_json_404() {
     let app = TestApp::new().await;
-    for path in ["/nope", "/api/v1/nope", "/api/v1/users/1/unknown", "/"] {
+    for path in ["/api/v1/nope", "/api/v1/users/1/unknown", "/auth/nope"] {
         let res = app.get(path, None).await;
         res.assert_error(404, "NOT_FOUND");
         assert!(res.header("content-type").unwrap().contains("json"));
     }
+    // Outside the API, a page load is a deep link into the web client (API.md §14);
+    // any other method still gets the JSON error.
+    for path in ["/nope", "/"] {
+        let res = app.get(path, None).await;
+        assert_eq!(res.status, 200, "{path}");
+        assert!(res.header("content-type").unwrap().contains("text/html"));
+    }
+    app.delete("/nope", None)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    let res = app.delete("/", None).await;
+    res.assert_error(405, "METHOD_NOT_ALLOWED");
+    assert_eq!(res.header("allow"), Some("GET"));
 }
 
 #[rocket::async_test]

@@ -8,16 +8,16 @@ use rocket::http::{Method, Status};
 use rocket::response::{Responder, Response};
 use rocket::{Catcher, Request};
 
-use crate::web_client;
-
 use crate::error::{take_stashed, ApiError, Missing};
+use crate::web_client;
 
 pub fn catchers() -> Vec<Catcher> {
     vec![Catcher::new(None, DefaultCatcher)]
 }
 
-/// Written by hand rather than with `#[catch]`, whose code forces the catcher's
-/// status onto the answer: the web client's page must go out as 200.
+/// Written by hand rather than with `#[catch]`, whose code gives the answer the
+/// catcher's status unless the responder sets one: the web client's page must go
+/// out as 200, and a derived responder sets none.
 #[derive(Clone)]
 struct DefaultCatcher;
 
@@ -34,9 +34,11 @@ impl Handler for DefaultCatcher {
     }
 }
 
+/// As `#[catch]` does: the catcher's status unless the error sets its own (a 405).
 fn with_status<'r>(err: ApiError, status: Status, req: &'r Request<'_>) -> catcher::Result<'r> {
-    Response::build_from(err.respond_to(req)?)
+    Response::build()
         .status(status)
+        .merge(err.respond_to(req)?)
         .ok()
 }
 
