@@ -194,7 +194,13 @@ fn the_log_has_a_short_banner_and_one_line_per_request_without_queries() {
     assert_eq!(status, 200);
     let (status, _) = http(port, "GET", "/api/v1/rooms/42?token=very-secret-token", "").unwrap();
     assert_eq!(status, 401);
-    let (status, _) = http(port, "GET", "/no/such/path?token=very-secret-token", "").unwrap();
+    let (status, _) = http(
+        port,
+        "GET",
+        "/api/v1/no/such/path?token=very-secret-token",
+        "",
+    )
+    .unwrap();
     assert_eq!(status, 404);
     sigterm(&server);
     let out = wait_exit(server);
