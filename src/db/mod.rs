@@ -5,7 +5,6 @@
 //! there are connections, so a burst of requests waits as cheap futures instead of
 //! parking hundreds of threads in `pool.get()`.
 
-mod checkpointer;
 pub mod schema;
 mod writer;
 
@@ -24,8 +23,6 @@ pub use writer::Writer;
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
     read_permits: Arc<Semaphore>,
-    // Before `writer`: the checkpointer stops before the writer's final checkpoint.
-    _checkpointer: Arc<checkpointer::Checkpointer>,
     writer: Writer,
 }
 
@@ -41,13 +38,6 @@ impl Db {
             .map_err(|e| format!("cannot reset presence: {e}"))?;
         let writer =
             Writer::start(conn).map_err(|e| format!("cannot start database writer: {e}"))?;
-        let checkpointer = Connection::open(path)
-            .and_then(|c| schema::configure_checkpointer(&c).map(|()| c))
-            .map_err(|e| format!("cannot open the checkpoint connection: {e}"))
-            .and_then(|c| {
-                checkpointer::Checkpointer::start(c)
-                    .map_err(|e| format!("cannot start the checkpointer: {e}"))
-            })?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -63,7 +53,6 @@ impl Db {
         Ok(Db {
             pool,
             read_permits: Arc::new(Semaphore::new(read_pool_size as usize)),
-            _checkpointer: Arc::new(checkpointer),
             writer,
         })
     }

@@ -227,25 +227,14 @@ pub fn configure_common(conn: &Connection) -> crate::rusqlite::Result<()> {
 }
 
 /// Settings of the one write connection: WAL, and `synchronous=FULL` so that a
-/// committed write survives a power loss. No automatic checkpoint: it would run
-/// inside a commit; the checkpointer thread does it instead (`checkpointer.rs`).
+/// committed write survives a power loss.
 pub fn configure_writer(conn: &Connection) -> crate::rusqlite::Result<()> {
     configure_common(conn)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA journal_size_limit = 67108864;
-         PRAGMA wal_autocheckpoint = 0;",
-    )
-}
-
-/// Settings of the checkpointer's connection: it writes database pages, and
-/// `synchronous=FULL` makes it sync them before the WAL may be reused.
-pub fn configure_checkpointer(conn: &Connection) -> crate::rusqlite::Result<()> {
-    configure_common(conn)?;
-    conn.execute_batch(
-        "PRAGMA synchronous = FULL;
-         PRAGMA wal_autocheckpoint = 0;",
+         PRAGMA wal_autocheckpoint = 1000;",
     )
 }
 
