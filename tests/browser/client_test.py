@@ -112,14 +112,20 @@ def png(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-async def sign_in(browser, server, name, viewport=None):
-    """A new browser context signed in as `name` through the sign-in form."""
+async def open_page(browser, server, viewport=None):
+    """Veza's page in a new browser context, its script errors collected."""
     context = await browser.new_context(viewport=viewport or {"width": 1280, "height": 800})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     await page.goto(server.url + "/")
+    return page
+
+
+async def sign_in(browser, server, name, viewport=None):
+    """A new browser context signed in as `name` through the sign-in form."""
+    page = await open_page(browser, server, viewport)
     await page.get_by_label("Username or e-mail").fill(name)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in", exact=True).click()
@@ -136,14 +142,31 @@ def message(page, text):
     return page.locator("li.message", has=page.locator(".content", has_text=text))
 
 
+def room_of_two(server, name, description=None):
+    """alice owns the room `name` and bob joined it: their tokens and the room."""
+    alice_token, _ = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": name, "description": description}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    return alice_token, bob_token, room
+
+
+async def both_in_room(browser, server, room, shown):
+    """alice's and bob's browsers, signed in, each with `room` open and `shown`
+    (a function of the page giving a locator) visible."""
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+    for page in (alice, bob):
+        await page.goto(f"{server.url}/rooms/{room['id']}")
+        await expect(shown(page)).to_be_visible()
+    return alice, bob
+
+
 # ---------------------------------------------------------------- scenarios
 
 
 async def two_users_chat_live(browser, server, shots):
-    alice_token, _ = server.register("alice")
-    bob_token, _ = server.register("bob")
-    room = server.api("POST", "/rooms", {"name": "general", "description": "Everything"}, alice_token)
-    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    alice_token, _, room = room_of_two(server, "general", "Everything")
 
     alice = await sign_in(browser, server, "alice")
     bob = await sign_in(browser, server, "bob")
@@ -225,15 +248,8 @@ async def unread_badge_for_room_not_in_view(browser, server, shots):
 
 
 async def upload_with_thumbnail(browser, server, shots):
-    alice_token, _ = server.register("alice")
-    bob_token, _ = server.register("bob")
-    room = server.api("POST", "/rooms", {"name": "photos"}, alice_token)
-    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
-    alice = await sign_in(browser, server, "alice")
-    bob = await sign_in(browser, server, "bob")
-    for page in (alice, bob):
-        await page.goto(f"{server.url}/rooms/{room['id']}")
-        await expect(composer(page, "#photos")).to_be_visible()
+    alice_token, bob_token, room = room_of_two(server, "photos")
+    alice, bob = await both_in_room(browser, server, room, lambda page: composer(page, "#photos"))
 
     picture = os.path.join(server.dir, "sunset.png")
     with open(picture, "wb") as f:
@@ -270,17 +286,10 @@ def lambda_contains(text):
 
 
 async def reply_in_thread(browser, server, shots):
-    alice_token, _ = server.register("alice")
-    bob_token, _ = server.register("bob")
-    room = server.api("POST", "/rooms", {"name": "design"}, alice_token)
-    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    alice_token, bob_token, room = room_of_two(server, "design")
     root = server.api("POST", f"/rooms/{room['id']}/messages", {"content": "Which colour for the logo?"}, alice_token)
 
-    alice = await sign_in(browser, server, "alice")
-    bob = await sign_in(browser, server, "bob")
-    for page in (alice, bob):
-        await page.goto(f"{server.url}/rooms/{room['id']}")
-        await expect(message(page, "Which colour")).to_have_count(1)
+    alice, bob = await both_in_room(browser, server, room, lambda page: message(page, "Which colour"))
 
     await message(bob, "Which colour").hover()
     await message(bob, "Which colour").get_by_role("button", name="Reply in thread").click()
@@ -339,10 +348,7 @@ async def phone_screen_without_sideways_scrolling(browser, server, shots):
 
 
 async def reconnect_catches_up(browser, server, shots):
-    alice_token, _ = server.register("alice")
-    bob_token, _ = server.register("bob")
-    room = server.api("POST", "/rooms", {"name": "ops"}, alice_token)
-    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    _, bob_token, room = room_of_two(server, "ops")
     alice = await sign_in(browser, server, "alice")
     await alice.goto(f"{server.url}/rooms/{room['id']}")
     await expect(alice.locator(".conn")).to_have_text("online")
@@ -423,17 +429,10 @@ async def infinite_scroll_loads_older_history(browser, server, shots):
 
 
 async def moderation_pin_and_delete(browser, server, shots):
-    alice_token, _ = server.register("alice")
-    bob_token, _ = server.register("bob")
-    room = server.api("POST", "/rooms", {"name": "team"}, alice_token)
-    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    alice_token, bob_token, room = room_of_two(server, "team")
     server.api("POST", f"/rooms/{room['id']}/messages", {"content": "Release on Friday"}, alice_token)
     server.api("POST", f"/rooms/{room['id']}/messages", {"content": "spam spam spam"}, bob_token)
-    alice = await sign_in(browser, server, "alice")
-    bob = await sign_in(browser, server, "bob")
-    for page in (alice, bob):
-        await page.goto(f"{server.url}/rooms/{room['id']}")
-        await expect(message(page, "spam spam")).to_have_count(1)
+    alice, bob = await both_in_room(browser, server, room, lambda page: message(page, "spam spam"))
 
     # A member can neither pin nor delete others' messages; the owner can.
     await message(bob, "Release on Friday").hover()
@@ -459,15 +458,8 @@ async def moderation_pin_and_delete(browser, server, shots):
 
 
 async def audio_plays_and_files_drop_in(browser, server, shots):
-    alice_token, _ = server.register("alice")
-    bob_token, _ = server.register("bob")
-    room = server.api("POST", "/rooms", {"name": "music"}, alice_token)
-    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
-    alice = await sign_in(browser, server, "alice")
-    bob = await sign_in(browser, server, "bob")
-    for page in (alice, bob):
-        await page.goto(f"{server.url}/rooms/{room['id']}")
-        await expect(composer(page, "#music")).to_be_visible()
+    alice_token, bob_token, room = room_of_two(server, "music")
+    alice, bob = await both_in_room(browser, server, room, lambda page: composer(page, "#music"))
 
     # A file dropped on the conversation is uploaded and attached.
     data = list(wav())
@@ -575,12 +567,7 @@ async def presence_shows_in_direct_messages(browser, server, shots):
 async def keyboard_only(browser, server, shots):
     alice_token, _ = server.register("alice")
     server.api("POST", "/rooms", {"name": "general"}, alice_token)
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    await page.goto(server.url + "/")
+    page = await open_page(browser, server)
     # The sign-in form takes focus; Tab moves to the password; Enter submits.
     await expect(page.get_by_label("Username or e-mail")).to_be_focused()
     await page.keyboard.type("alice")
@@ -614,12 +601,7 @@ async def keyboard_only(browser, server, shots):
 
 async def sign_in_with_the_identity_provider(browser, server, shots):
     """Runs with an [oidc] section pointing at tests/browser/oidc_provider.py."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    await page.goto(server.url + "/")
+    page = await open_page(browser, server)
     button = page.get_by_role("link", name="Sign in with Test SSO")
     await expect(button).to_be_visible()
     await page.screenshot(path=f"{shots}/sign-in-with-provider.png")
