@@ -624,6 +624,48 @@ async def sign_in_with_the_identity_provider(browser, server, shots):
 
 sign_in_with_the_identity_provider.provider = True
 
+async def retried_send_is_not_doubled(browser, server, shots):
+    alice_token, _ = server.register("alice")
+    room = server.api("POST", "/rooms", {"name": "flaky"}, alice_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    keys = []
+
+    async def lose_the_answer(route):
+        # The server gets the send and stores it; the answer is lost on the way back.
+        keys.append(route.request.headers.get("idempotency-key"))
+        await route.fetch()
+        await route.abort()
+
+    await alice.route(f"**/api/v1/rooms/{room['id']}/messages", lose_the_answer)
+    # With the live connection up, its event brings the stored message: no failure shown.
+    await composer(alice, "#flaky").fill("arrived anyway")
+    await composer(alice, "#flaky").press("Enter")
+    await expect(message(alice, "arrived anyway")).not_to_have_class(re.compile("pending"))
+    await expect(alice.locator("li.message.failed")).to_have_count(0)
+    await expect(alice.locator(".toast.error")).to_have_count(0)
+    # Without it, the send shows as failed until retried.
+    await alice.evaluate("veza.live.stop()")
+    keys.clear()
+    await composer(alice, "#flaky").fill("sent once")
+    await composer(alice, "#flaky").press("Enter")
+    failed = alice.locator("li.message.failed", has_text="sent once")
+    await expect(failed).to_have_count(1)
+    await alice.unroute(f"**/api/v1/rooms/{room['id']}/messages")
+
+    # Retry sends the same Idempotency-Key: the server answers the stored message.
+    retried = []
+    alice.on("request", lambda r: r.method == "POST" and r.url.endswith("/messages") and retried.append(r.headers.get("idempotency-key")))
+    await failed.get_by_role("button", name="Retry").click()
+    await expect(alice.locator("li.message.failed")).to_have_count(0)
+    await expect(message(alice, "sent once")).to_have_count(1)
+    assert keys[0] and retried == keys, (keys, retried)
+    page = server.api("GET", f"/rooms/{room['id']}/messages", token=alice_token)
+    assert [m["content"] for m in page["messages"]] == ["sent once", "arrived anyway"], page
+    await alice.screenshot(path=f"{shots}/retried-send.png")
+    return [alice]
+
+
 
 SCENARIOS = [
     two_users_chat_live,
@@ -640,6 +682,7 @@ SCENARIOS = [
     session_survives_reload_and_ends_on_sign_out,
     presence_shows_in_direct_messages,
     keyboard_only,
+    retried_send_is_not_doubled,
     sign_in_with_the_identity_provider,
 ]
 

@@ -358,6 +358,8 @@ export class Timeline {
       const saved = await this.app.api.post(this.sendPath, body, { headers: { 'Idempotency-Key': m._key } });
       if (this.pending.delete(m._key) || !this.messages.has(saved.id)) this.created(saved);
     } catch (e) {
+      // The live event may already have brought the server's copy: then it was sent.
+      if (!this.pending.has(m._key)) return;
       m._state = 'failed';
       this.renderAll();
       toast(`Message not sent: ${e.message}`, 'error');
