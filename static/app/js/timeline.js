@@ -226,6 +226,14 @@ export class Timeline {
     fill(this.list, nodes);
   }
 
+  /** Adds `m`, newer than every message shown (`previous` is the newest before it). */
+  appendNewest(m, previous) {
+    if (day(previous.created_at) !== day(m.created_at)) {
+      this.list.append(h('li', { class: 'day', role: 'separator' }, day(m.created_at)));
+    }
+    this.list.append(renderMessage(this.context(), m));
+  }
+
   pendingList() { return this.pending ? [...this.pending.values()] : []; }
 
   rerender(m) {
@@ -248,9 +256,17 @@ export class Timeline {
     }
     const stick = this.atBottom();
     const key = m.metadata?.client_key;
-    if (key && this.pending?.has(key)) this.pending.delete(key);
+    const wasPending = !!key && !!this.pending?.delete(key);
+    const known = this.messages.has(m.id);
+    const newest = Math.max(0, ...this.messages.keys());
     this.messages.set(m.id, m);
-    this.renderAll();
+    if (known && !wasPending) {
+      this.rerender(m); // the answer and the live event both bring it
+    } else if (!wasPending && !this.pending?.size && m.id > newest && this.list.lastElementChild?.classList.contains('message')) {
+      this.appendNewest(m, this.messages.get(newest)); // the usual case: no full redraw
+    } else {
+      this.renderAll();
+    }
     if (stick || m.author_id === this.app.me.id) this.scrollToBottom();
     this.markRead();
     if (m.author_id !== this.app.me.id && this.typers.delete(m.author_id)) this.showTypers();
@@ -356,7 +372,8 @@ export class Timeline {
     if (this.spec.kind === 'thread') body.parent_message_id = this.spec.parent.id;
     try {
       const saved = await this.app.api.post(this.sendPath, body, { headers: { 'Idempotency-Key': m._key } });
-      if (this.pending.delete(m._key) || !this.messages.has(saved.id)) this.created(saved);
+      if (this.pending.has(m._key) || !this.messages.has(saved.id)) this.created(saved);
+      if (this.pending.delete(m._key)) this.renderAll(); // the answer lacked its client key
     } catch (e) {
       // The live event may already have brought the server's copy: then it was sent.
       if (!this.pending.has(m._key)) return;
