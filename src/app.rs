@@ -15,7 +15,7 @@ pub struct App {
     pub db: Db,
     pub metrics: crate::metrics::Metrics,
     pub passwords: Passwords,
-    pub jwt: JwtKeys,
+    pub jwt: std::sync::Arc<JwtKeys>,
     pub sessions: SessionCache,
     pub logins: LoginThrottle,
     pub events: Events,
@@ -35,4 +35,28 @@ pub struct App {
     pub started_at: std::time::Instant,
     /// Held for the life of the app: the data directory's lock.
     pub _data_dir: DataDir,
+}
+
+/// Sessions that have just ended (their rows are revoked and committed).
+pub enum EndedSessions {
+    One(i64),
+    /// Every session of a user, but `keep`'s.
+    AllOf { user_id: i64, keep: Option<i64> },
+}
+
+impl App {
+    /// Makes ended sessions end everywhere at once: no cached copy passes the auth
+    /// guard any more, and every WebSocket they opened is closed.
+    pub fn sessions_ended(&self, ended: EndedSessions) {
+        match ended {
+            EndedSessions::One(session_id) => {
+                self.sessions.forget_session(session_id);
+                self.hub.end_session(session_id);
+            }
+            EndedSessions::AllOf { user_id, keep } => {
+                self.sessions.forget_user(user_id);
+                self.hub.end_user(user_id, keep);
+            }
+        }
+    }
 }

@@ -94,6 +94,13 @@ pub enum ApiError {
     ProviderUnavailable(String),
     /// The server cannot take this connection now. 503.
     Unavailable(&'static str),
+    /// The user holds as many real-time connections as allowed. 429.
+    TooManyConnections,
+    /// The disk is full: nothing can be written until space returns. 507.
+    StorageFull,
+    /// SQLite found the database file damaged. 500; the detail goes to the log and
+    /// `/health` reports it.
+    DatabaseDamaged(String),
     /// A fault of ours. The detail goes to the log, never to the client.
     Internal(String),
 }
@@ -148,8 +155,10 @@ impl ApiError {
             RequestTimeout => Status::RequestTimeout,
             HeadTooLarge => Status::RequestHeaderFieldsTooLarge,
             Unavailable(_) => Status::ServiceUnavailable,
+            TooManyConnections => Status::TooManyRequests,
+            StorageFull => Status::InsufficientStorage,
             ProviderUnavailable(_) => Status::BadGateway,
-            Internal(_) => Status::InternalServerError,
+            Internal(_) | DatabaseDamaged(_) => Status::InternalServerError,
         }
     }
 
@@ -161,6 +170,8 @@ impl ApiError {
             RequestTimeout => "REQUEST_TIMEOUT",
             HeadTooLarge => "HEADERS_TOO_LARGE",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
+            TooManyConnections => "TOO_MANY_CONNECTIONS",
+            StorageFull => "STORAGE_FULL",
             MessageTooLong { .. } => "MESSAGE_TOO_LONG",
             InvalidCredentials | ProviderRefused { .. } => "INVALID_CREDENTIALS",
             ProviderUnavailable(_) => "PROVIDER_UNAVAILABLE",
@@ -182,7 +193,7 @@ impl ApiError {
             RateLimited { .. } => "RATE_LIMIT_EXCEEDED",
             RangeNotSatisfiable { .. } => "RANGE_NOT_SATISFIABLE",
             MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
-            Internal(_) => "INTERNAL_ERROR",
+            Internal(_) | DatabaseDamaged(_) => "INTERNAL_ERROR",
         }
     }
 
@@ -228,7 +239,14 @@ impl ApiError {
             Unavailable(why) => format!("service unavailable: {why}"),
             ProviderRefused { .. } => "the identity provider refused the sign-in".into(),
             ProviderUnavailable(_) => "the identity provider cannot be reached".into(),
-            Internal(_) => "internal server error".into(),
+            TooManyConnections => format!(
+                "you hold {} real-time connections already; close one first",
+                crate::realtime::hub::MAX_PER_USER
+            ),
+            StorageFull => {
+                "the server's disk is full: nothing can be saved until space is freed".into()
+            }
+            Internal(_) | DatabaseDamaged(_) => "internal server error".into(),
         }
     }
 
@@ -311,6 +329,7 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ApiError::Internal(detail) => write!(f, "internal error: {detail}"),
+            ApiError::DatabaseDamaged(detail) => write!(f, "damaged database: {detail}"),
             other => write!(f, "{}: {}", other.code(), other.message()),
         }
     }
@@ -324,6 +343,14 @@ impl From<crate::rusqlite::Error> for ApiError {
         // A UNIQUE index refusing a row that a check let through (two writes racing
         // for the same name) is the client's conflict, not our fault.
         if let crate::rusqlite::Error::SqliteFailure(failure, _) = &e {
+            match failure.code {
+                crate::rusqlite::ErrorCode::DiskFull => return ApiError::StorageFull,
+                crate::rusqlite::ErrorCode::DatabaseCorrupt
+                | crate::rusqlite::ErrorCode::NotADatabase => {
+                    return ApiError::DatabaseDamaged(format!("sqlite: {e}"))
+                }
+                _ => {}
+            }
             if matches!(
                 failure.extended_code,
                 ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
@@ -339,8 +366,13 @@ impl From<crate::rusqlite::Error> for ApiError {
 impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         match &self {
-            ApiError::Internal(detail) => log::error!(
+            ApiError::Internal(detail) | ApiError::DatabaseDamaged(detail) => log::error!(
                 "request {} {} failed: {detail}",
+                req.method(),
+                req.uri().path()
+            ),
+            ApiError::StorageFull => log::error!(
+                "request {} {} refused: the disk is full",
                 req.method(),
                 req.uri().path()
             ),

@@ -91,7 +91,7 @@ fn build(
         db,
         metrics,
         passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores.min(2))),
-        jwt: JwtKeys::new(&secret, config.auth.access_token_ttl_secs),
+        jwt: std::sync::Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
         sessions: SessionCache::new(std::time::Duration::from_secs(
             config.auth.session_cache_secs,
         )),

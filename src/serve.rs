@@ -94,6 +94,7 @@ fn gate_limits(config: &Config) -> GateLimits {
         head_timeout: secs(config.limits.head_timeout_secs),
         keep_alive: secs(config.limits.keep_alive_secs),
         body_stall: secs(config.limits.body_stall_secs),
+        body_min_rate: config.limits.body_min_bytes_per_sec,
         write_stall: secs(config.limits.body_stall_secs),
         tunnel_idle: secs(config.limits.tunnel_idle_secs),
     }

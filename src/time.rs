@@ -11,6 +11,12 @@ pub fn now_rfc3339() -> String {
     format(Utc::now())
 }
 
+/// A Unix time in seconds, as stored text.
+pub fn rfc3339_of_unix(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX / 1000);
+    DateTime::<Utc>::from_timestamp(secs, 0).map_or_else(now_rfc3339, format)
+}
+
 /// `now + secs`, as stored text.
 pub fn in_secs(secs: u64) -> String {
     let secs = i64::try_from(secs).unwrap_or(i64::MAX / 1000);

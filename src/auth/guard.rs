@@ -67,6 +67,28 @@ fn query_token<'r>(req: &'r Request<'_>) -> Option<&'r str> {
     req.query_value::<&str>("token").and_then(Result::ok)
 }
 
+/// The valid access token of a request (checked against its session by
+/// [`AuthUser`], which a route takes beside it).
+pub struct AccessToken {
+    /// When it expires, in Unix seconds.
+    pub expires: u64,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for AccessToken {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match bearer(req) {
+            Bearer::Valid(claims) => Outcome::Success(AccessToken {
+                expires: claims.exp,
+            }),
+            Bearer::Missing => refuse(req, ApiError::InvalidToken("no bearer token")),
+            Bearer::Invalid(why) => refuse(req, ApiError::InvalidToken(why)),
+        }
+    }
+}
+
 /// The signed-in user of a request, with a live session.
 #[derive(Debug, Clone)]
 pub struct AuthUser {

@@ -173,6 +173,12 @@ impl Config {
         )?;
         within("limits.keep_alive_secs", limits.keep_alive_secs, 1, 3600)?;
         within("limits.body_stall_secs", limits.body_stall_secs, 1, 3600)?;
+        within(
+            "limits.body_min_bytes_per_sec",
+            limits.body_min_bytes_per_sec,
+            1,
+            1 << 30,
+        )?;
         within("limits.tunnel_idle_secs", limits.tunnel_idle_secs, 1, DAY)?;
         let hooks = &self.webhooks;
         within(

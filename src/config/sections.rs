@@ -60,6 +60,8 @@ pub struct LimitsConfig {
     pub keep_alive_secs: u64,
     /// A request body that stalls (or a client that stops reading) this long is cut.
     pub body_stall_secs: u64,
+    /// After `body_stall_secs` of grace, a body must arrive at this average rate.
+    pub body_min_bytes_per_sec: u64,
     /// An upgraded (WebSocket) connection silent both ways this long is closed.
     pub tunnel_idle_secs: u64,
 }
@@ -114,6 +116,7 @@ impl Default for LimitsConfig {
             head_timeout_secs: 10,
             keep_alive_secs: 5,
             body_stall_secs: 30,
+            body_min_bytes_per_sec: 1024,
             tunnel_idle_secs: 300,
         }
     }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::app::App;
+use crate::app::{App, EndedSessions};
 use crate::auth::password::MAX_LENGTH as PASSWORD_MAX;
 use crate::auth::tokens;
 use crate::config::Registration;
@@ -191,7 +191,7 @@ pub async fn refresh(app: &App, refresh_token: &str) -> ApiResult<TokenPair> {
             session_id,
         } => token_pair(app, user_id, session_id, refresh).await,
         Rotation::Reused { session_id } => {
-            app.sessions.forget_session(session_id);
+            app.sessions_ended(EndedSessions::One(session_id));
             Err(ApiError::InvalidToken(
                 "refresh token already used; the session has been revoked",
             ))
@@ -205,7 +205,7 @@ pub async fn logout(app: &App, session_id: i64) -> ApiResult<()> {
     app.db
         .write(move |c| sessions::revoke(c, session_id, "logout"))
         .await?;
-    app.sessions.forget_session(session_id);
+    app.sessions_ended(EndedSessions::One(session_id));
     Ok(())
 }
 
@@ -250,7 +250,10 @@ pub async fn change_password(
             sessions::revoke_all_but(c, user_id, Some(keep_session), "password changed")
         })
         .await?;
-    app.sessions.forget_user(user_id);
+    app.sessions_ended(EndedSessions::AllOf {
+        user_id,
+        keep: Some(keep_session),
+    });
     Ok(PasswordChanged {
         password_changed: true,
         other_sessions_ended: ended,

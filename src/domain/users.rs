@@ -1,6 +1,6 @@
 //! Users: profiles, search, and what administrators do to accounts.
 
-use crate::app::App;
+use crate::app::{App, EndedSessions};
 use crate::domain::Actor;
 use crate::error::ApiResult;
 use crate::store::sessions;
@@ -70,7 +70,14 @@ pub async fn set_status(
             Ok(())
         })
         .await?;
-    app.sessions.forget_user(user_id);
+    if is_active == Some(false) {
+        app.sessions_ended(EndedSessions::AllOf {
+            user_id,
+            keep: None,
+        });
+    } else {
+        app.sessions.forget_user(user_id); // the cached role may have changed
+    }
     app.db.read(move |c| users::require(c, user_id)).await
 }
 

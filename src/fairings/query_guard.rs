@@ -3,6 +3,7 @@
 //! route answering 400 `VALIDATION_FAILED` naming the parameter, before a handler
 //! can read the first (or the last) of two values.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use rocket::fairing::{Fairing, Info, Kind};
@@ -19,10 +20,21 @@ pub struct QueryGuard;
 /// Why this request's query was refused, for the internal route.
 struct BadQuery(Mutex<Option<ApiError>>);
 
-/// The first problem of a raw (percent-encoded) query string.
+/// The most parameters a query may have: no route takes more than a dozen.
+pub const MAX_PARAMETERS: usize = 64;
+
+/// The first problem of a raw (percent-encoded) query string. Linear in its
+/// length: names are remembered in a set, and the count is capped first.
 pub fn check_query(query: &str) -> Result<(), ApiError> {
-    let mut seen: Vec<String> = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
+    let pairs = query.split('&').filter(|p| !p.is_empty());
+    if pairs.clone().nth(MAX_PARAMETERS).is_some() {
+        return Err(ApiError::validation(
+            "query",
+            format!("has more than {MAX_PARAMETERS} parameters"),
+        ));
+    }
+    let mut seen: HashSet<String> = HashSet::new();
+    for pair in pairs {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(key, "a query parameter name")?;
         let value = decode(value, &key)?;
@@ -35,7 +47,7 @@ pub fn check_query(query: &str) -> Result<(), ApiError> {
         if seen.contains(&key) {
             return Err(ApiError::validation(&key, "is given more than once"));
         }
-        seen.push(key);
+        seen.insert(key);
     }
     Ok(())
 }
@@ -106,5 +118,8 @@ mod tests {
         assert_eq!(field("q=a%00b"), "q");
         assert_eq!(field("q=%FF%FE"), "q");
         assert_eq!(field("li%6Dit=1&limit=2"), "limit", "compared decoded");
+        let many: Vec<String> = (0..=MAX_PARAMETERS).map(|i| format!("k{i}=1")).collect();
+        assert_eq!(field(&many.join("&")), "query");
+        assert!(check_query(&many[..MAX_PARAMETERS].join("&")).is_ok());
     }
 }

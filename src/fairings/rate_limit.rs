@@ -34,9 +34,16 @@ impl RateLimit {
 /// This request's verdict, when it was counted.
 struct Counted(Option<Verdict>);
 
-/// Paths whose requests count against the limit.
+/// Paths whose requests count against the limit, however they are spelled: Rocket
+/// routes `//api/…` and `/%61pi/…` to the same handler as `/api/…` (empty
+/// segments are skipped, segments are percent-decoded), so the first segment is
+/// compared the way Rocket will read it.
 pub fn is_limited_path(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/auth/")
+    let Some(first) = path.split('/').find(|segment| !segment.is_empty()) else {
+        return false;
+    };
+    let decoded = rocket::http::RawStr::new(first).percent_decode_lossy();
+    matches!(decoded.as_ref(), "api" | "auth")
 }
 
 #[rocket::async_trait]
@@ -96,5 +103,29 @@ impl<'r> FromRequest<'r> for OverLimit {
 pub fn rate_limited(over: OverLimit) -> ApiError {
     ApiError::RateLimited {
         retry_after_secs: over.0.retry_after_secs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_limited_path;
+
+    #[test]
+    fn every_spelling_of_an_api_path_is_limited() {
+        for path in [
+            "/api/v1/rooms",
+            "//api/v1/rooms",
+            "///api//v1",
+            "/%61pi/v1/rooms",
+            "/%61%70%69/v1",
+            "/auth/login",
+            "//%61uth/login",
+            "/api",
+        ] {
+            assert!(is_limited_path(path), "{path}");
+        }
+        for path in ["/", "/health", "/apix/v1", "/app.js", "/%2Fapi/v1", ""] {
+            assert!(!is_limited_path(path), "{path}");
+        }
     }
 }

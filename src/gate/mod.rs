@@ -43,6 +43,15 @@ const DESCRIPTORS_PER_CONNECTION: u64 = 3;
 /// How often a connection with no deadline looks at its state again.
 const RECHECK: Duration = Duration::from_secs(1);
 const BUFFER_BYTES: usize = 16 * 1024;
+/// A connection refused before its request body was read is closed gracefully:
+/// the answer is written, the sending side shut, and what the client still sends
+/// is read and dropped for at most this long and this many bytes. Closing with
+/// unread input would reset the connection, and the client's stack would throw
+/// away the answer it had not read yet (nginx's lingering close does the same).
+const LINGER_TIME: Duration = Duration::from_secs(5);
+/// Without a byte for this long, a lingering client is done.
+const LINGER_QUIET: Duration = Duration::from_secs(2);
+const LINGER_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct GateLimits {
@@ -51,6 +60,10 @@ pub struct GateLimits {
     pub head_timeout: Duration,
     pub keep_alive: Duration,
     pub body_stall: Duration,
+    /// After `body_stall` of grace, a body must keep arriving at this average rate
+    /// (bytes a second), so a trickle of a byte every few seconds cannot hold a
+    /// connection for ever.
+    pub body_min_rate: u64,
     /// A client that does not read what it is sent for this long is dropped.
     pub write_stall: Duration,
     /// An upgraded (WebSocket) connection with no traffic either way for this long
@@ -174,6 +187,7 @@ impl Gate {
                 None => {
                     if framing.phase() == Phase::Head {
                         self.answer(&mut client_wr, ApiError::RequestTimeout).await;
+                        linger(&mut client_rd).await;
                     }
                     return;
                 }
@@ -184,7 +198,11 @@ impl Gate {
                     pending.extend_from_slice(&buf[..fed.consumed]);
                     leftover.extend_from_slice(&buf[fed.consumed..]);
                 }
-                Err(refusal) => return self.refuse(&mut client_wr, refusal).await,
+                Err(refusal) => {
+                    self.refuse(&mut client_wr, refusal).await;
+                    linger(&mut client_rd).await;
+                    return;
+                }
             }
         }
         let Ok(upstream) = TcpStream::connect(upstream).await else {
@@ -218,43 +236,54 @@ impl Gate {
 
     async fn relay(
         &self,
-        client_rd: OwnedReadHalf,
-        client_wr: OwnedWriteHalf,
+        mut client_rd: OwnedReadHalf,
+        mut client_wr: OwnedWriteHalf,
         upstream_rd: OwnedReadHalf,
         upstream_wr: OwnedWriteHalf,
         shared: &Shared,
         leftover: Vec<u8>,
     ) {
-        let to_server = self.client_to_server(client_rd, upstream_wr, shared, leftover);
-        let to_client = self.server_to_client(upstream_rd, client_wr, shared);
-        tokio::pin!(to_client);
-        tokio::select! {
-            client_closed = to_server => {
-                if client_closed {
-                    // The client half-closed: let the answer in flight reach it.
-                    let _ = timeout(self.limits.write_stall, &mut to_client).await;
-                }
+        let unfinished = {
+            let to_server = self.client_to_server(&mut client_rd, upstream_wr, shared, leftover);
+            let to_client = self.server_to_client(upstream_rd, &mut client_wr, shared);
+            tokio::pin!(to_server, to_client);
+            tokio::select! {
+                end = &mut to_server => match end {
+                    ClientEnd::Closed | ClientEnd::ServerStopped => {
+                        // Let the answer in flight reach the client: it half-closed,
+                        // or the server stopped taking its body after answering.
+                        let _ = timeout(self.limits.write_stall, &mut to_client).await;
+                        end == ClientEnd::ServerStopped
+                    }
+                    ClientEnd::Gone => false,
+                },
+                // The server closed: a request it did not read to the end (an early
+                // refusal) still has bytes coming from the client.
+                _ = &mut to_client => !matches!(shared.phase(), Phase::Idle | Phase::Tunnel),
             }
-            _ = &mut to_client => {}
+        };
+        if unfinished {
+            let _ = client_wr.shutdown().await;
+            linger(&mut client_rd).await;
         }
     }
 
-    /// Forwards the client's bytes, applying the timeout of its phase. Returns true
-    /// when the client closed its side cleanly.
+    /// Forwards the client's bytes, applying the timeout of its phase, until the
+    /// client or the server stops.
     async fn client_to_server(
         &self,
-        mut client_rd: OwnedReadHalf,
+        client_rd: &mut OwnedReadHalf,
         mut upstream_wr: OwnedWriteHalf,
         shared: &Shared,
         mut held: Vec<u8>,
-    ) -> bool {
+    ) -> ClientEnd {
         loop {
             if shared.phase() == Phase::UpgradeWait {
                 if timeout(self.limits.write_stall, shared.answered.notified())
                     .await
                     .is_err()
                 {
-                    return false;
+                    return ClientEnd::Gone;
                 }
                 continue;
             }
@@ -264,20 +293,20 @@ impl Gate {
             } else {
                 let deadline = shared.deadline(&self.limits);
                 let wait = deadline.unwrap_or_else(|| Instant::now() + RECHECK);
-                match timeout_at(wait, read_chunk(&mut client_rd)).await {
+                match timeout_at(wait, read_chunk(client_rd)).await {
                     Some(Ok(buf)) if buf.is_empty() => {
                         let _ = upstream_wr.shutdown().await;
-                        return true;
+                        return ClientEnd::Closed;
                     }
                     Some(Ok(buf)) => buf,
-                    Some(Err(_)) => return false,
-                    None if deadline.is_some() => return false,
+                    Some(Err(_)) => return ClientEnd::Gone,
+                    None if deadline.is_some() => return ClientEnd::Gone,
                     None => continue,
                 }
             };
             let fed = match shared.feed(&buf) {
                 Ok(fed) => fed,
-                Err(_) => return false, // Rocket has answers in flight; just close.
+                Err(_) => return ClientEnd::Gone, // Rocket has answers in flight; just close.
             };
             held.splice(0..0, buf[fed.consumed..].iter().copied());
             if !write_within(
@@ -287,7 +316,7 @@ impl Gate {
             )
             .await
             {
-                return false;
+                return ClientEnd::ServerStopped;
             }
         }
     }
@@ -296,7 +325,7 @@ impl Gate {
     async fn server_to_client(
         &self,
         mut upstream_rd: OwnedReadHalf,
-        mut client_wr: OwnedWriteHalf,
+        client_wr: &mut OwnedWriteHalf,
         shared: &Shared,
     ) {
         loop {
@@ -306,7 +335,7 @@ impl Gate {
                 Ok(buf) => buf,
             };
             shared.answer_started(&buf);
-            let written = write_within(&mut client_wr, &buf, self.limits.write_stall).await;
+            let written = write_within(client_wr, &buf, self.limits.write_stall).await;
             shared.answer_written();
             if !written {
                 return;
@@ -333,6 +362,32 @@ impl Gate {
     }
 }
 
+/// How the client's direction of a relay ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientEnd {
+    /// The client closed its sending side cleanly.
+    Closed,
+    /// The server stopped taking the client's bytes (it answered early and closed).
+    ServerStopped,
+    /// The client broke the connection or missed a deadline.
+    Gone,
+}
+
+/// Reads and drops what the client still sends, within [`LINGER_TIME`] and
+/// [`LINGER_BYTES`], until it closes or stays quiet for [`LINGER_QUIET`]; see
+/// [`LINGER_TIME`] for why.
+async fn linger(client_rd: &mut OwnedReadHalf) {
+    let until = Instant::now() + LINGER_TIME;
+    let mut drained = 0u64;
+    while drained < LINGER_BYTES {
+        let quiet = (Instant::now() + LINGER_QUIET).min(until);
+        match timeout_at(quiet, read_chunk(client_rd)).await {
+            Some(Ok(buf)) if !buf.is_empty() => drained += buf.len() as u64,
+            _ => return,
+        }
+    }
+}
+
 /// The state both directions of a gated connection look at.
 struct Shared {
     state: Mutex<State>,
@@ -350,6 +405,9 @@ struct State {
     last_activity: Instant,
     /// When the head being read began.
     head_started: Instant,
+    /// When the body being read began, and how much of it has come.
+    body_started: Instant,
+    body_bytes: u64,
 }
 
 impl Shared {
@@ -362,6 +420,8 @@ impl Shared {
                 writing: false,
                 last_activity: now,
                 head_started: now,
+                body_started: now,
+                body_bytes: 0,
             }),
             answered: Notify::new(),
         }
@@ -385,6 +445,14 @@ impl Shared {
         }
         if fed.completed > 0 {
             state.awaiting_answer = true;
+        }
+        if state.framing.phase() == Phase::Body {
+            if was != Phase::Body || fed.completed > 0 {
+                state.body_started = now;
+                state.body_bytes = 0;
+            } else {
+                state.body_bytes += fed.consumed as u64;
+            }
         }
         state.last_activity = now;
         Ok(fed)
@@ -415,7 +483,13 @@ impl Shared {
             Phase::Idle if state.awaiting_answer || state.writing => None,
             Phase::Idle => Some(state.last_activity + limits.keep_alive),
             Phase::Head => Some(state.head_started + limits.head_timeout),
-            Phase::Body => Some(state.last_activity + limits.body_stall),
+            Phase::Body => {
+                // A stall cuts the body off; so does a rate too low on average once
+                // the grace of `body_stall` is spent.
+                let earned = Duration::from_secs(state.body_bytes / limits.body_min_rate.max(1));
+                let stalled = state.last_activity + limits.body_stall;
+                Some(stalled.min(state.body_started + limits.body_stall + earned))
+            }
             Phase::UpgradeWait => None,
             Phase::Tunnel if state.writing => None,
             Phase::Tunnel => Some(state.last_activity + limits.tunnel_idle),

@@ -8,7 +8,10 @@
 //!   and forgotten; a write that cannot complete within [`WRITE_STALL`] ends it;
 //! - the server pings every [`PING_EVERY`]; a client silent for [`SILENT_FOR`]
 //!   (no frame, no pong) is gone;
-//! - shutdown closes every connection with 1001, so clients reconnect elsewhere.
+//! - shutdown closes every connection with 1001, so clients reconnect elsewhere;
+//! - the end of the session that opened it closes it with [`SESSION_ENDED`], and
+//!   the expiry of its access token with [`TOKEN_EXPIRED`], unless the client sent
+//!   a fresher token of the same session in an `auth` frame.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +24,7 @@ use rocket_ws::Message;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use crate::auth::jwt::JwtKeys;
 use crate::db::Db;
 use crate::domain::Actor;
 use crate::realtime::{fanout, presence, Hub};
@@ -41,6 +45,14 @@ const WRITE_STALL: Duration = Duration::from_secs(5);
 const LINGER: Duration = Duration::from_millis(500);
 /// How long a closing connection waits for the client's own close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// Close code: the session that opened the connection has ended (logout, password
+/// change, deactivation, a reused refresh token). Sign in again.
+pub const SESSION_ENDED: u16 = 4001;
+/// Close code: the access token expired and no fresher one came in an `auth` frame.
+/// Refresh the token and reconnect.
+pub const TOKEN_EXPIRED: u16 = 4002;
+/// Close code: the user holds too many connections already.
+pub const TOO_MANY_CONNECTIONS: u16 = 4008;
 
 /// The socket settings: frames capped, writes not buffered beyond a bound.
 pub fn config() -> rocket_ws::Config {
@@ -57,8 +69,13 @@ pub fn config() -> rocket_ws::Config {
 pub struct Context {
     pub db: Db,
     pub hub: Arc<Hub>,
+    pub jwt: Arc<JwtKeys>,
     pub actor: Actor,
     pub username: String,
+    /// The session that opened the connection, and when its access token expires
+    /// (Unix seconds).
+    pub session_id: i64,
+    pub token_expires: u64,
     pub shutdown: rocket::Shutdown,
 }
 
@@ -71,7 +88,15 @@ enum End {
 /// Serves one connection until it ends.
 pub async fn serve(stream: DuplexStream, cx: Context) {
     let user_id = cx.actor.id;
-    let registration = cx.hub.connect(user_id);
+    let Ok(registration) = cx.hub.connect(user_id, cx.session_id) else {
+        let (mut sink, _) = stream.split();
+        let close = close_message(
+            CloseCode::Library(TOO_MANY_CONNECTIONS),
+            "too many open connections",
+        );
+        let _ = tokio::time::timeout(WRITE_STALL, sink.send(close)).await;
+        return;
+    };
     if registration.first {
         presence::changed(&cx.db, &cx.hub, user_id).await;
     }
@@ -91,9 +116,16 @@ async fn run(
     mut registration: crate::realtime::hub::Registration,
 ) -> End {
     let (mut sink, mut incoming) = stream.split();
+    // Read after registering: a session ended before this read is seen here, one
+    // ended after it rings `ended`.
     let ready = match ready_frame(cx).await {
-        Some(frame) => frame,
-        None => return End::Quietly,
+        Ready::Frame(frame) => frame,
+        Ready::SessionEnded => {
+            let close = close_message(CloseCode::Library(SESSION_ENDED), "the session has ended");
+            let _ = tokio::time::timeout(WRITE_STALL, sink.send(close)).await;
+            return End::Quietly;
+        }
+        Ready::Failed => return End::Quietly,
     };
     if sink.send(Message::Text(ready)).await.is_err() {
         return End::Quietly;
@@ -105,9 +137,17 @@ async fn run(
     let mut last_heard = Instant::now();
     let mut last_typing: Option<Instant> = None;
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut token_expires = cx.token_expires;
     let end = loop {
+        let expiry = tokio::time::sleep_until(instant_of(token_expires));
         tokio::select! {
             _ = &mut shutdown => break End::Close(CloseCode::Away, "the server is going away"),
+            _ = registration.ended.notified() => {
+                break End::Close(CloseCode::Library(SESSION_ENDED), "the session has ended");
+            }
+            _ = expiry => {
+                break End::Close(CloseCode::Library(TOKEN_EXPIRED), "the access token has expired");
+            }
             _ = registration.overflowed.notified() => {
                 break End::Close(CloseCode::Policy, "frames are not being read");
             }
@@ -150,7 +190,15 @@ async fn run(
                         continue;
                     }
                 };
-                if let Some(answer) = handle(cx, &text, &mut last_typing).await {
+                let answer = match handle(cx, &text, &mut last_typing).await {
+                    Handled::Answer(answer) => Some(answer),
+                    Handled::Renewed { expires, answer } => {
+                        token_expires = expires;
+                        Some(answer)
+                    }
+                    Handled::Quiet => None,
+                };
+                if let Some(answer) = answer {
                     if !write(&mut sink, Message::Text(answer)).await {
                         break End::Quietly;
                     }
@@ -159,10 +207,7 @@ async fn run(
         }
     };
     if let End::Close(code, reason) = &end {
-        let close = Message::Close(Some(CloseFrame {
-            code: *code,
-            reason: (*reason).into(),
-        }));
+        let close = close_message(*code, reason);
         if matches!(
             tokio::time::timeout(WRITE_STALL, sink.send(close)).await,
             Ok(Ok(()))
@@ -190,6 +235,19 @@ async fn run(
     end
 }
 
+fn close_message(code: CloseCode, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.to_owned().into(),
+    }))
+}
+
+/// The tokio instant of a Unix time in seconds.
+fn instant_of(unix_secs: u64) -> Instant {
+    let left = unix_secs.saturating_sub(crate::time::unix_now());
+    Instant::now() + Duration::from_secs(left)
+}
+
 /// Writes one message; false when the client is gone or not reading.
 async fn write<S>(sink: &mut S, message: Message) -> bool
 where
@@ -201,15 +259,44 @@ where
     )
 }
 
-async fn ready_frame(cx: &Context) -> Option<String> {
-    let user_id = cx.actor.id;
-    let user = cx
+enum Ready {
+    Frame(String),
+    SessionEnded,
+    Failed,
+}
+
+/// The `ready` frame, if the session is still live.
+async fn ready_frame(cx: &Context) -> Ready {
+    let (user_id, session_id) = (cx.actor.id, cx.session_id);
+    let found = cx
         .db
-        .read(move |c| crate::store::users::require(c, user_id))
-        .await
-        .ok()?
-        .visible_to(user_id, false);
-    Some(json!({"type": "ready", "data": {"user": user}}).to_string())
+        .read(move |c| {
+            if crate::store::sessions::live_session_user(c, session_id, user_id)?.is_none() {
+                return Ok(None);
+            }
+            crate::store::users::require(c, user_id).map(Some)
+        })
+        .await;
+    match found {
+        Ok(Some(user)) => {
+            let user = user.visible_to(user_id, false);
+            Ready::Frame(json!({"type": "ready", "data": {"user": user}}).to_string())
+        }
+        Ok(None) => Ready::SessionEnded,
+        Err(_) => Ready::Failed,
+    }
+}
+
+/// What a client frame calls for.
+enum Handled {
+    Answer(String),
+    /// A fresher access token of the same session: the connection lives until it
+    /// expires.
+    Renewed {
+        expires: u64,
+        answer: String,
+    },
+    Quiet,
 }
 
 fn error_frame(message: &str) -> String {
@@ -217,34 +304,71 @@ fn error_frame(message: &str) -> String {
 }
 
 /// Answers one client frame: `ping` → `pong`; `typing` relayed to the others of
-/// the room or conversation; anything else an `error` frame.
-async fn handle(cx: &Context, text: &str, last_typing: &mut Option<Instant>) -> Option<String> {
+/// the room or conversation; `auth` renews the connection's token; anything else
+/// an `error` frame.
+async fn handle(cx: &Context, text: &str, last_typing: &mut Option<Instant>) -> Handled {
     let Ok(frame) = serde_json::from_str::<Value>(text) else {
-        return Some(error_frame("frames are JSON objects with a \"type\""));
+        return Handled::Answer(error_frame("frames are JSON objects with a \"type\""));
     };
-    match frame["type"].as_str() {
+    if frame["type"].as_str() == Some("auth") {
+        return renew(cx, frame["token"].as_str()).await;
+    }
+    let answer = match frame["type"].as_str() {
         Some("ping") => Some(json!({"type": "pong", "data": {}}).to_string()),
         Some("typing") => {
             let place = match (frame["room_id"].as_i64(), frame["conversation_id"].as_i64()) {
                 (Some(room), None) => Container::Room(room),
                 (None, Some(conversation)) => Container::Conversation(conversation),
                 _ => {
-                    return Some(error_frame(
+                    return Handled::Answer(error_frame(
                         "typing needs a room_id or a conversation_id (one of them)",
                     ))
                 }
             };
             if last_typing.is_some_and(|at| at.elapsed() < TYPING_EVERY) {
-                return None; // a few a second are enough; the rest are dropped
+                return Handled::Quiet; // a few a second are enough; the rest are dropped
             }
             *last_typing = Some(Instant::now());
             typing(cx, place).await
         }
         Some(other) => Some(error_frame(&format!(
-            "unknown frame type `{}`; send ping or typing",
+            "unknown frame type `{}`; send ping, typing or auth",
             other.chars().take(32).collect::<String>()
         ))),
         None => Some(error_frame("frames are JSON objects with a \"type\"")),
+    };
+    answer.map_or(Handled::Quiet, Handled::Answer)
+}
+
+/// `{"type": "auth", "token"}`: a valid access token of this connection's own
+/// session, still live, carries the connection to that token's expiry.
+async fn renew(cx: &Context, token: Option<&str>) -> Handled {
+    let refuse = |why: &str| Handled::Answer(error_frame(&format!("auth refused: {why}")));
+    let Some(token) = token else {
+        return refuse("the frame needs a \"token\"");
+    };
+    let claims = match cx.jwt.verify(token.trim()) {
+        Ok(claims) => claims,
+        Err(why) => return refuse(why),
+    };
+    if claims.sid != cx.session_id || claims.user_id() != Some(cx.actor.id) {
+        return refuse("the token belongs to another session");
+    }
+    let (session_id, user_id) = (cx.session_id, cx.actor.id);
+    let live = cx
+        .db
+        .read(move |c| crate::store::sessions::live_session_user(c, session_id, user_id))
+        .await;
+    match live {
+        Ok(Some(_)) => Handled::Renewed {
+            expires: claims.exp,
+            answer: json!({"type": "auth.ok", "data": {
+                "expires_at": crate::time::rfc3339_of_unix(claims.exp)
+            }})
+            .to_string(),
+        },
+        Ok(None) => refuse("the session has ended"),
+        Err(_) => refuse("the session could not be checked; try again"),
     }
 }
 

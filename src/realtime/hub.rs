@@ -10,14 +10,19 @@ use tokio::sync::{mpsc, Notify};
 
 /// Frames waiting for one connection before it counts as not reading.
 pub const QUEUE_FRAMES: usize = 256;
+/// Connections one user may hold at once (tabs, phones, bots): enough for anyone,
+/// and too few for one account to take every connection of its address.
+pub const MAX_PER_USER: usize = 16;
 
 /// A frame, serialised once and shared by every connection it goes to.
 pub type Frame = Arc<str>;
 
 struct Slot {
     id: u64,
+    session_id: i64,
     frames: mpsc::Sender<Frame>,
     overflowed: Arc<Notify>,
+    ended: Arc<Notify>,
 }
 
 /// A connection's end of the hub.
@@ -26,9 +31,15 @@ pub struct Registration {
     pub frames: mpsc::Receiver<Frame>,
     /// Rung when a frame did not fit in the queue.
     pub overflowed: Arc<Notify>,
+    /// Rung when the session that opened the connection ends.
+    pub ended: Arc<Notify>,
     /// The user had no other connection.
     pub first: bool,
 }
+
+/// The user already holds [`MAX_PER_USER`] connections.
+#[derive(Debug)]
+pub struct TooMany;
 
 #[derive(Default)]
 pub struct Hub {
@@ -42,24 +53,57 @@ impl Hub {
         self.users.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a connection of `user_id`.
-    pub fn connect(&self, user_id: i64) -> Registration {
+    /// Registers a connection of `user_id` opened by `session_id`, unless the user
+    /// holds [`MAX_PER_USER`] already.
+    pub fn connect(&self, user_id: i64, session_id: i64) -> Result<Registration, TooMany> {
         let (tx, rx) = mpsc::channel(QUEUE_FRAMES);
         let overflowed = Arc::new(Notify::new());
+        let ended = Arc::new(Notify::new());
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut users = self.users();
         let slots = users.entry(user_id).or_default();
+        if slots.len() >= MAX_PER_USER {
+            return Err(TooMany);
+        }
         let first = slots.is_empty();
         slots.push(Slot {
             id,
+            session_id,
             frames: tx,
             overflowed: overflowed.clone(),
+            ended: ended.clone(),
         });
-        Registration {
+        Ok(Registration {
             id,
             frames: rx,
             overflowed,
+            ended,
             first,
+        })
+    }
+
+    /// Whether `user_id` may open one more connection now.
+    pub fn has_room_for(&self, user_id: i64) -> bool {
+        self.users()
+            .get(&user_id)
+            .is_none_or(|slots| slots.len() < MAX_PER_USER)
+    }
+
+    /// Closes the connections opened by `session_id` (it has ended).
+    pub fn end_session(&self, session_id: i64) {
+        for slots in self.users().values() {
+            for slot in slots.iter().filter(|s| s.session_id == session_id) {
+                slot.ended.notify_one();
+            }
+        }
+    }
+
+    /// Closes every connection of `user_id` but those of session `keep`.
+    pub fn end_user(&self, user_id: i64, keep: Option<i64>) {
+        for slot in self.users().get(&user_id).into_iter().flatten() {
+            if Some(slot.session_id) != keep {
+                slot.ended.notify_one();
+            }
         }
     }
 
@@ -121,9 +165,9 @@ mod tests {
     #[test]
     fn a_connection_that_does_not_read_is_marked_not_grown() {
         let hub = Hub::default();
-        let slow = hub.connect(1);
+        let slow = hub.connect(1, 10).unwrap();
         assert!(slow.first);
-        let second = hub.connect(1);
+        let second = hub.connect(1, 11).unwrap();
         assert!(!second.first);
         let frame: Frame = Arc::from("{}");
         for _ in 0..QUEUE_FRAMES {
@@ -135,5 +179,37 @@ mod tests {
         assert!(!hub.disconnect(1, slow.id));
         assert!(hub.disconnect(1, second.id));
         assert!(hub.is_empty());
+    }
+
+    #[test]
+    fn sessions_end_their_own_connections_only() {
+        let hub = Hub::default();
+        let a = hub.connect(1, 10).unwrap();
+        let b = hub.connect(1, 11).unwrap();
+        let other = hub.connect(2, 12).unwrap();
+        // `notify_one` with nobody waiting stores a permit the next wait takes at once.
+        let rung = |n: &Arc<Notify>| {
+            use rocket::futures::FutureExt;
+            n.notified().now_or_never().is_some()
+        };
+        hub.end_session(10);
+        assert!(rung(&a.ended) && !rung(&b.ended) && !rung(&other.ended));
+        hub.end_user(1, Some(11));
+        assert!(!rung(&b.ended), "the kept session stays");
+        hub.end_user(1, None);
+        assert!(rung(&b.ended) && !rung(&other.ended));
+    }
+
+    #[test]
+    fn one_user_holds_a_bounded_number_of_connections() {
+        let hub = Hub::default();
+        let held: Vec<_> = (0..MAX_PER_USER)
+            .map(|_| hub.connect(1, 1).unwrap())
+            .collect();
+        assert!(!hub.has_room_for(1));
+        assert!(hub.connect(1, 1).is_err());
+        assert!(hub.connect(2, 2).is_ok(), "others are not affected");
+        assert!(!hub.disconnect(1, held[0].id));
+        assert!(hub.has_room_for(1));
     }
 }

@@ -6,6 +6,7 @@ pub mod http1;
 pub mod oidc_provider;
 pub mod process;
 pub mod receiver;
+pub mod server;
 pub mod ws;
 
 use std::collections::HashMap;

@@ -101,6 +101,28 @@ impl Ws {
     }
 }
 
+/// The raw answer to an upgrade request carrying `auth` (a header line or none).
+pub fn upgrade_answer(port: u16, path: &str, auth: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{auth}\r\n"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).unwrap_or(0);
+    String::from_utf8_lossy(&answer[..n]).to_string()
+}
+
+/// The raw answer to an upgrade request with `?token=`.
+pub fn upgrade_with_token(port: u16, token: &str) -> String {
+    upgrade_answer(port, &format!("/api/v1/ws?token={token}"), "")
+}
+
 /// The close code numbers the tests look for.
 pub fn code(code: CloseCode) -> Option<u16> {
     Some(u16::from(code))

@@ -42,6 +42,11 @@ export class Api {
     localStorage.removeItem(REFRESH_KEY);
   }
 
+  /** Whether a refresh token is kept (a failed refresh that kept it may be retried). */
+  hasRefreshToken() {
+    return Boolean(localStorage.getItem(REFRESH_KEY));
+  }
+
   /** Trades the stored refresh token for a new pair; false when signed out. */
   async refresh() {
     const run = async () => {
