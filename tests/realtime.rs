@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::process::*;
-use common::server::{Server, User};
+use common::server::Server;
 use common::ws::{code, upgrade_answer, Ended, Ws};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;

@@ -7,7 +7,7 @@ use super::process::*;
 
 pub struct Server {
     pub port: u16,
-    child: std::process::Child,
+    pub child: std::process::Child,
     _dir: tempfile::TempDir,
 }
 
