@@ -41,7 +41,10 @@ pub struct App {
 pub enum EndedSessions {
     One(i64),
     /// Every session of a user, but `keep`'s.
-    AllOf { user_id: i64, keep: Option<i64> },
+    AllOf {
+        user_id: i64,
+        keep: Option<i64>,
+    },
 }
 
 impl App {

@@ -95,6 +95,11 @@ fn gate_limits(config: &Config) -> GateLimits {
         keep_alive: secs(config.limits.keep_alive_secs),
         body_stall: secs(config.limits.body_stall_secs),
         body_min_rate: config.limits.body_min_bytes_per_sec,
+        bodies: crate::gate::framing::BodyLimits {
+            multipart: config.limits.upload_max_bytes + crate::http::upload::FORM_OVERHEAD,
+            multipart_named: config.limits.upload_max_bytes,
+            other: config.limits.json_max_bytes,
+        },
         write_stall: secs(config.limits.body_stall_secs),
         tunnel_idle: secs(config.limits.tunnel_idle_secs),
     }

@@ -297,3 +297,55 @@ async fn concurrent_wrong_current_passwords_cannot_pass_the_limit() {
         "{statuses:?}"
     );
 }
+
+/// Rocket routes `//api/…` and `/%61pi/…` to the API's handlers: the limit counts
+/// every spelling, over real sockets to the real server.
+#[test]
+fn every_spelling_of_an_api_path_counts_against_the_limit() {
+    let server = common::server::Server::start(&[("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "4")]);
+    let spellings = [
+        "//api/v1/users/me",
+        "/%61pi/v1/users/me",
+        "/%61%70%69/v1/users/me",
+        "///api//v1/users/me",
+        "//%61uth/refresh",
+        "/api/v1/users/me",
+    ];
+    let mut statuses = Vec::new();
+    for path in spellings.iter().cycle().take(12) {
+        let (status, body) = common::process::http(server.port, "GET", path, "").unwrap();
+        // Each spelling reaches the API (an envelope), not the web client's page.
+        assert!(body.contains("\"success\":false"), "{path}: {body:.200}");
+        statuses.push(status);
+    }
+    assert!(
+        statuses[..4].iter().all(|s| *s != 429),
+        "the first four are within the limit: {statuses:?}"
+    );
+    assert!(
+        statuses[4..].iter().all(|s| *s == 429),
+        "then every spelling is limited: {statuses:?}"
+    );
+}
+
+#[rocket::async_test]
+async fn a_query_with_thousands_of_parameters_is_refused_whole() {
+    let app = TestApp::new().await;
+    let user = app.register("amy").await;
+    let query: Vec<String> = (0..15_500).map(|i| format!("k{i}=v")).collect();
+    let res = app
+        .get(
+            &format!("/api/v1/rooms?{}", query.join("&")),
+            Some(&user.token),
+        )
+        .await;
+    res.assert_error(400, "VALIDATION_FAILED");
+    assert_eq!(res.body["error"]["details"]["field"], "query");
+    let few: Vec<String> = (0..10).map(|i| format!("k{i}=v")).collect();
+    app.get(
+        &format!("/api/v1/rooms?{}", few.join("&")),
+        Some(&user.token),
+    )
+    .await
+    .succeeded();
+}

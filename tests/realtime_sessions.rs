@@ -19,13 +19,8 @@ const TOKEN_EXPIRED: u16 = 4002;
 /// A second session of `user` (a login from elsewhere).
 fn login(server: &Server, name: &str, user: &User) -> User {
     let body = json!({"username": name, "password": "a long password"});
-    let (status, text) = http(
-        server.port,
-        "POST",
-        "/api/v1/auth/login",
-        &body.to_string(),
-    )
-    .unwrap();
+    let (status, text) =
+        http(server.port, "POST", "/api/v1/auth/login", &body.to_string()).unwrap();
     assert_eq!(status, 200, "{text}");
     let data: Value = serde_json::from_str(&text).unwrap();
     User {
@@ -75,7 +70,10 @@ async fn logout_closes_the_sockets_of_that_session_only() {
     );
     server.send(&alice, room, "after the logout");
     let frame = phone.expect("message.created").await;
-    assert_eq!(frame["data"]["content"], "after the logout", "the other session hears on");
+    assert_eq!(
+        frame["data"]["content"], "after the logout",
+        "the other session hears on"
+    );
 
     // The ended session cannot open a new socket either.
     let answer = upgrade_with_token(server.port, &bob.token);
@@ -167,7 +165,8 @@ async fn an_expired_token_closes_the_socket_unless_renewed_in_an_auth_frame() {
     let (status, body) = refresh(&server, &alice.refresh_token);
     assert_eq!(status, 200, "{body}");
     let mut refresh_token = body["data"]["refresh_token"].as_str().unwrap().to_owned();
-    let (mut ws, _) = Ws::connect(server.port, body["data"]["access_token"].as_str().unwrap()).await;
+    let (mut ws, _) =
+        Ws::connect(server.port, body["data"]["access_token"].as_str().unwrap()).await;
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let (status, body) = refresh(&server, &refresh_token);
@@ -218,7 +217,10 @@ async fn one_user_cannot_hold_more_than_sixteen_sockets() {
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
     assert!(answer.contains("TOO_MANY_CONNECTIONS"), "{answer}");
     let (_bob_ws, ready) = Ws::connect(server.port, &bob.token).await;
-    assert_eq!(ready["data"]["user"]["username"], "bob", "others still connect");
+    assert_eq!(
+        ready["data"]["user"]["username"], "bob",
+        "others still connect"
+    );
     drop(held.pop());
     // Once one closes, the user may connect again.
     let mut reconnected = false;

@@ -21,7 +21,38 @@ const KNOWN_METHODS: [&str; 9] = [
 pub enum Refusal {
     HeadTooLarge,
     Malformed(&'static str),
-    UnknownMethod { path: String },
+    UnknownMethod {
+        path: String,
+    },
+    /// A request that waits for `100 Continue` declared a body larger than any
+    /// Veza reads; `limit` is the limit to tell the client.
+    BodyTooLarge {
+        limit: u64,
+    },
+}
+
+/// The largest bodies Veza reads. A request with `Expect: 100-continue` over them
+/// is refused by the gate before the client sends a byte of its body: Rocket reads
+/// the first bytes of every body before routing, which would make hyper send
+/// `100 Continue` to every request, however large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// A `multipart/form-data` body (an upload, with its form around the file)...
+    pub multipart: u64,
+    /// ...and the file limit to name in the refusal.
+    pub multipart_named: u64,
+    /// Any other body (JSON).
+    pub other: u64,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        BodyLimits {
+            multipart: u64::MAX,
+            multipart_named: u64::MAX,
+            other: u64::MAX,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,19 +103,25 @@ pub struct RequestFraming {
     /// The head (or chunk line) being assembled.
     line: Vec<u8>,
     upgrade_requested: bool,
+    limits: BodyLimits,
 }
 
 impl Default for RequestFraming {
     fn default() -> Self {
-        RequestFraming {
-            state: State::Idle,
-            line: Vec::new(),
-            upgrade_requested: false,
-        }
+        RequestFraming::with_limits(BodyLimits::default())
     }
 }
 
 impl RequestFraming {
+    pub fn with_limits(limits: BodyLimits) -> Self {
+        RequestFraming {
+            state: State::Idle,
+            line: Vec::new(),
+            upgrade_requested: false,
+            limits,
+        }
+    }
+
     pub fn phase(&self) -> Phase {
         match self.state {
             State::Idle => Phase::Idle,
@@ -176,7 +213,7 @@ impl RequestFraming {
         }
         let used = end - before;
         let head = std::mem::take(&mut self.line);
-        let body = parse_head(&head[..end])?;
+        let body = parse_head(&head[..end], &self.limits)?;
         self.upgrade_requested = body.upgrade;
         self.state = match body.framing {
             BodyFraming::Length(0) => {
@@ -256,7 +293,7 @@ struct HeadFacts {
     upgrade: bool,
 }
 
-fn parse_head(head: &[u8]) -> Result<HeadFacts, Refusal> {
+fn parse_head(head: &[u8], limits: &BodyLimits) -> Result<HeadFacts, Refusal> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(head) {
@@ -274,9 +311,18 @@ fn parse_head(head: &[u8]) -> Result<HeadFacts, Refusal> {
     let mut chunked = false;
     let mut upgrade = false;
     let mut connection_upgrade = false;
+    let mut expect_continue = false;
+    let mut multipart = false;
     for header in request.headers.iter() {
         let value = std::str::from_utf8(header.value).unwrap_or("");
-        if header.name.eq_ignore_ascii_case("content-length") {
+        if header.name.eq_ignore_ascii_case("expect") {
+            expect_continue |= value.trim().eq_ignore_ascii_case("100-continue");
+        } else if header.name.eq_ignore_ascii_case("content-type") {
+            multipart |= value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data");
+        } else if header.name.eq_ignore_ascii_case("content-length") {
             let n: u64 = value
                 .trim()
                 .parse()
@@ -304,6 +350,16 @@ fn parse_head(head: &[u8]) -> Result<HeadFacts, Refusal> {
     if chunked && length.is_some() {
         // Both framings at once is how requests are smuggled (RFC 9112 §6.3).
         return Err(Refusal::Malformed("both Content-Length and chunked"));
+    }
+    if expect_continue {
+        let (max, named) = if multipart {
+            (limits.multipart, limits.multipart_named)
+        } else {
+            (limits.other, limits.other)
+        };
+        if length.is_some_and(|n| n > max) {
+            return Err(Refusal::BodyTooLarge { limit: named });
+        }
     }
     Ok(HeadFacts {
         framing: if chunked {
@@ -417,5 +473,36 @@ mod tests {
         f.feed(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
             .unwrap();
         assert!(f.feed(b"zz\r\n").is_err());
+    }
+
+    #[test]
+    fn a_body_waiting_for_100_continue_is_held_to_the_limits() {
+        let limits = BodyLimits {
+            multipart: 2000,
+            multipart_named: 1000,
+            other: 100,
+        };
+        let feed = |head: &str| RequestFraming::with_limits(limits).feed(head.as_bytes());
+        let upload = |length: u64, expect: &str| {
+            format!(
+                "POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=x\r\n\
+                 {expect}Content-Length: {length}\r\n\r\n"
+            )
+        };
+        let expect = "Expect: 100-continue\r\n";
+        assert_eq!(
+            feed(&upload(2001, expect)),
+            Err(Refusal::BodyTooLarge { limit: 1000 })
+        );
+        assert!(feed(&upload(2000, expect)).is_ok());
+        assert!(
+            feed(&upload(5000, "")).is_ok(),
+            "without Expect, Rocket answers"
+        );
+        let json = |length: u64| {
+            format!("POST /j HTTP/1.1\r\nEXPECT: 100-Continue\r\nContent-Length: {length}\r\n\r\n")
+        };
+        assert_eq!(feed(&json(101)), Err(Refusal::BodyTooLarge { limit: 100 }));
+        assert!(feed(&json(100)).is_ok());
     }
 }

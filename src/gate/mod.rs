@@ -33,6 +33,7 @@ use tokio::time::{timeout, Instant};
 
 use crate::error::ApiError;
 use framing::{Phase, Refusal, RequestFraming};
+
 use peers::Peers;
 
 /// Descriptors kept free for the database, uploads and the listener itself.
@@ -64,6 +65,8 @@ pub struct GateLimits {
     /// (bytes a second), so a trickle of a byte every few seconds cannot hold a
     /// connection for ever.
     pub body_min_rate: u64,
+    /// Bodies larger than these are refused before `100 Continue`.
+    pub bodies: framing::BodyLimits,
     /// A client that does not read what it is sent for this long is dropped.
     pub write_stall: Duration,
     /// An upgraded (WebSocket) connection with no traffic either way for this long
@@ -167,7 +170,7 @@ impl Gate {
 
     async fn connection(&self, client: TcpStream, peer: SocketAddr, upstream: SocketAddr) {
         let (mut client_rd, mut client_wr) = client.into_split();
-        let mut framing = RequestFraming::default();
+        let mut framing = RequestFraming::with_limits(self.limits.bodies);
         // Bytes of the first request(s), forwarded once the upstream is open, and
         // bytes read beyond an upgrade request, which wait for the server's answer.
         let mut pending = Vec::new();
@@ -243,6 +246,7 @@ impl Gate {
         shared: &Shared,
         leftover: Vec<u8>,
     ) {
+        let mut refused = None;
         let unfinished = {
             let to_server = self.client_to_server(&mut client_rd, upstream_wr, shared, leftover);
             let to_client = self.server_to_client(upstream_rd, &mut client_wr, shared);
@@ -253,15 +257,24 @@ impl Gate {
                         // Let the answer in flight reach the client: it half-closed,
                         // or the server stopped taking its body after answering.
                         let _ = timeout(self.limits.write_stall, &mut to_client).await;
-                        end == ClientEnd::ServerStopped
+                        matches!(end, ClientEnd::ServerStopped)
                     }
                     ClientEnd::Gone => false,
+                    ClientEnd::Refused(refusal) => {
+                        // Answered here only when no answer of Rocket's is due,
+                        // so the two cannot interleave.
+                        refused = shared.answer_settled().then_some(refusal);
+                        refused.is_some()
+                    }
                 },
                 // The server closed: a request it did not read to the end (an early
                 // refusal) still has bytes coming from the client.
                 _ = &mut to_client => !matches!(shared.phase(), Phase::Idle | Phase::Tunnel),
             }
         };
+        if let Some(refusal) = refused {
+            self.refuse(&mut client_wr, refusal).await;
+        }
         if unfinished {
             let _ = client_wr.shutdown().await;
             linger(&mut client_rd).await;
@@ -306,7 +319,7 @@ impl Gate {
             };
             let fed = match shared.feed(&buf) {
                 Ok(fed) => fed,
-                Err(_) => return ClientEnd::Gone, // Rocket has answers in flight; just close.
+                Err(refusal) => return ClientEnd::Refused(refusal),
             };
             held.splice(0..0, buf[fed.consumed..].iter().copied());
             if !write_within(
@@ -350,6 +363,7 @@ impl Gate {
             Refusal::UnknownMethod { path } => ApiError::MethodNotAllowed {
                 allow: (self.allowed)(path.split('?').next().unwrap_or("/")),
             },
+            Refusal::BodyTooLarge { limit } => ApiError::PayloadTooLarge { limit_bytes: limit },
         };
         self.answer(client, error).await;
     }
@@ -363,7 +377,7 @@ impl Gate {
 }
 
 /// How the client's direction of a relay ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum ClientEnd {
     /// The client closed its sending side cleanly.
     Closed,
@@ -371,6 +385,8 @@ enum ClientEnd {
     ServerStopped,
     /// The client broke the connection or missed a deadline.
     Gone,
+    /// The client's next request cannot be forwarded.
+    Refused(Refusal),
 }
 
 /// Reads and drops what the client still sends, within [`LINGER_TIME`] and
@@ -468,6 +484,12 @@ impl Shared {
         state.awaiting_answer = false;
         state.writing = true;
         state.last_activity = Instant::now();
+    }
+
+    /// No answer of the server's is due or being written.
+    fn answer_settled(&self) -> bool {
+        let state = self.lock();
+        !state.awaiting_answer && !state.writing
     }
 
     fn answer_written(&self) {

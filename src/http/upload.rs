@@ -13,7 +13,7 @@ use crate::files::{FileStore, Staged, Staging};
 use crate::http::pagination::optional_id;
 
 /// Room left for the form's boundaries, part headers and small fields.
-const FORM_OVERHEAD: u64 = 64 * 1024;
+pub const FORM_OVERHEAD: u64 = 64 * 1024;
 /// Largest text field (a description is at most 500 characters).
 const TEXT_FIELD_MAX: u64 = 8 * 1024;
 const FIELDS: [&str; 4] = ["file", "room_id", "conversation_id", "description"];

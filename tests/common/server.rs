@@ -104,4 +104,3 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
-
