@@ -49,6 +49,57 @@ impl DataDir {
         })
     }
 
+    /// Where files no database row points to are moved at start, by start time.
+    pub fn quarantine_path(&self) -> PathBuf {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        self.path.join("quarantine").join(stamp.to_string())
+    }
+
+    /// Refuses to go on with a missing or empty database in a directory that has
+    /// been used before (it holds uploads or a generated JWT secret): a lost
+    /// database, or a restore that failed half-way, would otherwise start afresh,
+    /// sweep away every upload and make the next stranger to register the admin.
+    /// `allow_new` (`veza serve --new-database`) says a new database is wanted.
+    pub fn check_database_present(&self, allow_new: bool) -> Result<(), String> {
+        let size = |suffix: &str| {
+            fs::metadata(self.path.join(format!("{DB_FILE}{suffix}"))).map_or(0, |m| m.len())
+        };
+        if size("") > 0 || size("-wal") > 0 || allow_new {
+            return Ok(());
+        }
+        let uploads = crate::files::FileStore::holds_uploads(&self.files_path())
+            .map_err(|e| format!("cannot read {}: {e}", self.files_path().display()))?;
+        let secret = self.path.join(SECRET_FILE).exists();
+        if !uploads && !secret {
+            return Ok(()); // a new data directory
+        }
+        let held = match (uploads, secret) {
+            (true, true) => "uploaded files and a JWT secret",
+            (true, false) => "uploaded files",
+            _ => "a JWT secret",
+        };
+        Err(format!(
+            "{} is missing or empty, but {} holds {held}: the database seems lost. \
+             Put a backup back with `veza restore BACKUP`, or start a new, empty database \
+             with `veza serve --new-database` (files no database row points to are then \
+             moved to {}/quarantine, not deleted)",
+            self.db_path().display(),
+            self.path.display(),
+            self.path.display(),
+        ))
+    }
+
+    /// Removes what an interrupted `veza restore` left: a partial copy.
+    pub fn remove_partial_restore(&self) -> Result<(), String> {
+        let partial = self.path.join(format!("{DB_FILE}.restoring"));
+        match fs::remove_file(&partial) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(format!("cannot remove {}: {e}", partial.display()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.path.join(DB_FILE)
     }

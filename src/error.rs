@@ -138,6 +138,18 @@ impl ApiError {
         ApiError::Internal(detail.into())
     }
 
+    /// A failed file operation: a full disk (or quota) is [`ApiError::StorageFull`],
+    /// anything else a fault of ours described by `doing`.
+    pub fn io(doing: &str, e: &std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        match e.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+                ApiError::StorageFull
+            }
+            _ => ApiError::Internal(format!("{doing}: {e}")),
+        }
+    }
+
     pub fn status(&self) -> Status {
         use ApiError::*;
         match self {

@@ -79,6 +79,10 @@ fn build(
 ) -> Result<Rocket<Build>, StartError> {
     config.validate().map_err(|e| StartError(e.to_string()))?;
     let data_dir = DataDir::open(&config.data_dir).map_err(StartError)?;
+    data_dir.remove_partial_restore().map_err(StartError)?;
+    data_dir
+        .check_database_present(config.new_database)
+        .map_err(StartError)?;
     let secret = data_dir
         .jwt_secret(config.jwt_secret.as_deref())
         .map_err(StartError)?;
@@ -143,21 +147,25 @@ fn build(
 }
 
 /// The file store, swept of what a crash left behind: staged uploads that never
-/// completed, and bytes no row points to. Runs before the server takes requests,
-/// so no upload can be in flight.
+/// completed are removed, and bytes no row points to are quarantined. Runs before
+/// the server takes requests, so no upload can be in flight.
 fn open_files(data_dir: &DataDir, db: &Db) -> Result<files::FileStore, StartError> {
     let store = files::FileStore::open(&data_dir.files_path()).map_err(StartError)?;
     let known = db
         .read_now(store::files::all_uuids)
         .map_err(|e| StartError(format!("cannot list stored files: {e:?}")))?;
+    let quarantine = data_dir.quarantine_path();
     let swept = store
-        .sweep(&known)
+        .sweep(&known, &quarantine)
         .map_err(|e| StartError(format!("cannot sweep the files directory: {e}")))?;
-    if swept != files::Sweep::default() {
-        log::info!(
-            "removed {} unfinished uploads and {} unreferenced files",
-            swept.staged,
-            swept.orphans
+    if swept.staged > 0 {
+        log::info!("removed {} unfinished uploads", swept.staged);
+    }
+    if swept.quarantined > 0 {
+        log::warn!(
+            "moved {} files that no database row points to into {}",
+            swept.quarantined,
+            quarantine.display()
         );
     }
     Ok(store)

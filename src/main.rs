@@ -5,12 +5,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: veza [serve] [--config PATH]
+usage: veza [serve] [--new-database] [--config PATH]
        veza backup PATH [--files DIR] [--config PATH]
        veza backup --files DIR [--config PATH]
        veza restore PATH [--files DIR] [--config PATH]
 
   serve            start the server (the default)
+  --new-database   start even though veza.db is missing or empty in a data
+                   directory used before (it holds uploads or a JWT secret);
+                   without it such a start is refused, since it usually means
+                   a lost database: restore a backup instead
   backup PATH      write a consistent copy of the database to PATH (a new file),
                    while the server runs; --files DIR also copies the files it
                    lists into DIR (only those not there already); with
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
     let mut command = None;
     let mut path: Option<PathBuf> = None;
     let mut files: Option<PathBuf> = None;
+    let mut new_database = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
                 Some(value) => config_path = Some(PathBuf::from(value)),
                 None => return fail("--config needs a path"),
             },
+            "--new-database" => new_database = true,
             "--files" => match args.next() {
                 Some(value) => files = Some(PathBuf::from(value)),
                 None => return fail("--files needs a directory"),
@@ -71,6 +77,9 @@ fn main() -> ExitCode {
             other => return fail(&format!("unknown argument `{other}`\n\n{USAGE}")),
         }
     }
+    if new_database && !matches!(command.as_deref(), None | Some("serve")) {
+        return fail("--new-database goes with serve only");
+    }
     let command = match (command.as_deref(), path, files) {
         (None | Some("serve"), None, None) => Command::Serve,
         (Some("backup"), Some(to), files) => Command::Backup { to, files },
@@ -83,10 +92,11 @@ fn main() -> ExitCode {
     };
     let required = config_path.is_some();
     let path = config_path.unwrap_or_else(|| PathBuf::from("veza.toml"));
-    let config = match veza::Config::load(&path, required) {
+    let mut config = match veza::Config::load(&path, required) {
         Ok(config) => config,
         Err(e) => return fail(&e.to_string()),
     };
+    config.new_database = new_database;
     match command {
         Command::Serve => {
             veza::logger::init(config.log_level);

@@ -1,4 +1,5 @@
-//! `GET /health`: 200 `{"status":"ok"}` when the database answers; no token needed.
+//! `GET /health`: 200 `{"status":"ok"}` when the database answers and SQLite has
+//! not reported its file damaged; 503 otherwise. No token needed.
 
 use rocket::serde::json::{json, Value};
 use rocket::{get, routes, Route, State};
@@ -12,6 +13,11 @@ pub fn routes() -> Vec<Route> {
 
 #[get("/health")]
 async fn health(app: &State<App>) -> Result<Value, ApiError> {
+    if app.db.is_damaged() {
+        return Err(ApiError::Unavailable(
+            "the database file is damaged; restore a backup (see the log)",
+        ));
+    }
     app.db
         .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
         .await?;

@@ -40,6 +40,10 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Sign-in with an OpenID Connect provider; absent, its routes answer 404.
     pub oidc: Option<OidcConfig>,
+    /// Start even though `veza.db` is missing in a data directory used before
+    /// (`veza serve --new-database`); never read from a file or the environment.
+    #[serde(skip)]
+    pub new_database: bool,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             files: FilesConfig::default(),
             streams: StreamsConfig::default(),
+            new_database: false,
             metrics: MetricsConfig::default(),
             retention: RetentionConfig::default(),
             oidc: None,

@@ -9,6 +9,7 @@ pub mod schema;
 mod writer;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use r2d2_sqlite::SqliteConnectionManager;
@@ -24,6 +25,8 @@ pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
     read_permits: Arc<Semaphore>,
     writer: Writer,
+    /// Set when SQLite reported the file damaged; `/health` then fails.
+    damaged: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -31,6 +34,7 @@ impl Db {
     pub fn open(path: &Path, read_pool_size: u32) -> Result<Db, String> {
         let mut conn = Connection::open(path)
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
+        check_integrity(&conn, path)?;
         schema::configure_writer(&conn).map_err(|e| format!("cannot configure database: {e}"))?;
         schema::migrate(&mut conn).map_err(|e| e.to_string())?;
         // Nobody is connected to a server that is starting.
@@ -54,7 +58,26 @@ impl Db {
             pool,
             read_permits: Arc::new(Semaphore::new(read_pool_size as usize)),
             writer,
+            damaged: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Whether SQLite has reported the database file damaged since the start.
+    pub fn is_damaged(&self) -> bool {
+        self.damaged.load(Ordering::Relaxed)
+    }
+
+    /// Notes a damaged file in `result`'s error, for `/health`.
+    fn watch<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        if let Err(ApiError::DatabaseDamaged(detail)) = &result {
+            if !self.damaged.swap(true, Ordering::Relaxed) {
+                log::error!(
+                    "the database file is damaged ({detail}): restore a backup \
+                     (`veza restore`); /health now fails"
+                );
+            }
+        }
+        result
     }
 
     /// Runs `f` on a read-only connection, off the async threads.
@@ -69,14 +92,16 @@ impl Db {
             .await
             .map_err(|_| ApiError::internal("read pool closed"))?;
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let conn = pool
                 .get()
                 .map_err(|e| ApiError::internal(format!("no read connection: {e}")))?;
             f(&conn)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
+        .map_err(|e| ApiError::internal(format!("read task failed: {e}")))
+        .and_then(|r| r);
+        self.watch(result)
     }
 
     /// Runs `f` on a read connection on this thread: for start-up work only, before
@@ -103,7 +128,8 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.writer.write(f).await
+        let result = self.writer.write(f).await;
+        self.watch(result)
     }
 
     /// Queues a write that may be dropped under load; see [`Writer::write_detached`].
@@ -112,5 +138,30 @@ impl Db {
         F: FnOnce(&Connection) -> Result<(), ApiError> + Send + 'static,
     {
         self.writer.write_detached(f)
+    }
+}
+
+/// Refuses a database file that SQLite finds damaged (`PRAGMA quick_check`: every
+/// page and index entry, without comparing index contents to their tables), so
+/// that Veza does not start serving errors and writing into a broken file.
+fn check_integrity(conn: &Connection, path: &Path) -> Result<(), String> {
+    let damaged = |detail: String| {
+        format!(
+            "the database {} is damaged ({detail}). Restore a backup with \
+             `veza restore BACKUP`, or salvage it with `sqlite3 {} .recover`",
+            path.display(),
+            path.display()
+        )
+    };
+    let mut stmt = conn
+        .prepare("PRAGMA quick_check(5)")
+        .map_err(|e| damaged(e.to_string()))?;
+    let problems: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| damaged(e.to_string()))?;
+    match problems.as_slice() {
+        [ok] if ok == "ok" => Ok(()),
+        _ => Err(damaged(problems.join("; "))),
     }
 }

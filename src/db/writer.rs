@@ -20,12 +20,13 @@ const MAX_BATCH: usize = 512;
 /// Jobs that may wait for the writer before senders wait for room.
 const QUEUE_DEPTH: usize = 4096;
 
-/// Delivers a job's result to its caller; called only after the batch committed.
-type Deliver = Box<dyn FnOnce() + Send>;
-/// A job: runs against the connection inside a savepoint, says whether it succeeded,
-/// and hands back how to deliver its result. Dropping a job (or its `Deliver`)
-/// without calling it tells the caller the write did not happen.
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Deliver) + Send>;
+/// Delivers a job's result to its caller once the batch committed (`None`), or
+/// the reason the batch was lost (a full disk, say) when it did not.
+type Deliver = Box<dyn FnOnce(Option<ApiError>) + Send>;
+/// A job: runs against the connection inside a savepoint, hands back its error
+/// (`None` when it succeeded) and how to deliver its result. Dropping a job (or its
+/// `Deliver`) without calling it tells the caller the write did not happen.
+type Job = Box<dyn FnOnce(&Connection) -> (Option<ApiError>, Deliver) + Send>;
 
 /// Jobs per committed transaction, as a Prometheus histogram (registered by the
 /// metrics registry; observed here).
@@ -120,11 +121,14 @@ where
     Box::new(move |conn: &Connection| {
         let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
             .unwrap_or_else(|_| Err(ApiError::internal("a database write panicked")));
-        let ok = result.is_ok();
-        let deliver: Deliver = Box::new(move || {
-            let _ = reply.send(result);
+        let failed = result.as_ref().err().cloned();
+        let deliver: Deliver = Box::new(move |lost| {
+            let _ = reply.send(match lost {
+                None => result,
+                Some(why) => Err(why),
+            });
         });
-        (ok, deliver)
+        (failed, deliver)
     })
 }
 
@@ -168,18 +172,25 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         if control(conn, "SAVEPOINT job").is_err() {
             continue;
         }
-        let (ok, deliver) = job(conn);
-        let closed = if ok {
+        let (failed, deliver) = job(conn);
+        let closed = if failed.is_none() {
             control(conn, "RELEASE job")
         } else {
             control(conn, "ROLLBACK TO job").and_then(|_| control(conn, "RELEASE job"))
         };
         if closed.is_err() || conn.is_autocommit() {
             // SQLite rolled the whole transaction back (e.g. disk full): the jobs
-            // before this one are lost too. Tell them, and start afresh.
-            log::error!("a write transaction was rolled back by SQLite");
+            // before this one are lost too. Tell them why, and start afresh.
+            // The job's own error says why when SQLite gave up in it.
+            let why = match (failed, closed) {
+                (Some(e @ (ApiError::StorageFull | ApiError::DatabaseDamaged(_))), _) => e,
+                (_, Err(e)) => ApiError::from(e),
+                _ => ApiError::internal("the write transaction was rolled back"),
+            };
+            log::error!("a write transaction was rolled back by SQLite: {why}");
             let _ = conn.execute_batch("ROLLBACK");
-            pending.clear();
+            pending.push(deliver);
+            pending.drain(..).for_each(|d| d(Some(why.clone())));
             in_transaction = false;
             continue;
         }
@@ -189,11 +200,12 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         return;
     }
     match control(conn, "COMMIT") {
-        Ok(()) => pending.into_iter().for_each(|deliver| deliver()),
+        Ok(()) => pending.into_iter().for_each(|deliver| deliver(None)),
         Err(e) => {
             log::error!("group commit failed: {e}");
             let _ = conn.execute_batch("ROLLBACK");
-            // `pending` is dropped undelivered: each caller gets an error.
+            let why = ApiError::from(e);
+            pending.into_iter().for_each(|d| d(Some(why.clone())));
         }
     }
 }

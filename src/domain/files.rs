@@ -62,7 +62,7 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
     staged
         .publish(&app.files)
         .await
-        .map_err(|e| ApiError::internal(format!("cannot store an upload: {e}")))?;
+        .map_err(|e| ApiError::io("cannot store an upload", &e))?;
     let recorded = app
         .db
         .write(move |c| {

@@ -81,10 +81,13 @@ impl FileStore {
         Ok(())
     }
 
-    /// Removes what a crash can leave behind: staged uploads that never completed,
-    /// and bytes (or thumbnails) that no row in `known` points to. Run at start,
-    /// before any upload can be in flight. Blocking.
-    pub fn sweep(&self, known: &HashSet<String>) -> io::Result<Sweep> {
+    /// Clears what a crash can leave behind: staged uploads that never completed
+    /// are removed; bytes that no row in `known` points to are moved into
+    /// `quarantine` (created when needed), never deleted, since a database that
+    /// lost rows must not take the files with it; thumbnails of such files are
+    /// removed (they are made again from the bytes). Run at start, before any
+    /// upload can be in flight. Blocking.
+    pub fn sweep(&self, known: &HashSet<String>, quarantine: &Path) -> io::Result<Sweep> {
         let mut sweep = Sweep::default();
         for entry in std::fs::read_dir(self.root.join(TMP_DIR))? {
             std::fs::remove_file(entry?.path())?;
@@ -98,23 +101,48 @@ impl FileStore {
             for entry in std::fs::read_dir(shard.path())? {
                 let entry = entry?;
                 let name = entry.file_name();
-                let name = name.to_string_lossy();
-                let uuid = name.strip_suffix(THUMBNAIL_SUFFIX).unwrap_or(&name);
-                if !known.contains(uuid) {
-                    std::fs::remove_file(entry.path())?;
-                    sweep.orphans += 1;
+                let text = name.to_string_lossy();
+                match text.strip_suffix(THUMBNAIL_SUFFIX) {
+                    Some(uuid) if !known.contains(uuid) => {
+                        std::fs::remove_file(entry.path())?;
+                    }
+                    None if !known.contains(text.as_ref()) => {
+                        crate::datadir::private_dir(quarantine).map_err(io::Error::other)?;
+                        std::fs::rename(entry.path(), quarantine.join(&name))?;
+                        sweep.quarantined += 1;
+                    }
+                    _ => {}
                 }
             }
         }
         Ok(sweep)
     }
+
+    /// Whether any uploaded file's bytes are stored (staged ones aside). Blocking.
+    pub fn holds_uploads(root: &Path) -> io::Result<bool> {
+        let Ok(shards) = std::fs::read_dir(root) else {
+            return Ok(false);
+        };
+        for shard in shards {
+            let shard = shard?;
+            if shard.file_name() == TMP_DIR || !shard.file_type()?.is_dir() {
+                continue;
+            }
+            if std::fs::read_dir(shard.path())?.next().is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
-/// What a start-up sweep removed.
+/// What a start-up sweep did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Sweep {
+    /// Unfinished uploads removed.
     pub staged: usize,
-    pub orphans: usize,
+    /// Files no row points to, moved into the quarantine directory.
+    pub quarantined: usize,
 }
 
 /// Creates a new file at `path`, readable by its owner only (0600).

@@ -119,18 +119,18 @@ where
             file_name = field.file_name().map(str::to_owned);
             let mut staging = Staging::start(limits.store, limits.max_bytes)
                 .await
-                .map_err(|e| ApiError::internal(format!("cannot stage an upload: {e}")))?;
+                .map_err(|e| ApiError::io("cannot stage an upload", &e))?;
             while let Some(chunk) = field.chunk().await.map_err(|e| form_error(e, &too_large))? {
                 staging.push(&chunk).await.map_err(|e| match e {
                     StagingError::TooLarge => too_large.clone(),
-                    StagingError::Io(e) => ApiError::internal(format!("cannot stage: {e}")),
+                    StagingError::Io(e) => ApiError::io("cannot stage", &e),
                 })?;
             }
             staged = Some(
                 staging
                     .finish()
                     .await
-                    .map_err(|e| ApiError::internal(format!("cannot stage: {e}")))?,
+                    .map_err(|e| ApiError::io("cannot stage", &e))?,
             );
             continue;
         }
