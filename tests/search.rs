@@ -351,3 +351,58 @@ async fn hostile_queries_never_fail_the_server() {
         .await
         .assert_error(401, "INVALID_TOKEN");
 }
+
+#[rocket::async_test]
+async fn broad_queries_are_bounded_repeats_dropped_and_a_slow_search_stopped() {
+    let app = TestApp::with(|c| c.limits.search_budget_ms = 1).await;
+    let ann = app.register("ann").await;
+    let room = app.room(&ann, "lobby", true).await;
+    for i in 0..400 {
+        let words: String = (0..30)
+            .map(|w| format!("a{}b{} ", (i * 31 + w) % 97, w))
+            .collect();
+        app.send(&ann, room, &words).await;
+    }
+    // 125 copies of one prefix (500 characters) are one term.
+    let res = app
+        .get(
+            &format!("/api/v1/search?q={}", "zz*%20".repeat(125)),
+            Some(&ann.token),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    // Four different prefixes, or seventeen terms, are refused before searching.
+    for q in [
+        "a*%20b*%20c*%20d*",
+        &(0..17)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join("%20"),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/search?q={q}"), Some(&ann.token))
+            .await;
+        res.assert_error(400, "VALIDATION_FAILED");
+        assert_eq!(res.body["error"]["details"]["field"], "q");
+    }
+    // Within a 1 ms budget, a prefix that matches every message is stopped.
+    let res = app.get("/api/v1/search?q=a*", Some(&ann.token)).await;
+    res.assert_error(400, "VALIDATION_FAILED");
+    assert!(
+        res.body["error"]["details"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("too broad"),
+        "{}",
+        res.raw
+    );
+    // The connection it ran on reads normally afterwards.
+    for _ in 0..8 {
+        app.get(
+            &format!("/api/v1/rooms/{room}/messages?limit=5"),
+            Some(&ann.token),
+        )
+        .await
+        .succeeded();
+    }
+}

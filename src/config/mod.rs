@@ -184,6 +184,12 @@ impl Config {
             1,
             1 << 30,
         )?;
+        within(
+            "limits.search_budget_ms",
+            limits.search_budget_ms,
+            1,
+            60_000,
+        )?;
         within("limits.tunnel_idle_secs", limits.tunnel_idle_secs, 1, DAY)?;
         let hooks = &self.webhooks;
         within(

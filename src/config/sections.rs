@@ -64,6 +64,8 @@ pub struct LimitsConfig {
     pub body_min_bytes_per_sec: u64,
     /// An upgraded (WebSocket) connection silent both ways this long is closed.
     pub tunnel_idle_secs: u64,
+    /// How long one search may run before it is stopped (400, "too broad").
+    pub search_budget_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +120,7 @@ impl Default for LimitsConfig {
             body_stall_secs: 30,
             body_min_bytes_per_sec: 1024,
             tunnel_idle_secs: 300,
+            search_budget_ms: 2000,
         }
     }
 }

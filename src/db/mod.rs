@@ -24,6 +24,9 @@ pub use writer::Writer;
 pub struct Db {
     pool: r2d2::Pool<SqliteConnectionManager>,
     read_permits: Arc<Semaphore>,
+    /// Heavy reads (searches) take one of these first: at most half the pool, so
+    /// that a burst of them never holds every read connection.
+    heavy_permits: Arc<Semaphore>,
     writer: Writer,
     /// Set when SQLite reported the file damaged; `/health` then fails.
     damaged: Arc<AtomicBool>,
@@ -57,6 +60,7 @@ impl Db {
         Ok(Db {
             pool,
             read_permits: Arc::new(Semaphore::new(read_pool_size as usize)),
+            heavy_permits: Arc::new(Semaphore::new((read_pool_size as usize / 2).max(1))),
             writer,
             damaged: Arc::new(AtomicBool::new(false)),
         })
@@ -102,6 +106,21 @@ impl Db {
         .map_err(|e| ApiError::internal(format!("read task failed: {e}")))
         .and_then(|r| r);
         self.watch(result)
+    }
+
+    /// Like [`Db::read`], for a read that may be long (a search): at most half the
+    /// read connections run such reads at once, the others wait their turn.
+    pub async fn read_heavy<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _heavy = self
+            .heavy_permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("read pool closed"))?;
+        self.read(f).await
     }
 
     /// Runs `f` on a read connection on this thread: for start-up work only, before
@@ -163,5 +182,43 @@ fn check_integrity(conn: &Connection, path: &Path) -> Result<(), String> {
     match problems.as_slice() {
         [ok] if ok == "ok" => Ok(()),
         _ => Err(damaged(problems.join("; "))),
+    }
+}
+
+/// Runs `f` on `conn`, interrupting SQLite once `budget` has passed; `Ok(None)`
+/// when it was interrupted. The connection is left without a handler after.
+pub fn within_budget<T>(
+    conn: &Connection,
+    budget: std::time::Duration,
+    f: impl FnOnce() -> Result<T, ApiError>,
+) -> Result<Option<T>, ApiError> {
+    let deadline = std::time::Instant::now() + budget;
+    let fired = Arc::new(AtomicBool::new(false));
+    let flag = fired.clone();
+    // Looked at every 1,000 virtual machine steps: a few microseconds.
+    conn.progress_handler(
+        1000,
+        Some(move || {
+            let over = std::time::Instant::now() > deadline;
+            if over {
+                flag.store(true, Ordering::Relaxed);
+            }
+            over
+        }),
+    )?;
+    // Removed however `f` ends (a panic included): the connection goes back to
+    // the pool, and a stale deadline would interrupt its next reader.
+    struct Clear<'c>(&'c Connection);
+    impl Drop for Clear<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.progress_handler(0, None::<fn() -> bool>);
+        }
+    }
+    let clear = Clear(conn);
+    let result = f();
+    drop(clear);
+    match result {
+        Err(_) if fired.load(Ordering::Relaxed) => Ok(None),
+        other => other.map(Some),
     }
 }

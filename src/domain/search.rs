@@ -1,10 +1,11 @@
 //! Full-text search over the messages the actor may read.
 
 use crate::app::App;
+use crate::db::within_budget;
 use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::store::messages::Container;
-use crate::store::search::{self, Hit, Scope};
+use crate::store::search::{self, Hit, QueryRefused, Scope, MAX_PREFIXES, MAX_TERMS};
 
 /// The longest query, in characters.
 pub const QUERY_MAX: usize = 500;
@@ -33,8 +34,21 @@ pub async fn search(app: &App, actor: Actor, query: Query) -> ApiResult<(Vec<Hit
             "search one room or one conversation, not both",
         ));
     }
-    let Some(fts) = search::fts_query(q) else {
-        return Ok((Vec::new(), false)); // nothing searchable: no match
+    let fts = match search::fts_query(q) {
+        Ok(Some(fts)) => fts,
+        Ok(None) => return Ok((Vec::new(), false)), // nothing searchable: no match
+        Err(QueryRefused::TooManyTerms) => {
+            return Err(ApiError::validation(
+                "q",
+                format!("holds more than {MAX_TERMS} different terms"),
+            ))
+        }
+        Err(QueryRefused::TooManyPrefixes) => {
+            return Err(ApiError::validation(
+                "q",
+                format!("holds more than {MAX_PREFIXES} prefix* terms"),
+            ))
+        }
     };
     let scope = Scope {
         reader_id: actor.id,
@@ -49,12 +63,20 @@ pub async fn search(app: &App, actor: Actor, query: Query) -> ApiResult<(Vec<Hit
         (_, Some(conversation)) => Some(Container::Conversation(conversation)),
         _ => None,
     };
-    app.db
-        .read(move |c| {
+    let budget = std::time::Duration::from_millis(app.config.limits.search_budget_ms);
+    let found = app
+        .db
+        .read_heavy(move |c| {
             if let Some(place) = place {
                 access::container(c, place, actor)?;
             }
-            search::search(c, &fts, scope)
+            within_budget(c, budget, || search::search(c, &fts, scope))
         })
-        .await
+        .await?;
+    found.ok_or_else(|| {
+        ApiError::validation(
+            "q",
+            "is too broad to search in time: add words, or search one room or conversation",
+        )
+    })
 }

@@ -67,17 +67,54 @@ fn quoted(text: &str) -> String {
     format!("\"{}\"", clean.replace('"', "\"\""))
 }
 
-/// The FTS5 query for the user's `q`: every term must match. `None` when nothing
-/// in `q` can match (only punctuation, say).
-pub fn fts_query(q: &str) -> Option<String> {
-    let parts: Vec<String> = terms(q)
+/// The most terms a query may hold once repeats are dropped...
+pub const MAX_TERMS: usize = 16;
+/// ...and the most `prefix*` terms among them: each expands to every indexed word
+/// that starts so, and a few short ones make FTS5 read most of the index.
+pub const MAX_PREFIXES: usize = 3;
+
+/// Why a query cannot be searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryRefused {
+    TooManyTerms,
+    TooManyPrefixes,
+}
+
+/// The FTS5 query for the user's `q`: every term must match; a term given twice
+/// (in any case) counts once. `Ok(None)` when nothing in `q` can match (only
+/// punctuation, say).
+pub fn fts_query(q: &str) -> Result<Option<String>, QueryRefused> {
+    let mut seen = std::collections::HashSet::new();
+    let terms: Vec<Term> = terms(q)
+        .into_iter()
+        .filter(|term| {
+            let key = match term {
+                Term::Word(w) => format!("w{}", w.to_lowercase()),
+                Term::Phrase(p) => format!("w{}", p.to_lowercase()),
+                Term::Prefix(p) => format!("p{}", p.to_lowercase()),
+            };
+            seen.insert(key)
+        })
+        .collect();
+    if terms.len() > MAX_TERMS {
+        return Err(QueryRefused::TooManyTerms);
+    }
+    if terms
+        .iter()
+        .filter(|t| matches!(t, Term::Prefix(_)))
+        .count()
+        > MAX_PREFIXES
+    {
+        return Err(QueryRefused::TooManyPrefixes);
+    }
+    let parts: Vec<String> = terms
         .into_iter()
         .map(|term| match term {
             Term::Word(w) | Term::Phrase(w) => quoted(&w),
             Term::Prefix(p) => format!("{}*", quoted(&p)),
         })
         .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
+    Ok((!parts.is_empty()).then(|| parts.join(" ")))
 }
 
 /// `content` with its `highlight()` marks as HTML: everything escaped, matches in
@@ -122,49 +159,91 @@ pub struct Hit {
 /// for, and `before_id` moves the window further back.
 pub const RANKED_WINDOW: i64 = 2_000;
 
-/// The lowest id among the newest [`RANKED_WINDOW`] matches older than `before`,
-/// or `None` when there are fewer (then every match is ranked). FTS5 walks its
-/// index newest first for this, without scoring anything.
-fn window_floor(conn: &Connection, fts: &str, before: i64) -> Result<Option<i64>, ApiError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2
-             ORDER BY rowid DESC LIMIT 1 OFFSET ?3",
-        )?
-        .query_row(params![fts, before, RANKED_WINDOW - 1], |r| r.get(0))
-        .optional()?)
-}
-
-/// Whether any match is older than `id` (the window's floor).
-fn older_match_exists(conn: &Connection, fts: &str, id: i64) -> Result<bool, ApiError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 AND rowid < ?2)",
-        )?
-        .query_row(params![fts, id], |r| r.get(0))?)
-}
-
-/// The best matches of `fts` that the reader may read now, best first (bm25), ties
-/// newest first, among the newest [`RANKED_WINDOW`] matches older than
-/// `scope.before_id`; and whether more exist (in the window or older).
-pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), ApiError> {
-    let before = scope.before_id.unwrap_or(i64::MAX);
-    let floor = window_floor(conn, fts, before)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.rowid AS id, highlight(messages_fts, 0, char(1), char(2)) AS marked
-         FROM messages_fts f JOIN messages m ON m.id = f.rowid
-         WHERE messages_fts MATCH ?1 AND f.rowid >= ?8 AND f.rowid < ?6
-           AND m.deleted_at IS NULL
+/// What the reader may read, and where the search is narrowed to: the same filter
+/// for every query of a search, so that none of them (the window, the check for
+/// older matches) can tell whether a word exists where the reader cannot look.
+/// Parameters: ?2 reader, ?3 reader is admin, ?4 room, ?5 conversation.
+macro_rules! readable {
+    () => {
+        " m.deleted_at IS NULL
            AND (?4 IS NULL OR m.room_id = ?4)
            AND (?5 IS NULL OR m.conversation_id = ?5)
-           -- What the reader may read, computed once per query (not once per match).
+           -- Computed once per query (not once per match).
            AND (m.room_id IN (SELECT r.id FROM rooms r WHERE r.is_public = 1 OR ?3
                               UNION SELECT rm.room_id FROM room_members rm WHERE rm.user_id = ?2)
                 OR m.conversation_id IN (SELECT p.conversation_id FROM conversation_participants p
-                                         WHERE p.user_id = ?2))
-         ORDER BY bm25(messages_fts), m.id DESC
-         LIMIT ?7",
-    )?;
+                                         WHERE p.user_id = ?2)) "
+    };
+}
+
+/// The lowest id among the newest [`RANKED_WINDOW`] readable matches older than
+/// `before`, or `None` when there are fewer (then every match is ranked). FTS5
+/// walks its index newest first for this, without scoring anything.
+fn window_floor(conn: &Connection, fts: &str, scope: &Scope) -> Result<Option<i64>, ApiError> {
+    let before = scope.before_id.unwrap_or(i64::MAX);
+    Ok(conn
+        .prepare_cached(concat!(
+            "SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid
+             WHERE messages_fts MATCH ?1 AND f.rowid < ?6 AND ",
+            readable!(),
+            "ORDER BY f.rowid DESC LIMIT 1 OFFSET ?7"
+        ))?
+        .query_row(
+            params![
+                fts,
+                scope.reader_id,
+                scope.reader_is_admin,
+                scope.room_id,
+                scope.conversation_id,
+                before,
+                RANKED_WINDOW - 1
+            ],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Whether any readable match is older than `id` (the window's floor).
+fn older_match_exists(
+    conn: &Connection,
+    fts: &str,
+    scope: &Scope,
+    id: i64,
+) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached(concat!(
+            "SELECT EXISTS (SELECT 1 FROM messages_fts f JOIN messages m ON m.id = f.rowid
+             WHERE messages_fts MATCH ?1 AND f.rowid < ?6 AND ",
+            readable!(),
+            ")"
+        ))?
+        .query_row(
+            params![
+                fts,
+                scope.reader_id,
+                scope.reader_is_admin,
+                scope.room_id,
+                scope.conversation_id,
+                id
+            ],
+            |r| r.get(0),
+        )?)
+}
+
+/// The best matches of `fts` that the reader may read now, best first (bm25), ties
+/// newest first, among the newest [`RANKED_WINDOW`] readable matches older than
+/// `scope.before_id`; and whether more exist (in the window or older).
+pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), ApiError> {
+    let before = scope.before_id.unwrap_or(i64::MAX);
+    let floor = window_floor(conn, fts, &scope)?;
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT f.rowid AS id, highlight(messages_fts, 0, char(1), char(2)) AS marked
+         FROM messages_fts f JOIN messages m ON m.id = f.rowid
+         WHERE messages_fts MATCH ?1 AND f.rowid >= ?8 AND f.rowid < ?6 AND ",
+        readable!(),
+        "ORDER BY bm25(messages_fts), m.id DESC
+         LIMIT ?7"
+    ))?;
     let rows = stmt
         .query_map(
             params![
@@ -182,7 +261,7 @@ pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, b
         .collect::<Result<Vec<_>, _>>()?;
     let has_more = rows.len() > scope.limit as usize
         || match floor {
-            Some(floor) => older_match_exists(conn, fts, floor)?,
+            Some(floor) => older_match_exists(conn, fts, &scope, floor)?,
             None => false,
         };
     let rows = &rows[..rows.len().min(scope.limit as usize)];
@@ -207,6 +286,7 @@ mod tests {
 
     #[test]
     fn user_text_becomes_quoted_terms() {
+        let fts_query = |q: &str| super::fts_query(q).unwrap();
         assert_eq!(fts_query("hello world").unwrap(), r#""hello" "world""#);
         assert_eq!(
             fts_query(r#""big cat" dog*"#).unwrap(),
@@ -229,6 +309,20 @@ mod tests {
         for nothing in ["", "   ", "\"", "*", "\"\"", "-- ;", "***", "\" \""] {
             assert_eq!(fts_query(nothing), None, "{nothing:?}");
         }
+    }
+
+    #[test]
+    fn repeated_terms_count_once_and_broad_queries_are_refused() {
+        assert_eq!(fts_query(&"a* ".repeat(250)).unwrap().unwrap(), r#""a"*"#);
+        assert_eq!(
+            fts_query("Cat cat CAT dog*").unwrap().unwrap(),
+            r#""Cat" "dog"*"#
+        );
+        assert_eq!(fts_query("a* b* c* d*"), Err(QueryRefused::TooManyPrefixes));
+        assert!(fts_query("a* b* c* d e f").unwrap().is_some());
+        let words: Vec<String> = (0..=MAX_TERMS).map(|i| format!("w{i}")).collect();
+        assert_eq!(fts_query(&words.join(" ")), Err(QueryRefused::TooManyTerms));
+        assert!(fts_query(&words[..MAX_TERMS].join(" ")).unwrap().is_some());
     }
 
     #[test]
@@ -279,7 +373,7 @@ mod tests {
             before_id: None,
             limit: 3,
         };
-        let fts = fts_query("walrus").unwrap();
+        let fts = fts_query("walrus").unwrap().unwrap();
         let (hits, has_more) = search(&conn, &fts, scope).unwrap();
         let ids: Vec<i64> = hits.iter().map(|h| h.message.id).collect();
         assert_eq!(
@@ -298,5 +392,74 @@ mod tests {
         let (hits, has_more) = search(&conn, &fts, back).unwrap();
         assert_eq!(hits[0].message.id, best_but_old, "the next window holds it");
         assert!(!has_more);
+    }
+
+    #[test]
+    fn has_more_never_counts_what_the_reader_cannot_read() {
+        use crate::store::messages::{insert, Container, NewMessage};
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::schema::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (uuid, username, email, password_hash, created_at, updated_at)
+                 VALUES ('a', 'attacker', 'a@x.io', 'h', 't', 't'),
+                        ('v', 'victim', 'v@x.io', 'h', 't', 't');
+             INSERT INTO rooms (uuid, name, name_key, is_public, owner_id, created_at, updated_at)
+                 VALUES ('r1', 'open', 'open', 1, 1, 't', 't'),
+                        ('r2', 'secret', 'secret', 0, 2, 't', 't');
+             INSERT INTO room_members (room_id, user_id, role, joined_at)
+                 VALUES (1, 1, 'owner', 't'), (2, 2, 'owner', 't');",
+        )
+        .unwrap();
+        let send = |room: i64, author: i64, content: &str| {
+            insert(
+                &conn,
+                NewMessage {
+                    container: Container::Room(room),
+                    author_id: author,
+                    author_name: "x".into(),
+                    content: content.into(),
+                    parent_message_id: None,
+                    metadata: None,
+                    mentioned_names: Vec::new(),
+                    idempotency_key: None,
+                },
+            )
+            .unwrap()
+            .id
+        };
+        // Nearly a window of the victim's private matches, then ten of the
+        // attacker's own: counting the hidden ones would fill the window, move its
+        // floor and answer has_more about messages the attacker cannot read.
+        for _ in 0..RANKED_WINDOW - 5 {
+            send(2, 2, "the platypus plan");
+        }
+        let own: Vec<i64> = (0..10).map(|_| send(1, 1, "platypus")).collect();
+        let fts = fts_query("platypus").unwrap().unwrap();
+        let scope = Scope {
+            reader_id: 1,
+            reader_is_admin: false,
+            room_id: None,
+            conversation_id: None,
+            before_id: None,
+            limit: 100,
+        };
+        let (hits, has_more) = search(&conn, &fts, scope).unwrap();
+        assert_eq!(hits.len(), 10);
+        assert!(!has_more, "the private matches are not counted");
+        let stepped = Scope {
+            before_id: Some(own[5]),
+            limit: 2,
+            ..scope
+        };
+        let (hits, has_more) = search(&conn, &fts, stepped).unwrap();
+        let ids: Vec<i64> = hits.iter().map(|h| h.message.id).collect();
+        assert_eq!(ids, [own[4], own[3]]);
+        assert!(has_more, "three of the attacker's own are older");
+        let past_all = Scope {
+            before_id: Some(own[0]),
+            ..scope
+        };
+        let (hits, has_more) = search(&conn, &fts, past_all).unwrap();
+        assert!(hits.is_empty() && !has_more);
     }
 }
