@@ -126,7 +126,8 @@ proptest! {
 
     #[test]
     fn search_queries_are_always_valid_fts5(q in hostile_text()) {
-        if let Some(query) = veza::store::search::fts_query(&q) {
+        // A refused query (too many terms) never reaches FTS5.
+        if let Ok(Some(query)) = veza::store::search::fts_query(&q) {
             let conn = veza::rusqlite::Connection::open_in_memory().unwrap();
             conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5(content, tokenize = 'unicode61 remove_diacritics 2'); INSERT INTO t VALUES ('hello world');").unwrap();
             let counted: Result<i64, _> = conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [&query], |r| r.get(0));
