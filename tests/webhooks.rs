@@ -530,3 +530,71 @@ async fn gone_switches_off_and_the_test_button_tells() {
     let stats = app.get("/api/v1/admin/stats", Some(&root.token)).await;
     assert_eq!(stats.data()["webhooks"]["pending"], 0);
 }
+
+#[rocket::async_test]
+async fn a_webhook_stops_when_its_creator_may_no_longer_manage_it() {
+    let app = app().await;
+    let owner = app.register("owner").await; // the first account: an admin
+    let removed = app.register("removed").await;
+    let demoted = app.register("demoted").await;
+    let deactivated = app.register("deactivated").await;
+    let room = app.room(&owner, "private plans", false).await;
+    let receiver = Receiver::start(Answer::Status(200));
+    let mut hooks = Vec::new();
+    for (i, creator) in [&removed, &demoted, &deactivated].into_iter().enumerate() {
+        app.add_member(&owner, room, creator, "moderator").await;
+        let made = hook(
+            &app,
+            creator,
+            json!({"url": receiver.url(&format!("/h{i}")), "events": ["message.created"], "room_id": room}),
+        )
+        .await;
+        hooks.push(made["id"].as_i64().unwrap());
+    }
+    app.send(&owner, room, "all three hear this").await;
+    assert_eq!(receiver.wait_for(3).await.len(), 3);
+
+    let res = app
+        .delete(
+            &format!("/api/v1/rooms/{room}/members/{}", removed.id),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.raw);
+    app.put(
+        &format!("/api/v1/rooms/{room}/members/{}", demoted.id),
+        Some(&owner.token),
+        json!({"role": "member"}),
+    )
+    .await
+    .succeeded();
+    app.deactivate(&owner, deactivated.id).await;
+
+    // Each is switched off, and shown so to those who manage the room.
+    for id in &hooks {
+        let res = app
+            .get(&format!("/api/v1/webhooks/{id}"), Some(&owner.token))
+            .await;
+        assert_eq!(res.data()["is_active"], false, "{}", res.raw);
+        assert!(res.data()["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("can no longer manage"));
+    }
+    app.send(&owner, room, "a secret none of them may hear")
+        .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(receiver.all().len(), 3, "nothing more was delivered");
+
+    // A manager who switches one back on takes it over: it delivers again.
+    app.put(
+        &format!("/api/v1/webhooks/{}", hooks[0]),
+        Some(&owner.token),
+        json!({"is_active": true}),
+    )
+    .await
+    .succeeded();
+    app.send(&owner, room, "heard again").await;
+    let got = receiver.wait_for(4).await;
+    assert_eq!(got[3].json()["data"]["content"], "heard again");
+}

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult, Missing};
 use crate::events::{self, Event};
 use crate::policy::{RoomAccess, RoomRole};
 use crate::store::members::{self, Member};
-use crate::store::{rooms as room_store, users};
+use crate::store::{rooms as room_store, users, webhooks};
 
 /// Who a new member is: by id or by username.
 #[derive(Debug, Clone)]
@@ -127,6 +127,7 @@ pub async fn change_role(
         } else {
             changed(user_id, current, role)?;
         }
+        webhooks::disable_unmanaged(c, Some(room_id))?;
         Ok(())
     })
     .await?;
@@ -152,6 +153,7 @@ pub async fn remove(
             members::role_of(c, room_id, user_id)?.ok_or(ApiError::NotFound(Missing::Member))?;
         access.require_can_remove(target)?;
         members::remove(c, room_id, user_id)?;
+        webhooks::disable_unmanaged(c, Some(room_id))?;
         events.push(Event::MemberLeft {
             room_id,
             user_id,

@@ -159,6 +159,7 @@ pub fn leave_in(
         )),
         Some(_) => {
             members::remove(c, room_id, actor.id)?;
+            crate::store::webhooks::disable_unmanaged(c, Some(room_id))?;
             events.push(Event::MemberLeft {
                 room_id,
                 user_id: actor.id,

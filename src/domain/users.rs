@@ -67,6 +67,7 @@ pub async fn set_status(
             if is_active == Some(false) {
                 sessions::revoke_all_but(c, user_id, None, "account deactivated")?;
             }
+            crate::store::webhooks::disable_unmanaged(c, None)?;
             Ok(())
         })
         .await?;

@@ -163,7 +163,8 @@ pub struct Update {
     pub is_active: Option<bool>,
 }
 
-/// Changes a webhook (switching it back on clears why it was switched off).
+/// Changes a webhook. Switching it back on clears why it was switched off, and
+/// makes the one who did it its creator: it delivers while they may manage it.
 pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResult<Webhook> {
     app.db.read(move |c| managed(c, id, actor)).await?;
     let changes = Changes {
@@ -174,6 +175,7 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResu
         events: update.events.map(checked_events).transpose()?,
         secret: update.secret.as_deref().map(checked_secret).transpose()?,
         is_active: update.is_active,
+        switched_on_by: actor.id,
     };
     app.db
         .write(move |c| {

@@ -130,6 +130,8 @@ pub struct Changes {
     pub events: Option<Vec<String>>,
     pub secret: Option<String>,
     pub is_active: Option<bool>,
+    /// Who switches it back on: they become its creator, whose rights it follows.
+    pub switched_on_by: i64,
 }
 
 pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), ApiError> {
@@ -138,6 +140,7 @@ pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), ApiEr
         "UPDATE webhooks SET url = coalesce(?2, url), events = coalesce(?3, events),
                 secret = coalesce(?4, secret), is_active = coalesce(?5, is_active),
                 disabled_reason = CASE WHEN ?5 = 1 THEN NULL ELSE disabled_reason END,
+                created_by = CASE WHEN ?5 = 1 THEN ?7 ELSE created_by END,
                 updated_at = ?6
          WHERE id = ?1",
     )?
@@ -147,7 +150,8 @@ pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), ApiEr
         events,
         changes.secret,
         changes.is_active,
-        time::now_rfc3339()
+        time::now_rfc3339(),
+        changes.switched_on_by
     ])?;
     Ok(())
 }
@@ -158,16 +162,48 @@ pub fn delete(conn: &Connection, id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether the creator of webhook `w` may still manage it: an active account that
+/// is an administrator, or a moderator or the owner of the webhook's room.
+macro_rules! creator_may_manage {
+    () => {
+        "EXISTS (SELECT 1 FROM users u WHERE u.id = w.created_by AND u.is_active = 1
+                 AND (u.role = 'admin'
+                      OR (w.room_id IS NOT NULL AND EXISTS (
+                          SELECT 1 FROM room_members rm
+                          WHERE rm.room_id = w.room_id AND rm.user_id = u.id
+                            AND rm.role IN ('owner', 'moderator')))))"
+    };
+}
+
+/// Why a webhook was switched off by the server.
+pub const CREATOR_LOST_ACCESS: &str =
+    "its creator can no longer manage it (removed from the room, demoted or deactivated)";
+
+/// Switches off the active webhooks whose creator may no longer manage them: of
+/// room `room_id` and the global ones, or all of them with `None`. Their pending
+/// deliveries are not sent. Returns how many were switched off.
+pub fn disable_unmanaged(conn: &Connection, room_id: Option<i64>) -> Result<usize, ApiError> {
+    Ok(conn
+        .prepare_cached(concat!(
+            "UPDATE webhooks AS w SET is_active = 0, disabled_reason = ?2, updated_at = ?3
+             WHERE w.is_active = 1 AND (?1 IS NULL OR w.room_id IS NULL OR w.room_id = ?1)
+               AND NOT ",
+            creator_may_manage!()
+        ))?
+        .execute(params![room_id, CREATOR_LOST_ACCESS, time::now_rfc3339()])?)
+}
+
 /// Active webhooks that may hear of an event in `room_id` (or a server-wide event,
 /// `None`): the room's own and the global ones. `(id, subscribed names)`.
 pub fn listening(
     conn: &Connection,
     room_id: Option<i64>,
 ) -> Result<Vec<(i64, Vec<String>)>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, events FROM webhooks
-         WHERE is_active = 1 AND (room_id IS NULL OR room_id = ?1)",
-    )?;
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT w.id, w.events FROM webhooks w
+         WHERE w.is_active = 1 AND (w.room_id IS NULL OR w.room_id = ?1) AND ",
+        creator_may_manage!()
+    ))?;
     let rows = stmt
         .query_map([room_id], |r| {
             let events: String = r.get(1)?;
@@ -210,13 +246,15 @@ pub struct Due {
 
 /// Active webhooks with deliveries due now, at most `limit`.
 pub fn with_due(conn: &Connection, limit: u32) -> Result<Vec<i64>, ApiError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(concat!(
         "SELECT w.id FROM webhooks w
-         WHERE w.is_active = 1 AND EXISTS (
-             SELECT 1 FROM webhook_deliveries d
-             WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= ?1)
-         LIMIT ?2",
-    )?;
+             WHERE w.is_active = 1 AND EXISTS (
+                 SELECT 1 FROM webhook_deliveries d
+                 WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= ?1)
+               AND ",
+        creator_may_manage!(),
+        " LIMIT ?2"
+    ))?;
     let ids = stmt
         .query_map(params![time::now_rfc3339(), limit], |r| r.get(0))?
         .collect::<Result<Vec<_>, _>>()?;
@@ -226,13 +264,14 @@ pub fn with_due(conn: &Connection, limit: u32) -> Result<Vec<i64>, ApiError> {
 /// A webhook's deliveries due now, oldest first, at most `limit` (none if the
 /// webhook is switched off).
 pub fn due_for(conn: &Connection, webhook_id: i64, limit: u32) -> Result<Vec<Due>, ApiError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(concat!(
         "SELECT d.id, d.uuid, d.webhook_id, w.url, w.secret, d.event, d.body, d.attempts
          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
          WHERE d.webhook_id = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2
-           AND w.is_active = 1
-         ORDER BY d.next_attempt_at, d.id LIMIT ?3",
-    )?;
+           AND w.is_active = 1 AND ",
+        creator_may_manage!(),
+        " ORDER BY d.next_attempt_at, d.id LIMIT ?3"
+    ))?;
     let rows = stmt
         .query_map(params![webhook_id, time::now_rfc3339(), limit], |r| {
             Ok(Due {
