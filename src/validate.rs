@@ -106,8 +106,32 @@ pub fn is_deceptive(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}')
 }
 
+/// Invisible characters that let one name pass for another (`gen\u{AD}eral` beside
+/// `general`): every format character (Unicode category Cf, as of Unicode 16), and
+/// the combining grapheme joiner U+034F, which renders as nothing too.
+pub fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{600}'..='\u{605}' | '\u{61C}' | '\u{6DD}' | '\u{70F}'
+        | '\u{890}'..='\u{891}' | '\u{8E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
+/// Characters that render blank although they are not whitespace: the Hangul
+/// fillers and the blank Braille pattern. A name of nothing else is blank.
+fn is_blank_filler(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}'
+        )
+}
+
 /// A name or label: NFC-normalised and trimmed, at most `max` characters, without
-/// control, bidirectional or zero-width characters; `None` when blank.
+/// control, bidirectional, zero-width or other format characters; `None` when
+/// blank (nothing but whitespace and blank fillers).
 pub fn label(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
     let Some(value) = value else {
         return Ok(None);
@@ -117,6 +141,18 @@ pub fn label(field: &str, value: Option<&str>, max: usize) -> Result<Option<Stri
             field,
             "must not contain bidirectional-control or zero-width characters",
         ));
+    }
+    if let Some(c) = value.chars().find(|c| is_format(*c)) {
+        return Err(ApiError::validation(
+            field,
+            format!(
+                "must not contain invisible format characters (U+{:04X})",
+                c as u32
+            ),
+        ));
+    }
+    if value.chars().all(is_blank_filler) {
+        return Ok(None);
     }
     let normal: String = value.nfc().collect();
     optional_text(field, Some(&normal), max)
@@ -310,5 +346,35 @@ mod tests {
         assert!(room_name("   ").is_err(), "blank");
         assert!(label("n", Some("  "), 10).unwrap().is_none());
         assert_eq!(room_name("  Équipe  ").unwrap(), "Équipe");
+    }
+
+    #[test]
+    fn format_characters_are_refused_and_fillers_are_blank() {
+        for bad in [
+            "gen\u{AD}eral",
+            "a\u{2062}b",
+            "a\u{180E}b",
+            "a\u{34F}b",
+            "a\u{61C}b",
+            "tag\u{E0041}\u{E007F}",
+            "a\u{FFF9}b\u{FFFB}",
+            "\u{600}1",
+        ] {
+            let e = label("name", Some(bad), 100).unwrap_err();
+            assert!(e.message().contains("format"), "{bad:?}: {e}");
+        }
+        for blank in [
+            "\u{3164}",
+            "\u{2800}\u{2800}",
+            "\u{115F}\u{1160}",
+            " \u{FFA0} ",
+        ] {
+            assert!(room_name(blank).is_err(), "{blank:?}");
+            assert_eq!(label("n", Some(blank), 10).unwrap(), None, "{blank:?}");
+        }
+        // Fillers among visible letters, emoji and other scripts are kept.
+        assert_eq!(room_name("한\u{3164}글").unwrap(), "한\u{3164}글");
+        assert_eq!(room_name("équipe 🚀 日本").unwrap(), "équipe 🚀 日本");
+        assert_eq!(room_name("❤\u{FE0F} fans").unwrap(), "❤\u{FE0F} fans");
     }
 }

@@ -17,6 +17,17 @@ async fn names_are_normalised_and_deceptive_ones_refused() {
         "a\u{2066}b\u{2069}",
         "\u{FEFF}lobby",
         "x\u{200D}y",
+        // Other format characters, and names of blank fillers only.
+        "gen\u{AD}eral",
+        "gen\u{2062}eral",
+        "gen\u{180E}eral",
+        "gen\u{34F}eral",
+        "gen\u{61C}eral",
+        "general\u{E0067}\u{E007F}",
+        "gen\u{FFFA}eral",
+        "\u{3164}",
+        "\u{2800}",
+        "\u{115F}\u{1160}",
     ] {
         let res = app
             .post("/api/v1/rooms", Some(&ann.token), json!({ "name": name }))
@@ -54,6 +65,7 @@ async fn names_are_normalised_and_deceptive_ones_refused() {
         ("first_name", "A\u{202E}B"),
         ("last_name", "\u{200B}"),
         ("status_message", "away\u{2067}"),
+        ("first_name", "Ann\u{AD}"),
     ] {
         let res = app
             .put(
@@ -65,6 +77,16 @@ async fn names_are_normalised_and_deceptive_ones_refused() {
         res.assert_error(400, "VALIDATION_FAILED");
         assert_eq!(res.body["error"]["details"]["field"], field);
     }
+    // An optional label of blank fillers only is no label: stored as none.
+    let res = app
+        .put(
+            "/api/v1/users/me",
+            Some(&ann.token),
+            json!({"last_name": "\u{3164}\u{2800}"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    assert_eq!(res.data()["last_name"], serde_json::Value::Null);
     let res = app
         .post(
             "/api/v1/auth/register",
