@@ -329,12 +329,19 @@ async fn a_deactivated_account_cannot_log_in_and_its_tokens_stop() {
     app.get("/api/v1/users/me", Some(&user.token))
         .await
         .assert_error(401, "INVALID_TOKEN");
-    app.login("ivan", PASSWORD)
-        .await
-        .assert_error(403, "PERMISSION_DENIED");
-    app.login("ivan", "wrong password")
-        .await
-        .assert_error(401, "INVALID_CREDENTIALS");
+    // The right password and a wrong one answer alike: nothing is confirmed.
+    let right = app.login("ivan", PASSWORD).await;
+    right.assert_error(401, "INVALID_CREDENTIALS");
+    let wrong = app.login("ivan", "wrong password").await;
+    wrong.assert_error(401, "INVALID_CREDENTIALS");
+    assert_eq!(
+        right.body["error"]["message"],
+        wrong.body["error"]["message"]
+    );
+    assert_eq!(
+        right.body["error"]["details"],
+        wrong.body["error"]["details"]
+    );
     let res = app
         .post(
             "/api/v1/auth/refresh",

@@ -462,3 +462,68 @@ async fn unread_counts_and_read_markers() {
         json!({"page": 2, "limit": 1, "total": 2, "pages": 2})
     );
 }
+
+#[rocket::async_test]
+async fn a_block_also_keeps_the_two_apart_in_rooms() {
+    let app = TestApp::new().await;
+    let carol = app.register("carol").await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob_b").await;
+    // A room both were in before the block.
+    let shared = app.room(&carol, "shared", false).await;
+    app.add_member(&carol, shared, &alice, "member").await;
+    app.add_member(&carol, shared, &bob, "member").await;
+    let (_, id) = open(&app, &alice, &bob).await;
+    app.post(
+        &format!("/api/v1/conversations/{id}/block"),
+        Some(&alice.token),
+        json!({"blocked": true}),
+    )
+    .await
+    .succeeded();
+
+    // Neither can pull the other into a private room, whoever blocked.
+    let bobs = app.room(&bob, "bob's den", false).await;
+    let res = app
+        .post(
+            &format!("/api/v1/rooms/{bobs}/members"),
+            Some(&bob.token),
+            json!({"user_id": alice.id}),
+        )
+        .await;
+    res.assert_error(403, "USER_BLOCKED");
+    let alices = app.room(&alice, "alice's den", false).await;
+    let res = app
+        .post(
+            &format!("/api/v1/rooms/{alices}/members"),
+            Some(&alice.token),
+            json!({"username": "bob_b"}),
+        )
+        .await;
+    res.assert_error(403, "USER_BLOCKED");
+    assert_eq!(app.member_rows(bobs), 1);
+
+    // A mention across the block is no mention (and so notifies nobody); others'
+    // mentions still count.
+    let res = app
+        .post(
+            &format!("/api/v1/rooms/{shared}/messages"),
+            Some(&bob.token),
+            json!({"content": "@alice look at this, @carol too"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.raw);
+    assert_eq!(res.data()["mentions"], json!([carol.id]));
+    let res = app
+        .post(
+            &format!("/api/v1/rooms/{shared}/messages"),
+            Some(&carol.token),
+            json!({"content": "@alice and @bob_b"}),
+        )
+        .await;
+    assert_eq!(res.data()["mentions"], json!([alice.id, bob.id]));
+    // A room of strangers stays open to both.
+    let other = app.room(&carol, "other", false).await;
+    app.add_member(&carol, other, &alice, "member").await;
+    app.add_member(&carol, other, &bob, "member").await;
+}

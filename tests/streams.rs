@@ -433,3 +433,76 @@ async fn connected_clients_hear_streams_start_and_end() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+#[tokio::test]
+async fn a_stream_whose_room_was_made_private_shows_only_to_its_members() {
+    use common::server::Server;
+    use common::ws::Ws;
+    let server = Server::start(&[]);
+    let alice = server.register("alice"); // the first account: an admin
+    let member = server.register("member");
+    let outsider = server.register("outsider");
+    let (status, made) = server.call(
+        "POST",
+        "/api/v1/streams",
+        &alice,
+        json!({"title": "Board meeting"}),
+    );
+    assert_eq!(status, 201, "{made}");
+    let id = made["data"]["id"].as_i64().unwrap();
+    let room = made["data"]["room_id"].as_i64().unwrap();
+    let (status, body) = server.call(
+        "PUT",
+        &format!("/api/v1/rooms/{room}"),
+        &alice,
+        json!({"is_public": false}),
+    );
+    assert_eq!(status, 200, "{body}");
+    server.add(&alice, room, &member);
+
+    let (mut member_ws, _) = Ws::connect(server.port, &member.token).await;
+    let (mut outsider_ws, _) = Ws::connect(server.port, &outsider.token).await;
+    let (status, body) = server.call(
+        "POST",
+        &format!("/api/v1/streams/{id}/start"),
+        &alice,
+        Value::Null,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(member_ws.expect("stream.started").await["data"]["id"], id);
+    outsider_ws
+        .none_of("stream.started", Duration::from_millis(500))
+        .await;
+
+    for path in [
+        "/api/v1/streams",
+        "/api/v1/streams?live=true",
+        "/api/streams",
+    ] {
+        let (status, body) = server.call("GET", path, &outsider, Value::Null);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["streams"], json!([]), "{path}: {body}");
+        assert_eq!(body["data"]["total"], 0, "{path}");
+        let (_, body) = server.call("GET", path, &member, Value::Null);
+        assert_eq!(
+            body["data"]["streams"].as_array().unwrap().len(),
+            1,
+            "{path}"
+        );
+    }
+    for (method, path) in [
+        ("GET", format!("/api/v1/streams/{id}")),
+        ("POST", format!("/api/v1/streams/{id}/watch")),
+        ("POST", format!("/api/v1/streams/{id}/stop")),
+    ] {
+        let (status, body) = server.call(method, &path, &outsider, Value::Null);
+        assert_eq!(status, 404, "{method} {path}: {body}");
+    }
+    let (status, _) = server.call(
+        "GET",
+        &format!("/api/v1/streams/{id}"),
+        &member,
+        Value::Null,
+    );
+    assert_eq!(status, 200);
+}

@@ -350,6 +350,11 @@ async fn internal_targets_are_refused_in_every_spelling() {
         "http://100.64.1.1/",
         "http://localhost:8080/",
         "http://0.0.0.0/",
+        "http://[::ffff:0:7f00:1]/",
+        "http://[::ffff:0:127.0.0.1]/",
+        "http://[64:ff9b:1::7f00:1]/",
+        "http://[2001::7f00:1]/",
+        "http://192.88.99.1/",
     ] {
         let res = app
             .post(

@@ -79,12 +79,14 @@ fn live_filter(live: Option<&str>) -> ApiResult<Option<bool>> {
 /// A page of streams (20 by default, as the platform API pages) and its meta.
 async fn page(
     app: &App,
+    user: AuthUser,
     live: Option<&str>,
     list: ListParams,
 ) -> ApiResult<(Vec<Stream>, ListMeta)> {
     let window = list.window_with_default(20)?;
     let live = live_filter(live)?;
-    let (streams, total) = streams::list(app, live, window.limit, window.offset).await?;
+    let (streams, total) =
+        streams::list(app, user.actor(), live, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, streams.len(), total);
     Ok((streams, meta))
 }
@@ -94,10 +96,10 @@ async fn page(
 async fn list(
     live: Option<String>,
     list: ListParams,
-    _user: AuthUser,
+    user: AuthUser,
     app: &State<App>,
 ) -> ApiResult<Success<StreamList>> {
-    let (streams, meta) = page(app, live.as_deref(), list).await?;
+    let (streams, meta) = page(app, user, live.as_deref(), list).await?;
     Ok(ok(StreamList { streams, meta }))
 }
 
@@ -114,10 +116,10 @@ struct SeedStreamList {
 async fn seed_list(
     live: Option<String>,
     list: ListParams,
-    _user: AuthUser,
+    user: AuthUser,
     app: &State<App>,
 ) -> ApiResult<Success<SeedStreamList>> {
-    let (streams, meta) = page(app, live.as_deref(), list).await?;
+    let (streams, meta) = page(app, user, live.as_deref(), list).await?;
     let streams = streams
         .into_iter()
         .map(|stream| {
@@ -131,8 +133,8 @@ async fn seed_list(
 }
 
 #[get("/streams/<id>")]
-async fn get_stream(id: i64, _user: AuthUser, app: &State<App>) -> ApiResult<Success<Stream>> {
-    Ok(ok(streams::get(app, id).await?))
+async fn get_stream(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Stream>> {
+    Ok(ok(streams::get(app, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]

@@ -133,7 +133,8 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
     token_pair(app, user_id, session_id, refresh).await
 }
 
-/// Signs in by username or e-mail. Unknown account and wrong password answer alike.
+/// Signs in by username or e-mail. An unknown account, a wrong password and a
+/// deactivated account answer alike.
 pub async fn login(
     app: &App,
     origin: Origin,
@@ -156,16 +157,15 @@ pub async fn login(
     } else {
         let hash = account.as_ref().map(|a| a.password_hash.clone());
         let matches = app.passwords.verify(password, hash).await?;
-        account.filter(|_| matches)
+        // A deactivated account answers as a wrong password does, so that the
+        // answer never confirms a password (and it counts as a failure).
+        account.filter(|a| matches && a.is_active)
     };
     let Some(account) = verified else {
         attempt.failed();
         return Err(ApiError::InvalidCredentials);
     };
     app.logins.succeeded(attempt);
-    if !account.is_active {
-        return Err(ApiError::PermissionDenied("this account is deactivated"));
-    }
     let (refresh, digest) = new_refresh_token()?;
     let lifetimes = lifetimes(app);
     let session_id = app

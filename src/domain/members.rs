@@ -71,6 +71,11 @@ pub async fn add(
             Some(u) if u.is_active => {}
             _ => return Err(ApiError::NotFound(Missing::User)),
         }
+        // A block (either way) keeps the two apart in rooms too: neither can pull
+        // the other into a private room to reach them there.
+        if crate::store::conversations::blocked_between(c, actor.id, user_id)? {
+            return Err(ApiError::UserBlocked);
+        }
         if members::role_of(c, room_id, user_id)?.is_some() {
             return Err(ApiError::conflict(
                 "user_id",

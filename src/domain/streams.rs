@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{self, Event};
 use crate::rusqlite::Connection;
 use crate::store::rooms::{self, NewRoom};
-use crate::store::streams::{self, Changes, NewStream, Stream};
+use crate::store::streams::{self, Changes, NewStream, Stream, Viewer};
 use crate::store::{files, members};
 use crate::validate;
 
@@ -84,9 +84,21 @@ fn with_viewers(app: &App, mut stream: Stream) -> Stream {
     stream
 }
 
-pub async fn get(app: &App, stream_id: i64) -> ApiResult<Stream> {
-    let stream = app.db.read(move |c| streams::get(c, stream_id)).await?;
+/// A stream `actor` may see (see [`Viewer`]); any other is not found.
+pub async fn get(app: &App, actor: Actor, stream_id: i64) -> ApiResult<Stream> {
+    let viewer = viewer(actor);
+    let stream = app
+        .db
+        .read(move |c| streams::get(c, stream_id, viewer))
+        .await?;
     Ok(with_viewers(app, stream))
+}
+
+fn viewer(actor: Actor) -> Viewer {
+    Viewer::User {
+        id: actor.id,
+        is_admin: actor.is_admin,
+    }
 }
 
 /// Announces a stream (not live yet), with its chat room.
@@ -140,19 +152,21 @@ pub async fn create(
         )
     })
     .await?;
-    get(app, id).await
+    get(app, actor, id).await
 }
 
-/// Streams, live ones first, then newest.
+/// The streams `actor` may see, live ones first, then newest.
 pub async fn list(
     app: &App,
+    actor: Actor,
     live: Option<bool>,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<Stream>, u64)> {
+    let viewer = viewer(actor);
     let (list, total) = app
         .db
-        .read(move |c| streams::list(c, live, limit, offset))
+        .read(move |c| streams::list(c, viewer, live, limit, offset))
         .await?;
     let list = list.into_iter().map(|s| with_viewers(app, s)).collect();
     Ok((list, total))
@@ -202,7 +216,7 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> A
     };
     app.db
         .write(move |c| {
-            let stream = streams::get(c, id)?;
+            let stream = streams::get(c, id, viewer(actor))?;
             require_owner(&stream, actor, true)?;
             if let Some(Some(file_id)) = changes.file_id {
                 check_file(c, file_id, stream.owner.id)?;
@@ -210,18 +224,18 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> A
             streams::update(c, id, &changes)
         })
         .await?;
-    get(app, id).await
+    get(app, actor, id).await
 }
 
 /// Deletes a stream with its room (and the room's messages): owner or admin.
 pub async fn delete(app: &App, actor: Actor, ip: Option<String>, id: i64) -> ApiResult<()> {
     events::write(app, ip, move |c, events| {
-        let stream = streams::get(c, id)?;
+        let stream = streams::get(c, id, viewer(actor))?;
         require_owner(&stream, actor, true)?;
         let member_ids = members::user_ids(c, stream.room_id)?;
         if stream.is_live {
             streams::set_live(c, id, false)?;
-            let mut ended = streams::get(c, id)?;
+            let mut ended = streams::get(c, id, Viewer::Everything)?;
             ended.viewer_count = 0;
             events.push(live_event(ended, false)?);
         }
@@ -254,7 +268,7 @@ fn live_event(stream: Stream, live: bool) -> ApiResult<Event> {
 /// Goes live (the owner) or stops (the owner or an admin); 409 when it already is.
 pub async fn set_live(app: &App, actor: Actor, id: i64, live: bool) -> ApiResult<Stream> {
     events::write(app, None, move |c, events| {
-        let stream = streams::get(c, id)?;
+        let stream = streams::get(c, id, viewer(actor))?;
         require_owner(&stream, actor, !live)?;
         if !streams::set_live(c, id, live)? {
             return Err(ApiError::StateConflict(if live {
@@ -263,19 +277,20 @@ pub async fn set_live(app: &App, actor: Actor, id: i64, live: bool) -> ApiResult
                 "the stream is not live"
             }));
         }
-        events.push(live_event(streams::get(c, id)?, live)?);
+        events.push(live_event(streams::get(c, id, Viewer::Everything)?, live)?);
         Ok(())
     })
     .await?;
     if !live {
         app.viewers.forget(id);
     }
-    get(app, id).await
+    get(app, actor, id).await
 }
 
 /// A viewer's heartbeat on a live stream; the viewer count after it.
 pub async fn watch(app: &App, actor: Actor, id: i64) -> ApiResult<usize> {
-    let stream = app.db.read(move |c| streams::get(c, id)).await?;
+    let viewer = viewer(actor);
+    let stream = app.db.read(move |c| streams::get(c, id, viewer)).await?;
     if !stream.is_live {
         return Err(ApiError::StateConflict("the stream is not live"));
     }

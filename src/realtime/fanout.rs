@@ -13,7 +13,7 @@ use crate::events::Event;
 use crate::realtime::hub::{Frame, Hub};
 use crate::rusqlite::Connection;
 use crate::store::messages::{self, Container};
-use crate::store::{conversations, members, users};
+use crate::store::{conversations, members, rooms, users};
 
 /// Listens to committed events until the event channel closes.
 pub async fn run(db: Db, hub: Arc<Hub>, mut events: tokio::sync::broadcast::Receiver<Event>) {
@@ -27,7 +27,11 @@ pub async fn run(db: Db, hub: Arc<Hub>, mut events: tokio::sync::broadcast::Rece
                 let delivered = db
                     .read(move |c| {
                         match frame_of(c, &event)? {
-                            Some((_, frame)) if matches!(event, Event::StreamLive { .. }) => {
+                            // A public stream's announcement: every connected user.
+                            Some((audience, frame))
+                                if audience.is_empty()
+                                    && matches!(event, Event::StreamLive { .. }) =>
+                            {
                                 hub.broadcast(&frame)
                             }
                             Some((audience, frame)) => hub.send(&audience, &frame, None),
@@ -172,7 +176,8 @@ fn frame_of(c: &Connection, event: &Event) -> Result<Option<(Vec<i64>, Frame)>, 
                 Some(Container::Room(*room_id)),
             ),
         ))),
-        // Streams are public announcements: every connected user hears them.
+        // A stream whose room is public is announced to every connected user;
+        // one whose room was made private, to the room's members only.
         Event::StreamLive {
             room_id,
             live,
@@ -184,10 +189,15 @@ fn frame_of(c: &Connection, event: &Event) -> Result<Option<(Vec<i64>, Frame)>, 
             } else {
                 "stream.ended"
             };
-            let place = Some(Container::Room(*room_id));
+            let place = Container::Room(*room_id);
+            let audience = if rooms::is_public(c, *room_id)? {
+                Vec::new()
+            } else {
+                audience(c, place)?
+            };
             Ok(Some((
-                Vec::new(),
-                frame(kind, stream.as_ref().clone(), place),
+                audience,
+                frame(kind, stream.as_ref().clone(), Some(place)),
             )))
         }
         Event::RoomCreated { .. } | Event::MemberRoleChanged { .. } | Event::UserCreated { .. } => {

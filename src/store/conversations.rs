@@ -205,6 +205,19 @@ pub fn set_blocked(
     Ok(())
 }
 
+/// Whether `a` and `b` have a conversation in which either blocked the other.
+pub fn blocked_between(conn: &Connection, a: i64, b: i64) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (
+                 SELECT 1 FROM conversations c
+                 JOIN conversation_participants p ON p.conversation_id = c.id
+                 WHERE p.has_blocked = 1
+                   AND ((c.user_a = ?1 AND c.user_b = ?2) OR (c.user_a = ?2 AND c.user_b = ?1)))",
+        )?
+        .query_row(params![a, b], |r| r.get(0))?)
+}
+
 /// The two participants of a conversation (none if it does not exist).
 pub fn participants(conn: &Connection, id: i64) -> Result<Vec<i64>, ApiError> {
     Ok(conn

@@ -29,7 +29,7 @@ pub fn edit(
         "DELETE FROM message_mentions WHERE message_id = ?1",
         [message.id],
     )?;
-    let mentions = resolve_mentions(conn, mentioned_names)?;
+    let mentions = resolve_mentions(conn, message.author_id, mentioned_names)?;
     store_mentions(conn, message.id, &mentions)
 }
 

@@ -403,10 +403,13 @@ pub fn placement(conn: &Connection, id: i64) -> Result<Option<(Container, Option
     Ok(found.and_then(|(place, parent)| place.map(|p| (p, parent))))
 }
 
-/// The active users among `names` (case ignored), in the order given: one query
-/// whatever the number of names.
+/// The active users among `names` (case ignored) that `author_id` may mention, in
+/// the order given: one query whatever the number of names. A block between the
+/// author and a user (either way) drops that mention: it is not stored, and so
+/// notifies nobody.
 pub fn resolve_mentions(
     conn: &Connection,
+    author_id: i64,
     names: &[String],
 ) -> Result<Vec<MentionedUser>, ApiError> {
     if names.is_empty() {
@@ -416,10 +419,15 @@ pub fn resolve_mentions(
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.username FROM json_each(?1) AS n
          JOIN users u ON u.username = n.value COLLATE NOCASE AND u.is_active = 1
+         WHERE NOT EXISTS (
+             SELECT 1 FROM conversations c
+             JOIN conversation_participants p ON p.conversation_id = c.id
+             WHERE p.has_blocked = 1
+               AND ((c.user_a = ?2 AND c.user_b = u.id) OR (c.user_b = ?2 AND c.user_a = u.id)))
          ORDER BY n.key",
     )?;
     let found = stmt
-        .query_map([names], |r| {
+        .query_map(params![names, author_id], |r| {
             Ok(MentionedUser {
                 user_id: r.get(0)?,
                 username: r.get(1)?,
@@ -445,7 +453,7 @@ pub(crate) fn store_mentions(
 
 /// Inserts a message and returns it, built without reading it back.
 pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
-    let mentions = resolve_mentions(conn, &new.mentioned_names)?;
+    let mentions = resolve_mentions(conn, new.author_id, &new.mentioned_names)?;
     let now = time::now_rfc3339();
     let uuid = uuid::Uuid::new_v4().to_string();
     let (room_id, conversation_id) = (new.container.room_id(), new.container.conversation_id());

@@ -376,3 +376,10 @@ pub fn set_owner(conn: &Connection, room_id: i64, owner_id: i64) -> Result<(), A
     )?;
     Ok(())
 }
+
+/// Whether room `id` is public (false when it does not exist).
+pub fn is_public(conn: &Connection, id: i64) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM rooms WHERE id = ?1 AND is_public = 1)")?
+        .query_row([id], |r| r.get(0))?)
+}

@@ -112,33 +112,68 @@ pub fn insert(conn: &Connection, new: &NewStream) -> Result<i64, ApiError> {
     Ok(conn.last_insert_rowid())
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Stream, ApiError> {
-    let sql = format!("{STREAM_SELECT} WHERE s.id = ?1");
-    query_rows(conn, &sql, [id], from_row)?
+/// Who looks at streams: a stream shows to those who may read its chat room (a
+/// public room, a member, an administrator) and to its owner.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer {
+    /// The server itself (events, the owner's own checks come after).
+    Everything,
+    User {
+        id: i64,
+        is_admin: bool,
+    },
+}
+
+impl Viewer {
+    /// `(sees everything, user id)` as query parameters.
+    fn params(self) -> (bool, i64) {
+        match self {
+            Viewer::Everything => (true, -1),
+            Viewer::User { id, is_admin } => (is_admin, id),
+        }
+    }
+}
+
+/// The visibility rule; parameters ?1 (sees everything) and ?2 (the user).
+const VISIBLE: &str = "(?1 OR s.owner_id = ?2
+        OR EXISTS (SELECT 1 FROM rooms r WHERE r.id = s.room_id AND r.is_public = 1)
+        OR EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = s.room_id AND rm.user_id = ?2))";
+
+/// A stream `viewer` may see; any other is not found.
+pub fn get(conn: &Connection, id: i64, viewer: Viewer) -> Result<Stream, ApiError> {
+    let sql = format!("{STREAM_SELECT} WHERE s.id = ?3 AND {VISIBLE}");
+    let (all, user) = viewer.params();
+    query_rows(conn, &sql, params![all, user, id], from_row)?
         .pop()
         .ok_or(ApiError::NotFoundBecause("stream not found"))
 }
 
-/// Streams, live ones first, then newest; `live` filters. With their total.
+/// The streams `viewer` may see, live ones first, then newest; `live` filters.
+/// With their total.
 pub fn list(
     conn: &Connection,
+    viewer: Viewer,
     live: Option<bool>,
     limit: u32,
     offset: u64,
 ) -> Result<(Vec<Stream>, u64), ApiError> {
+    let (all, user) = viewer.params();
     let sql = format!(
-        "{STREAM_SELECT} WHERE ?1 IS NULL OR s.is_live = ?1
-         ORDER BY s.is_live DESC, s.id DESC LIMIT ?2 OFFSET ?3"
+        "{STREAM_SELECT} WHERE (?3 IS NULL OR s.is_live = ?3) AND {VISIBLE}
+         ORDER BY s.is_live DESC, s.id DESC LIMIT ?4 OFFSET ?5"
     );
     let streams = query_rows(
         conn,
         &sql,
-        params![live, limit, sql_offset(offset)],
+        params![all, user, live, limit, sql_offset(offset)],
         from_row,
     )?;
+    let count = format!(
+        "SELECT count(*) FROM streams s WHERE (?3 IS NULL OR s.is_live = ?3) AND {VISIBLE}"
+    );
     let total: i64 = conn
-        .prepare_cached("SELECT count(*) FROM streams WHERE ?1 IS NULL OR is_live = ?1")?
-        .query_row([live], |r| r.get(0))?;
+        .prepare_cached(&count)?
+        .query_row(params![all, user, live], |r| r.get(0))?;
     Ok((streams, total.max(0) as u64))
 }
 

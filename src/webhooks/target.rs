@@ -86,6 +86,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 192 && b == 168)
         || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
         || (a == 192 && b == 0 && c == 2) // documentation
+        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast: unknown relays
         || (a == 198 && (18..20).contains(&b)) // benchmarking
         || (a == 198 && b == 51 && c == 100) // documentation
         || (a == 203 && b == 0 && c == 113) // documentation
@@ -104,6 +105,10 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
         return is_public_v4(embedded(s[6], s[7]));
     }
+    // IPv4-translated (::ffff:0:a.b.c.d, RFC 2765).
+    if s[..4] == [0, 0, 0, 0] && s[4] == 0xffff && s[5] == 0 {
+        return is_public_v4(embedded(s[6], s[7]));
+    }
     if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
         return is_public_v4(embedded(s[6], s[7]));
     }
@@ -117,6 +122,10 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
         || (s[0] & 0xff00) == 0xff00 // multicast
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (s[0] & 0xfff0) == 0x3ff0 // documentation (3fff::/20)
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64: who knows where
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo: tunnels to anywhere
+        || (s[0] == 0x2001 && s[1] == 2 && s[2] == 0) // benchmarking
         || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]); // discard-only
     !internal
 }
@@ -182,6 +191,16 @@ mod tests {
             "http://255.255.255.255/",
             "http://localhost/",
             "http://LOCALHOST./",
+            "http://[::ffff:0:7f00:1]/",
+            "http://[::ffff:0:127.0.0.1]/",
+            "http://[::ffff:0:a9fe:a9fe]/",
+            "http://[64:ff9b:1::7f00:1]/",
+            "http://[64:ff9b:1::808:808]/",
+            "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "http://[2001::1]/",
+            "http://192.88.99.1/",
+            "http://[2001:2::1]/",
+            "http://[3fff::1]/",
         ] {
             assert!(refused(raw), "{raw} was allowed");
         }
