@@ -174,9 +174,10 @@ async fn deactivation_ends_sessions_at_once_and_reactivation_restores_login() {
         )
         .await;
     res.assert_error(401, "INVALID_TOKEN");
+    // Answered as a wrong password is: the answer confirms nothing.
     app.login("victim", PASSWORD)
         .await
-        .assert_error(403, "PERMISSION_DENIED");
+        .assert_error(401, "INVALID_CREDENTIALS");
     let res = app
         .put(&path, Some(&root.token), json!({"is_active": true}))
         .await;

@@ -120,8 +120,11 @@ async fn the_seed_webhook_hears_messages_joins_and_leaves_signed() {
     assert_eq!(joined.json()["data"]["room_id"], room);
     let left = &receiver.events("user_left")[0];
     assert_eq!(left.json()["data"]["user_id"], bob.id);
-    // The log shows each, delivered at the first attempt.
-    let log = deliveries(&app, &alice, webhook["id"].as_i64().unwrap()).await;
+    // The log shows each, delivered at the first attempt (the attempt is recorded
+    // once the receiver's answer is in, just after the receiver saw the body).
+    let id = webhook["id"].as_i64().unwrap();
+    wait_log(&app, &alice, id, |d| d["status"] == "delivered").await;
+    let log = deliveries(&app, &alice, id).await;
     assert_eq!(log.len(), 3);
     for delivery in &log {
         assert_eq!(delivery["status"], "delivered", "{delivery}");
