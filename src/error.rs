@@ -40,6 +40,8 @@ pub enum ApiError {
         field: String,
         reason: String,
     },
+    /// A request body in an encoding Veza does not decode (only `gzip`). 415.
+    UnsupportedEncoding,
     /// The body was not JSON at all. 400.
     MalformedJson {
         reason: String,
@@ -155,6 +157,7 @@ impl ApiError {
         match self {
             Validation { .. } | MalformedJson { .. } | MessageTooLong { .. } => Status::BadRequest,
             Unprocessable { .. } => Status::UnprocessableEntity,
+            UnsupportedEncoding => Status::UnsupportedMediaType,
             InvalidCredentials | InvalidToken(_) | ProviderRefused { .. } => Status::Unauthorized,
             PermissionDenied(_) | UserBlocked | RegistrationClosed => Status::Forbidden,
             NotFound(_) | NotFoundBecause(_) => Status::NotFound,
@@ -177,7 +180,10 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         use ApiError::*;
         match self {
-            Validation { .. } | Unprocessable { .. } | MalformedJson { .. } => "VALIDATION_FAILED",
+            Validation { .. }
+            | Unprocessable { .. }
+            | MalformedJson { .. }
+            | UnsupportedEncoding => "VALIDATION_FAILED",
             MalformedRequest(_) => "BAD_REQUEST",
             RequestTimeout => "REQUEST_TIMEOUT",
             HeadTooLarge => "HEADERS_TOO_LARGE",
@@ -215,6 +221,10 @@ impl ApiError {
             Validation { field, reason, .. } => format!("invalid `{field}`: {reason}"),
             Unprocessable { field, reason } => format!("invalid `{field}`: {reason}"),
             MalformedJson { .. } => "the request body is not valid JSON".into(),
+            UnsupportedEncoding => {
+                "the request body's Content-Encoding is not supported; send it as is or in gzip"
+                    .into()
+            }
             MessageTooLong { max_length, .. } => {
                 format!("the message is longer than {max_length} characters")
             }
@@ -279,6 +289,10 @@ impl ApiError {
                 json!({ "field": field, "reason": reason })
             }
             MalformedJson { reason } => json!({ "reason": reason }),
+            UnsupportedEncoding => json!({
+                "field": "Content-Encoding",
+                "reason": "only gzip (or no encoding) is accepted",
+            }),
             MessageTooLong {
                 max_length,
                 actual_length,

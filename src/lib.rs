@@ -139,6 +139,7 @@ fn build(
         .attach(rate_limit)
         .attach(fairings::query_guard::QueryGuard)
         .attach(fairings::security_headers::NoStore)
+        .attach(fairings::compression::Compression::default())
         .attach(shield)
         .attach(tasks::fairing())
         .attach(tasks::drain_on_shutdown())

@@ -1,5 +1,7 @@
-//! Fairings: request ids, the request log and metrics, rate limiting, query checks, security headers.
+//! Fairings: request ids, the request log and metrics, rate limiting, query and
+//! encoding checks, security headers, compressed answers.
 
+pub mod compression;
 pub mod query_guard;
 pub mod rate_limit;
 pub mod request_id;

@@ -2,6 +2,9 @@
 //! invalid UTF-8 once percent-decoded. Anything else is rerouted to an internal
 //! route answering 400 `VALIDATION_FAILED` naming the parameter, before a handler
 //! can read the first (or the last) of two values.
+//!
+//! Request bodies likewise: a `Content-Encoding` other than `gzip` (which the body
+//! readers decode, see `http::body`) or `identity` answers 415 naming the header.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -69,10 +72,15 @@ impl Fairing for QueryGuard {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
-        let Some(query) = req.uri().query() else {
-            return;
+        let encoding = req.headers().get_one("Content-Encoding").map(str::to_owned);
+        let checked = match (encoding, req.uri().query()) {
+            (Some(encoding), _) if !crate::http::body::is_supported_encoding(&encoding) => {
+                Err(ApiError::UnsupportedEncoding)
+            }
+            (_, Some(query)) => check_query(query.as_str()),
+            (_, None) => Ok(()),
         };
-        if let Err(error) = check_query(query.as_str()) {
+        if let Err(error) = checked {
             req.local_cache(|| BadQuery(Mutex::new(Some(error))));
             req.set_method(Method::Get);
             req.set_uri(Origin::const_new(BAD_QUERY_PATH, None));

@@ -15,24 +15,59 @@ pub struct JsonBody<T>(pub T);
 /// Like `JsonBody`, but an empty body is `None` (for actions whose body is optional).
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
+/// Whether a request's `Content-Encoding` is one the body readers decode.
+pub fn is_supported_encoding(value: &str) -> bool {
+    let value = value.trim();
+    value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("identity")
+}
+
+/// Whether the request's body comes in gzip.
+pub fn is_gzip(req: &Request<'_>) -> bool {
+    req.headers()
+        .get_one("Content-Encoding")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"))
+}
+
+/// A request body as it is read, decoded when it came in gzip: at most `limit`
+/// bytes of it are read off the wire, and the caller bounds the decoded bytes (a
+/// gzip bomb is a 413 after `limit` decoded bytes, never a flood of memory).
+pub fn body_reader<'r>(
+    gzip: bool,
+    data: Data<'r>,
+    limit: rocket::data::ByteUnit,
+) -> std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send + 'r>> {
+    let stream = data.open(limit);
+    if gzip {
+        let mut decoder =
+            async_compression::tokio::bufread::GzipDecoder::new(tokio::io::BufReader::new(stream));
+        // Concatenated gzip members are one body, as `gzip -c a b` writes them.
+        decoder.multiple_members(true);
+        Box::pin(decoder)
+    } else {
+        Box::pin(stream)
+    }
+}
+
 async fn read_json<T: DeserializeOwned>(
     req: &Request<'_>,
     data: Data<'_>,
 ) -> Result<Option<T>, ApiError> {
+    use tokio::io::AsyncReadExt;
     let limit = req.limits().get("json").unwrap_or(1.mebibytes());
-    let bytes = data
-        .open(limit)
-        .into_bytes()
+    let mut bytes = Vec::new();
+    // One byte more than allowed, so that an oversize body shows as such.
+    body_reader(is_gzip(req), data, (limit.as_u64() + 1).bytes())
+        .take(limit.as_u64() + 1)
+        .read_to_end(&mut bytes)
         .await
         .map_err(|e| ApiError::MalformedJson {
             reason: format!("cannot read the body: {e}"),
         })?;
-    if !bytes.is_complete() {
+    if bytes.len() as u64 > limit.as_u64() {
         return Err(ApiError::PayloadTooLarge {
             limit_bytes: limit.as_u64(),
         });
     }
-    let bytes = bytes.into_inner();
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

@@ -22,6 +22,7 @@ const FIELDS: [&str; 4] = ["file", "room_id", "conversation_id", "description"];
 pub struct UploadHead {
     boundary: Option<String>,
     content_length: Option<u64>,
+    gzip: bool,
 }
 
 #[rocket::async_trait]
@@ -41,6 +42,7 @@ impl<'r> FromRequest<'r> for UploadHead {
         Outcome::Success(UploadHead {
             boundary,
             content_length,
+            gzip: crate::http::body::is_gzip(req),
         })
     }
 }
@@ -96,7 +98,7 @@ where
         );
     // One byte more than the form may hold, so that multer, not a silent cut,
     // notices an oversize body.
-    let body = data.open((stream_max + 1).bytes());
+    let body = crate::http::body::body_reader(head.gzip, data, (stream_max + 1).bytes());
     let mut form = multer::Multipart::with_reader_with_constraints(body, boundary, constraints);
 
     let mut staged = None;
