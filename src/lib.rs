@@ -125,7 +125,10 @@ fn build(
         .enable(Frame::Deny)
         .enable(Referrer::NoReferrer)
         .enable(Permission::default());
-    let rate_limit = fairings::rate_limit::RateLimit::new(app.config.rate_limit.requests_per_hour);
+    let rate_limit = fairings::rate_limit::RateLimit::new(
+        app.config.rate_limit.requests_per_hour,
+        app.config.rate_limit.burst,
+    );
     let mut rocket = rocket::custom(rocket_config(&app.config));
     if let Some(peers) = gate_peers {
         // First, so that every later fairing sees the client's real address.

@@ -349,3 +349,25 @@ async fn a_query_with_thousands_of_parameters_is_refused_whole() {
     .await
     .succeeded();
 }
+
+#[rocket::async_test]
+async fn a_burst_smaller_than_the_hour_is_refilled_at_the_hourly_rate() {
+    let app = TestApp::with(|c| {
+        c.rate_limit.requests_per_hour = 3600;
+        c.rate_limit.burst = Some(3);
+    })
+    .await;
+    let user = app.register("amy").await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.get("/api/v1/users/me", Some(&user.token)).await);
+    }
+    assert!(
+        statuses[..3].iter().all(|r| r.status == 200),
+        "{statuses:?}"
+    );
+    let over = &statuses[3];
+    over.assert_error(429, "RATE_LIMIT_EXCEEDED");
+    assert_eq!(over.header("x-ratelimit-limit"), Some("3"));
+    assert_eq!(over.header("retry-after"), Some("1"), "one token a second");
+}

@@ -128,6 +128,9 @@ impl Config {
             1,
             u32::MAX as u64,
         )?;
+        if let Some(burst) = rate.burst {
+            within("rate_limit.burst", burst as u64, 1, u32::MAX as u64)?;
+        }
         within(
             "rate_limit.failed_logins_per_15min",
             rate.failed_logins_per_15min as u64,

@@ -39,6 +39,9 @@ pub struct AuthConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitConfig {
     pub requests_per_hour: u32,
+    /// The most requests a client may make at once before the hourly rate applies
+    /// (the bucket's size); unset, a whole hour's worth.
+    pub burst: Option<u32>,
     pub failed_logins_per_15min: u32,
 }
 
@@ -101,6 +104,7 @@ impl Default for RateLimitConfig {
     fn default() -> Self {
         RateLimitConfig {
             requests_per_hour: 1000,
+            burst: None,
             failed_logins_per_15min: 10,
         }
     }

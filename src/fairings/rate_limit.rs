@@ -24,9 +24,9 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    pub fn new(requests_per_hour: u32) -> RateLimit {
+    pub fn new(requests_per_hour: u32, burst: Option<u32>) -> RateLimit {
         RateLimit {
-            buckets: RequestLimiter::new(requests_per_hour, MAX_TRACKED_CLIENTS),
+            buckets: RequestLimiter::new(requests_per_hour, burst, MAX_TRACKED_CLIENTS),
         }
     }
 }

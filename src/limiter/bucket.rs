@@ -108,9 +108,12 @@ pub struct RequestLimiter {
 }
 
 impl RequestLimiter {
-    pub fn new(requests_per_hour: u32, max_keys: usize) -> RequestLimiter {
-        let limit = NonZeroU32::new(requests_per_hour).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::per_hour(limit);
+    /// Buckets refilled with `requests_per_hour` tokens an hour, holding `burst`
+    /// at most (all of an hour's when `None`).
+    pub fn new(requests_per_hour: u32, burst: Option<u32>, max_keys: usize) -> RequestLimiter {
+        let rate = NonZeroU32::new(requests_per_hour).unwrap_or(NonZeroU32::MIN);
+        let limit = burst.and_then(NonZeroU32::new).unwrap_or(rate);
+        let quota = Quota::per_hour(rate).allow_burst(limit);
         let clock = DefaultClock::default();
         let limiter: RateLimiter<String, BoundedStore, DefaultClock> =
             RateLimiter::new(quota, BoundedStore::new(max_keys), clock.clone());
@@ -164,7 +167,7 @@ mod tests {
     #[test]
     fn spends_then_refills_evenly() {
         // 3600 per hour: one token a second.
-        let limiter = RequestLimiter::new(3600, 100);
+        let limiter = RequestLimiter::new(3600, None, 100);
         let first = limiter.check("a");
         assert!(first.allowed);
         assert_eq!(first.remaining, 3599);
