@@ -1,0 +1,442 @@
+"""The API's operations, grouped as `backend-api.md` prints them: `client.users`,
+`client.chat`, and `client.rooms`, `client.members`, `client.messages`,
+`client.reactions`, `client.conversations`, `client.files`, `client.webhooks`,
+`client.streams`, `client.search`, `client.admin`, `client.auth`, `client.server`.
+
+Every method returns the `data` of the answer (a dict, a list inside a dict, or
+None for a 204) and raises `VezaError` on failure."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import IO, Any, Dict, Iterator, List, Optional, Union
+
+from .client import Transport
+from .errors import VezaError
+from .multipart import MultipartStream
+
+JSON = Dict[str, Any]
+
+
+def _fields(**values: Any) -> JSON:
+    """The given values, without those left out (None)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class _Group:
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+
+class Auth(_Group):
+    def register(self, username: str, email: str, password: str, **profile: Any) -> JSON:
+        data = self._t.call(
+            "POST",
+            "auth/register",
+            json={"username": username, "email": email, "password": password, **profile},
+            auth=False,
+        )
+        self._t.set_tokens(data)
+        return data
+
+    def login(self, username_or_email: str, password: str) -> JSON:
+        key = "email" if "@" in username_or_email else "username"
+        data = self._t.call(
+            "POST", "auth/login", json={key: username_or_email, "password": password}, auth=False
+        )
+        self._t.set_tokens(data)
+        return data
+
+    def refresh(self) -> bool:
+        return self._t.refresh()
+
+    def logout(self) -> None:
+        self._t.call("POST", "auth/logout")
+
+    def oauth_provider(self) -> JSON:
+        return self._t.call("GET", "auth/oauth/provider", auth=False)
+
+    def oauth_authorize_url(self, link: bool = False) -> str:
+        """Where to send a browser to sign in with the identity provider (with
+        `link`, to link it to the signed-in account)."""
+        return self._redirect("GET", auth=link)
+
+    def oauth_authorize(self) -> str:
+        """The seed's `POST` spelling of `oauth_authorize_url`."""
+        return self._redirect("POST", auth=False)
+
+    def _redirect(self, method: str, auth: bool) -> str:
+        headers = {"Authorization": f"Bearer {self._t.token}"} if auth and self._t.token else {}
+        response = self._t.session.request(
+            method, self._t.url("auth/oauth/authorize"), headers=headers,
+            allow_redirects=False, timeout=self._t.timeout,
+        )
+        if response.status_code >= 400:
+            raise VezaError.from_response(response)
+        return response.headers["Location"]
+
+    def oauth_callback(self, code: str, state: str) -> JSON:
+        data = self._t.call(
+            "GET", "auth/oauth/callback", params={"code": code, "state": state}, auth=False
+        )
+        self._t.set_tokens(data)
+        return data
+
+    def oauth_token(self, code: str, state: str) -> JSON:
+        data = self._t.call(
+            "POST", "auth/oauth/token", json={"code": code, "state": state}, auth=False
+        )
+        self._t.set_tokens(data)
+        return data
+
+
+class Users(_Group):
+    def get_me(self) -> JSON:
+        return self._t.call("GET", "users/me")
+
+    def get_me_platform(self) -> JSON:
+        """`GET /api/users/me`, the platform document's path."""
+        return self._t.call("GET", "/api/users/me")
+
+    def update_me(self, **fields: Any) -> JSON:
+        return self._t.call("PUT", "users/me", json=fields)
+
+    def change_password(self, current_password: str, new_password: str) -> JSON:
+        return self._t.call(
+            "PUT",
+            "users/me/password",
+            json={"current_password": current_password, "new_password": new_password},
+        )
+
+    def get(self, user_id: int) -> JSON:
+        return self._t.call("GET", f"users/{user_id}")
+
+    def search(self, q: str, limit: Optional[int] = None, page: Optional[int] = None) -> JSON:
+        return self._t.call("GET", "users/search", params=_fields(q=q, limit=limit, page=page))
+
+    def export_me(self) -> JSON:
+        return self._t.call("GET", "users/me/export")
+
+
+class Chat(_Group):
+    def get_rooms(self, limit: Optional[int] = None, page: Optional[int] = None) -> JSON:
+        """`GET /api/chat/rooms`, the platform document's list of rooms."""
+        return self._t.call("GET", "/api/chat/rooms", params=_fields(limit=limit, page=page))
+
+
+class Rooms(_Group):
+    def list(self, filter: Optional[str] = None, search: Optional[str] = None,
+             limit: Optional[int] = None, page: Optional[int] = None) -> JSON:
+        return self._t.call(
+            "GET", "rooms", params=_fields(filter=filter, search=search, limit=limit, page=page)
+        )
+
+    def iter(self, filter: Optional[str] = None, search: Optional[str] = None) -> Iterator[JSON]:
+        """Every room of the list, page after page."""
+        return self._t.pages("rooms", "rooms", _fields(filter=filter, search=search, limit=100))
+
+    def create(self, name: str, **fields: Any) -> JSON:
+        return self._t.call("POST", "rooms", json={"name": name, **fields})
+
+    def get(self, room_id: int) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}")
+
+    def update(self, room_id: int, **fields: Any) -> JSON:
+        return self._t.call("PUT", f"rooms/{room_id}", json=fields)
+
+    def delete(self, room_id: int) -> None:
+        self._t.call("DELETE", f"rooms/{room_id}")
+
+    def join(self, room_id: int) -> JSON:
+        return self._t.call("POST", f"rooms/{room_id}/join", json={})
+
+    def leave(self, room_id: int) -> None:
+        self._t.call("POST", f"rooms/{room_id}/leave", json={})
+
+    def read(self, room_id: int, message_id: Optional[int] = None) -> JSON:
+        return self._t.call("POST", f"rooms/{room_id}/read", json=_fields(message_id=message_id))
+
+    def stats(self, room_id: int, period: Optional[str] = None) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}/stats", params=_fields(period=period))
+
+    def audit(self, room_id: int, **params: Any) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}/audit", params=params)
+
+    def export(self, room_id: int) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}/export")
+
+    def files(self, room_id: int, limit: Optional[int] = None, page: Optional[int] = None) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}/files", params=_fields(limit=limit, page=page))
+
+
+class Members(_Group):
+    def list(self, room_id: int, role: Optional[str] = None, **params: Any) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}/members", params=_fields(role=role, **params))
+
+    def add(self, room_id: int, user_id: Optional[int] = None, username: Optional[str] = None,
+            role: Optional[str] = None) -> JSON:
+        return self._t.call(
+            "POST", f"rooms/{room_id}/members",
+            json=_fields(user_id=user_id, username=username, role=role),
+        )
+
+    def update(self, room_id: int, user_id: int, role: str) -> JSON:
+        return self._t.call("PUT", f"rooms/{room_id}/members/{user_id}", json={"role": role})
+
+    def remove(self, room_id: int, user_id: int) -> None:
+        self._t.call("DELETE", f"rooms/{room_id}/members/{user_id}")
+
+
+class Messages(_Group):
+    def list(self, room_id: int, limit: Optional[int] = None, before_id: Optional[int] = None,
+             after_id: Optional[int] = None, **params: Any) -> JSON:
+        return self._t.call(
+            "GET", f"rooms/{room_id}/messages",
+            params=_fields(limit=limit, before_id=before_id, after_id=after_id, **params),
+        )
+
+    def iter_room(self, room_id: int, page_size: int = 100) -> Iterator[JSON]:
+        """Every message of a room, newest first, following `before_id` cursors."""
+        return _cursor(self._t, f"rooms/{room_id}/messages", page_size)
+
+    def send(self, room_id: int, content: str, parent_message_id: Optional[int] = None,
+             metadata: Optional[JSON] = None, attachments: Optional[List[int]] = None,
+             idempotency_key: Optional[str] = None) -> JSON:
+        return self._t.call(
+            "POST", f"rooms/{room_id}/messages",
+            json=_fields(content=content, parent_message_id=parent_message_id,
+                         metadata=metadata, attachments=attachments),
+            headers={"Idempotency-Key": idempotency_key} if idempotency_key else None,
+        )
+
+    def get(self, message_id: int) -> JSON:
+        return self._t.call("GET", f"messages/{message_id}")
+
+    def edit(self, message_id: int, content: str, edit_reason: Optional[str] = None) -> JSON:
+        return self._t.call(
+            "PUT", f"messages/{message_id}", json=_fields(content=content, edit_reason=edit_reason)
+        )
+
+    def delete(self, message_id: int, reason: Optional[str] = None) -> None:
+        self._t.call("DELETE", f"messages/{message_id}", params=_fields(reason=reason))
+
+    def thread(self, message_id: int, after_id: Optional[int] = None,
+               limit: Optional[int] = None) -> JSON:
+        return self._t.call(
+            "GET", f"messages/{message_id}/thread", params=_fields(after_id=after_id, limit=limit)
+        )
+
+    def history(self, message_id: int) -> JSON:
+        return self._t.call("GET", f"messages/{message_id}/history")
+
+    def pin(self, message_id: int, pinned: bool = True) -> JSON:
+        return self._t.call("POST", f"messages/{message_id}/pin", json={"pinned": pinned})
+
+
+class Reactions(_Group):
+    def list(self, message_id: int) -> JSON:
+        return self._t.call("GET", f"messages/{message_id}/reactions")
+
+    def add(self, message_id: int, emoji: str) -> JSON:
+        return self._t.call("POST", f"messages/{message_id}/reactions", json={"emoji": emoji})
+
+    def remove(self, message_id: int, emoji: str) -> None:
+        from urllib.parse import quote
+
+        self._t.call("DELETE", f"messages/{message_id}/reactions/{quote(emoji, safe='')}")
+
+
+class Conversations(_Group):
+    def list(self, **params: Any) -> JSON:
+        return self._t.call("GET", "conversations", params=params)
+
+    def open(self, user_id: int) -> JSON:
+        return self._t.call("POST", "conversations", json={"user_id": user_id})
+
+    def get(self, conversation_id: int) -> JSON:
+        return self._t.call("GET", f"conversations/{conversation_id}")
+
+    def messages(self, conversation_id: int, limit: Optional[int] = None,
+                 before_id: Optional[int] = None, after_id: Optional[int] = None) -> JSON:
+        return self._t.call(
+            "GET", f"conversations/{conversation_id}/messages",
+            params=_fields(limit=limit, before_id=before_id, after_id=after_id),
+        )
+
+    def iter_messages(self, conversation_id: int, page_size: int = 100) -> Iterator[JSON]:
+        return _cursor(self._t, f"conversations/{conversation_id}/messages", page_size)
+
+    def send(self, conversation_id: int, content: str, **fields: Any) -> JSON:
+        return self._t.call(
+            "POST", f"conversations/{conversation_id}/messages", json={"content": content, **fields}
+        )
+
+    def block(self, conversation_id: int, blocked: bool = True) -> JSON:
+        return self._t.call("POST", f"conversations/{conversation_id}/block", json={"blocked": blocked})
+
+    def read(self, conversation_id: int, message_id: Optional[int] = None) -> JSON:
+        return self._t.call(
+            "POST", f"conversations/{conversation_id}/read", json=_fields(message_id=message_id)
+        )
+
+
+class Files(_Group):
+    def upload(self, file: Union[str, "os.PathLike[str]", IO[bytes]], room_id: Optional[int] = None,
+               conversation_id: Optional[int] = None, description: Optional[str] = None,
+               filename: Optional[str] = None) -> JSON:
+        """Uploads from a path or an open binary file, streamed (never read whole)."""
+        stream = MultipartStream(
+            file, filename=filename,
+            fields=_fields(room_id=room_id, conversation_id=conversation_id, description=description),
+        )
+        try:
+            return self._t.call(
+                "POST", "files/upload", data=stream,
+                headers={"Content-Type": stream.content_type},
+            )
+        finally:
+            stream.close()
+
+    def get(self, file_id: int) -> JSON:
+        return self._t.call("GET", f"files/{file_id}")
+
+    def delete(self, file_id: int) -> None:
+        self._t.call("DELETE", f"files/{file_id}")
+
+    def download(self, file_id: int, dest: Union[str, "os.PathLike[str]"]) -> str:
+        """Writes the file's bytes to `dest` as they arrive; their SHA-256 (hex)."""
+        return self._save(f"files/{file_id}/download", dest)
+
+    def thumbnail(self, file_id: int, dest: Union[str, "os.PathLike[str]"]) -> str:
+        return self._save(f"files/{file_id}/thumbnail", dest)
+
+    def _save(self, path: str, dest: Union[str, "os.PathLike[str]"]) -> str:
+        digest = hashlib.sha256()
+        response = self._t.send("GET", path, stream=True)
+        with response, open(dest, "wb") as out:
+            for chunk in response.iter_content(chunk_size=64 * 1024):
+                digest.update(chunk)
+                out.write(chunk)
+        return digest.hexdigest()
+
+
+class Webhooks(_Group):
+    def list(self) -> JSON:
+        return self._t.call("GET", "webhooks")
+
+    def create(self, url: str, events: List[str], secret: Optional[str] = None,
+               room_id: Optional[int] = None) -> JSON:
+        return self._t.call(
+            "POST", "webhooks", json=_fields(url=url, events=events, secret=secret, room_id=room_id)
+        )
+
+    def get(self, webhook_id: int) -> JSON:
+        return self._t.call("GET", f"webhooks/{webhook_id}")
+
+    def update(self, webhook_id: int, **fields: Any) -> JSON:
+        return self._t.call("PUT", f"webhooks/{webhook_id}", json=fields)
+
+    def delete(self, webhook_id: int) -> None:
+        self._t.call("DELETE", f"webhooks/{webhook_id}")
+
+    def deliveries(self, webhook_id: int, **params: Any) -> JSON:
+        return self._t.call("GET", f"webhooks/{webhook_id}/deliveries", params=params)
+
+    def test(self, webhook_id: int) -> JSON:
+        return self._t.call("POST", f"webhooks/{webhook_id}/test", json={})
+
+    def rotate_secret(self, webhook_id: int) -> JSON:
+        return self._t.call("POST", f"webhooks/{webhook_id}/rotate-secret", json={})
+
+
+class Streams(_Group):
+    def list(self, live: Optional[bool] = None, limit: Optional[int] = None,
+             page: Optional[int] = None) -> JSON:
+        flag = None if live is None else ("true" if live else "false")
+        return self._t.call("GET", "streams", params=_fields(live=flag, limit=limit, page=page))
+
+    def list_platform(self, live: Optional[bool] = None) -> JSON:
+        """`GET /api/streams`, the platform document's shape (`id` is the uuid)."""
+        flag = None if live is None else ("true" if live else "false")
+        return self._t.call("GET", "/api/streams", params=_fields(live=flag))
+
+    def create(self, title: str, **fields: Any) -> JSON:
+        return self._t.call("POST", "streams", json={"title": title, **fields})
+
+    def get(self, stream_id: int) -> JSON:
+        return self._t.call("GET", f"streams/{stream_id}")
+
+    def update(self, stream_id: int, **fields: Any) -> JSON:
+        return self._t.call("PUT", f"streams/{stream_id}", json=fields)
+
+    def delete(self, stream_id: int) -> None:
+        self._t.call("DELETE", f"streams/{stream_id}")
+
+    def start(self, stream_id: int) -> JSON:
+        return self._t.call("POST", f"streams/{stream_id}/start", json={})
+
+    def stop(self, stream_id: int) -> JSON:
+        return self._t.call("POST", f"streams/{stream_id}/stop", json={})
+
+    def watch(self, stream_id: int) -> JSON:
+        return self._t.call("POST", f"streams/{stream_id}/watch", json={})
+
+
+class Search(_Group):
+    def messages(self, q: str, room_id: Optional[int] = None, conversation_id: Optional[int] = None,
+                 before_id: Optional[int] = None, limit: Optional[int] = None) -> JSON:
+        return self._t.call(
+            "GET", "search",
+            params=_fields(q=q, room_id=room_id, conversation_id=conversation_id,
+                           before_id=before_id, limit=limit),
+        )
+
+
+class Admin(_Group):
+    def stats(self) -> JSON:
+        return self._t.call("GET", "admin/stats")
+
+    def users(self, **params: Any) -> JSON:
+        return self._t.call("GET", "admin/users", params=params)
+
+    def update_user(self, user_id: int, is_active: Optional[bool] = None,
+                    role: Optional[str] = None) -> JSON:
+        return self._t.call(
+            "PUT", f"admin/users/{user_id}", json=_fields(is_active=is_active, role=role)
+        )
+
+
+class Server(_Group):
+    """The server's own endpoints: health, liveness, its API description, metrics."""
+
+    def health(self) -> JSON:
+        return self._t.call("GET", "/health", auth=False)
+
+    def ping(self) -> JSON:
+        return self._t.call("GET", "ping", auth=False)
+
+    def openapi(self) -> JSON:
+        return self._t.call("GET", "openapi.json", auth=False)
+
+    def docs(self, asset: Optional[str] = None) -> str:
+        """The `/docs` viewer's page, or one of its files (`viewer.js`, `viewer.css`)."""
+        path = "/docs" if asset is None else f"/docs/{asset}"
+        return self._t.send("GET", path, auth=False).text
+
+    def metrics(self, token: str) -> str:
+        """The Prometheus text of `GET /metrics` (its own bearer token)."""
+        return self._t.send(
+            "GET", "/metrics", auth=False, headers={"Authorization": f"Bearer {token}"}
+        ).text
+
+
+def _cursor(transport: Transport, path: str, page_size: int) -> Iterator[JSON]:
+    before: Optional[int] = None
+    while True:
+        data = transport.call("GET", path, params=_fields(limit=page_size, before_id=before))
+        messages = data["messages"]
+        yield from messages
+        if not data.get("has_more") or not messages:
+            return
+        before = min(m["id"] for m in messages)
