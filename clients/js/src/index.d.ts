@@ -1,0 +1,249 @@
+// Type declarations of @veza/api-client, written by hand: the library is small
+// and these read better than a generator's output. The objects follow
+// `GET /api/v1/openapi.json`; fields the declarations do not name are still there.
+
+export declare const VERSION: string;
+
+/** `operationId` of the API description → the method that serves it. */
+export declare const OPERATIONS: Record<string, string>;
+
+export interface ErrorEnvelope {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+  timestamp?: string;
+  request_id?: string;
+}
+
+/** A failed call: the HTTP status and the server's error envelope. */
+export declare class VezaError extends Error {
+  status: number;
+  code: string;
+  details: Record<string, unknown>;
+  requestId: string | null;
+  request_id: string | null;
+  timestamp: string | null;
+}
+
+export interface User {
+  id: number;
+  uuid: string;
+  username: string;
+  email?: string;
+  first_name: string | null;
+  last_name: string | null;
+  role: 'user' | 'admin';
+  status_message: string | null;
+  avatar_url: string | null;
+  is_active: boolean;
+  is_online: boolean;
+  last_seen: string | null;
+  created_at: string;
+  [field: string]: unknown;
+}
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+  user: User;
+  [field: string]: unknown;
+}
+
+export interface Room {
+  id: number;
+  uuid: string;
+  name: string;
+  description: string | null;
+  is_public: boolean;
+  owner_id: number;
+  member_count: number;
+  unread_count?: number;
+  created_at: string;
+  [field: string]: unknown;
+}
+
+export interface Message {
+  id: number;
+  uuid: string;
+  room_id: number | null;
+  conversation_id: number | null;
+  author_id: number;
+  username: string;
+  content: string;
+  parent_message_id: number | null;
+  thread_count: number;
+  is_pinned: boolean;
+  reactions: Record<string, { count: number; users: number[] }>;
+  mentions: number[];
+  attachments: FileObject[];
+  created_at: string;
+  [field: string]: unknown;
+}
+
+export interface FileObject {
+  id: number;
+  file_id: number;
+  uuid: string;
+  filename: string;
+  size: number;
+  mime_type: string;
+  sha256: string;
+  thumbnail_status: 'pending' | 'ready' | 'none' | 'failed';
+  [field: string]: unknown;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  has_more: boolean;
+  [field: string]: unknown;
+}
+
+export interface Frame {
+  type: string;
+  data: any;
+  room_id?: number;
+  conversation_id?: number;
+  /** Set on messages fetched over REST after a reconnect. */
+  catch_up?: boolean;
+}
+
+type Params = Record<string, string | number | boolean | undefined | null>;
+type Json = Record<string, any>;
+
+export interface ClientOptions {
+  baseUrl: string;
+  token?: string | null;
+  refreshToken?: string | null;
+  fetch?: typeof fetch;
+}
+
+export declare class Realtime implements AsyncIterable<Frame> {
+  connect(): Promise<Frame>;
+  send(frame: Json): void;
+  close(): void;
+  [Symbol.asyncIterator](): AsyncIterator<Frame>;
+}
+
+export declare class VezaClient {
+  constructor(options: ClientOptions);
+  static login(baseUrl: string, usernameOrEmail: string, password: string, options?: Partial<ClientOptions>): Promise<VezaClient>;
+  readonly token: string | null;
+  realtime(options?: { WebSocket?: any; maxBackoffMs?: number }): Realtime;
+
+  auth: {
+    register(username: string, email: string, password: string, profile?: Json): Promise<Tokens>;
+    login(usernameOrEmail: string, password: string): Promise<Tokens>;
+    refresh(): Promise<boolean>;
+    logout(): Promise<null>;
+    oauthProvider(): Promise<{ display_name: string }>;
+    oauthAuthorizeUrl(options?: { link?: boolean }): Promise<string>;
+    oauthAuthorize(): Promise<string>;
+    oauthCallback(code: string, state: string): Promise<Tokens>;
+    oauthToken(code: string, state: string): Promise<Tokens>;
+  };
+  users: {
+    getMe(): Promise<User>;
+    getMePlatform(): Promise<User>;
+    updateMe(fields: Json): Promise<User>;
+    changePassword(currentPassword: string, newPassword: string): Promise<Json>;
+    get(userId: number): Promise<User>;
+    search(q: string, options?: { limit?: number; page?: number }): Promise<{ users: User[]; total: number; has_more: boolean }>;
+    exportMe(): Promise<Json>;
+  };
+  chat: {
+    getRooms(options?: { limit?: number; page?: number }): Promise<{ rooms: Room[]; [field: string]: unknown }>;
+  };
+  rooms: {
+    list(params?: Params): Promise<{ rooms: Room[]; total: number; has_more: boolean }>;
+    iter(params?: Params): AsyncIterable<Room>;
+    create(name: string, fields?: Json): Promise<Room>;
+    get(roomId: number): Promise<Room>;
+    update(roomId: number, fields: Json): Promise<Room>;
+    delete(roomId: number): Promise<null>;
+    join(roomId: number): Promise<Room>;
+    leave(roomId: number): Promise<null>;
+    read(roomId: number, messageId?: number): Promise<{ last_read_message_id: number; unread_count: number }>;
+    stats(roomId: number, period?: string): Promise<Json>;
+    audit(roomId: number, params?: Params): Promise<Json>;
+    export(roomId: number): Promise<Json>;
+    files(roomId: number, params?: Params): Promise<{ files: FileObject[] }>;
+  };
+  members: {
+    list(roomId: number, params?: Params): Promise<Json>;
+    add(roomId: number, member: { userId?: number; username?: string; role?: string }): Promise<Json>;
+    update(roomId: number, userId: number, role: string): Promise<Json>;
+    remove(roomId: number, userId: number): Promise<null>;
+  };
+  messages: {
+    list(roomId: number, params?: Params): Promise<MessagePage>;
+    iterRoom(roomId: number, pageSize?: number): AsyncIterable<Message>;
+    send(roomId: number, content: string, options?: { parentMessageId?: number; metadata?: Json; attachments?: number[]; idempotencyKey?: string }): Promise<Message>;
+    get(messageId: number): Promise<Message>;
+    edit(messageId: number, content: string, editReason?: string): Promise<Message>;
+    delete(messageId: number, reason?: string): Promise<null>;
+    thread(messageId: number, params?: Params): Promise<MessagePage>;
+    history(messageId: number): Promise<{ history: Json[] }>;
+    pin(messageId: number, pinned?: boolean): Promise<Message>;
+  };
+  reactions: {
+    list(messageId: number): Promise<Json>;
+    add(messageId: number, emoji: string): Promise<Json>;
+    remove(messageId: number, emoji: string): Promise<null>;
+  };
+  conversations: {
+    list(params?: Params): Promise<Json>;
+    open(userId: number): Promise<Json>;
+    get(conversationId: number): Promise<Json>;
+    messages(conversationId: number, params?: Params): Promise<MessagePage>;
+    iterMessages(conversationId: number, pageSize?: number): AsyncIterable<Message>;
+    send(conversationId: number, content: string, fields?: Json): Promise<Message>;
+    block(conversationId: number, blocked?: boolean): Promise<Json>;
+    read(conversationId: number, messageId?: number): Promise<Json>;
+  };
+  files: {
+    upload(file: Blob | string, options?: { roomId?: number; conversationId?: number; description?: string; filename?: string }): Promise<FileObject>;
+    get(fileId: number): Promise<FileObject>;
+    delete(fileId: number): Promise<null>;
+    download(fileId: number): Promise<Response>;
+    thumbnail(fileId: number): Promise<Response>;
+    downloadTo(fileId: number, path: string): Promise<string>;
+  };
+  webhooks: {
+    list(): Promise<{ webhooks: Json[] }>;
+    create(webhook: { url: string; events: string[]; secret?: string; roomId?: number }): Promise<Json>;
+    get(webhookId: number): Promise<Json>;
+    update(webhookId: number, fields: Json): Promise<Json>;
+    delete(webhookId: number): Promise<null>;
+    deliveries(webhookId: number, params?: Params): Promise<{ deliveries: Json[] }>;
+    test(webhookId: number): Promise<Json>;
+    rotateSecret(webhookId: number): Promise<Json>;
+  };
+  streams: {
+    list(params?: Params): Promise<Json>;
+    listPlatform(params?: Params): Promise<Json>;
+    create(title: string, fields?: Json): Promise<Json>;
+    get(streamId: number): Promise<Json>;
+    update(streamId: number, fields: Json): Promise<Json>;
+    delete(streamId: number): Promise<null>;
+    start(streamId: number): Promise<Json>;
+    stop(streamId: number): Promise<Json>;
+    watch(streamId: number): Promise<{ viewer_count: number }>;
+  };
+  search: {
+    messages(q: string, options?: { roomId?: number; conversationId?: number; beforeId?: number; limit?: number }): Promise<{ messages: (Message & { highlight: string })[]; has_more: boolean }>;
+  };
+  admin: {
+    stats(): Promise<Json>;
+    users(params?: Params): Promise<{ users: User[]; total: number }>;
+    updateUser(userId: number, changes: { isActive?: boolean; role?: 'user' | 'admin' }): Promise<User>;
+  };
+  server: {
+    health(): Promise<{ status: string }>;
+    ping(): Promise<{ pong: boolean }>;
+    openapi(): Promise<Json>;
+    docs(asset?: string): Promise<string>;
+    metrics(token: string): Promise<string>;
+  };
+}

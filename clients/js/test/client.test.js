@@ -1,0 +1,154 @@
+// The JavaScript client against a real Veza server on loopback.
+
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { OPERATIONS, VezaClient, VezaError } from '../src/index.js';
+import { PASSWORD, Server } from './server.js';
+
+async function withServer(env, body) {
+  const server = await Server.start(env);
+  try {
+    await body(server);
+  } finally {
+    await server.dispose();
+  }
+}
+
+test("the platform document's snippet as printed", () => withServer({}, async (server) => {
+  const jwt = (await server.register('reader')).access_token;
+  // backend-api.md, "SDKs et Bibliothèques", with the base URL and token changed.
+  const client = new VezaClient({
+      baseUrl: server.url,
+      token: jwt
+  });
+
+  // Utilisation
+  const user = await client.users.getMe();
+  const rooms = await client.chat.getRooms();
+
+  assert.equal(user.username, 'reader');
+  assert.ok(Array.isArray(rooms.rooms));
+}));
+
+test('an expired token is refreshed once, transparently', () => withServer({ VEZA_AUTH__ACCESS_TOKEN_TTL_SECS: '2' }, async (server) => {
+  await server.register('ann');
+  const client = await VezaClient.login(`${server.url}/api/v1`, 'ann', PASSWORD);
+  const first = client.token;
+  await new Promise((r) => setTimeout(r, 3000));
+  const [a, b] = await Promise.all([client.users.getMe(), client.rooms.list()]);
+  assert.equal(a.username, 'ann');
+  assert.ok(Array.isArray(b.rooms));
+  assert.notEqual(client.token, first);
+  const stale = new VezaClient({ baseUrl: server.url, token: first });
+  await assert.rejects(stale.users.getMe(), (e) => e instanceof VezaError && e.status === 401 && e.code === 'INVALID_TOKEN');
+}));
+
+test('a 429 is waited out', () => withServer({ VEZA_RATE_LIMIT__REQUESTS_PER_HOUR: '3600', VEZA_RATE_LIMIT__BURST: '2' }, async (server) => {
+  const jwt = (await server.register('ann')).access_token;
+  let limited = 0;
+  const counting = async (url, init) => {
+    const response = await fetch(url, init);
+    if (response.status === 429) limited += 1;
+    return response;
+  };
+  const client = new VezaClient({ baseUrl: server.url, token: jwt, fetch: counting });
+  for (let i = 0; i < 5; i += 1) assert.equal((await client.users.getMe()).username, 'ann');
+  assert.ok(limited > 0, 'the server answered 429 at least once');
+}));
+
+test('pages and cursors go through everything', () => withServer({}, async (server) => {
+  const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
+  const room = (await client.rooms.create('busy')).id;
+  const sent = [];
+  for (let i = 0; i < 250; i += 1) sent.push((await client.messages.send(room, `message ${i}`)).id);
+  const seen = [];
+  for await (const message of client.messages.iterRoom(room, 40)) seen.push(message.id);
+  assert.deepEqual(seen, [...sent].sort((a, b) => b - a));
+  for (let i = 0; i < 110; i += 1) await client.rooms.create(`room ${i}`);
+  let rooms = 0;
+  for await (const _ of client.rooms.iter({ filter: 'joined' })) rooms += 1;
+  assert.equal(rooms, 111);
+}));
+
+test('a 5 MB file goes up and down intact', () => withServer({}, async (server) => {
+  const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
+  const room = (await client.rooms.create('files')).id;
+  const dir = mkdtempSync(join(tmpdir(), 'veza-js-files-'));
+  const source = join(dir, 'blob.bin');
+  writeFileSync(source, randomBytes(5 * 1024 * 1024));
+  const expected = createHash('sha256').update(readFileSync(source)).digest('hex');
+  const uploaded = await client.files.upload(source, { roomId: room, description: 'random bytes' });
+  assert.equal(uploaded.sha256, expected);
+  assert.equal(uploaded.size, 5 * 1024 * 1024);
+  const target = join(dir, 'copy.bin');
+  assert.equal(await client.files.downloadTo(uploaded.file_id, target), expected);
+  assert.equal(createHash('sha256').update(readFileSync(target)).digest('hex'), expected);
+  const blob = new Blob([readFileSync(source)]);
+  assert.equal((await client.files.upload(blob, { filename: 'again.bin' })).sha256, expected);
+}));
+
+test('errors carry the envelope', () => withServer({}, async (server) => {
+  const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
+  await assert.rejects(client.rooms.get(99999), (e) => {
+    assert.equal(e.status, 404);
+    assert.equal(e.code, 'ROOM_NOT_FOUND');
+    assert.match(e.requestId, /^req_/);
+    return true;
+  });
+  const room = (await client.rooms.create('x')).id;
+  await assert.rejects(client.messages.send(room, 'x'.repeat(2001)), (e) => e.code === 'MESSAGE_TOO_LONG' && e.details.max_length === 2000);
+}));
+
+test('the real-time client hears, and catches up after a restart', () => withServer({}, async (server) => {
+  await server.register('alice');
+  const alice = await VezaClient.login(server.url, 'alice', PASSWORD);
+  const bob = new VezaClient({ baseUrl: server.url, token: (await server.register('bob')).access_token });
+  const room = (await alice.rooms.create('live')).id;
+  await bob.rooms.join(room);
+  const live = alice.realtime();
+  assert.equal((await live.connect()).type, 'ready');
+  const frames = live[Symbol.asyncIterator]();
+  const nextMessage = async () => {
+    for (;;) {
+      const { value } = await frames.next();
+      if (value.type === 'message.created') return value;
+    }
+  };
+  await bob.messages.send(room, 'before the restart');
+  assert.equal((await nextMessage()).data.content, 'before the restart');
+  await server.restart();
+  await bob.messages.send(room, 'while alice was away');
+  const caught = await nextMessage();
+  assert.equal(caught.data.content, 'while alice was away');
+  assert.equal(caught.catch_up, true);
+  await bob.messages.send(room, 'live again');
+  const fresh = await nextMessage();
+  assert.equal(fresh.data.content, 'live again');
+  assert.notEqual(fresh.catch_up, true);
+  live.close();
+}));
+
+test('every operation of the document has a method', () => withServer({}, async (server) => {
+  const client = new VezaClient({ baseUrl: server.url });
+  const document = await client.server.openapi();
+  const ids = new Set();
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path)) {
+      if (operation && operation.operationId) ids.add(operation.operationId);
+    }
+  }
+  const missing = [...ids].filter((id) => !(id in OPERATIONS)).sort();
+  assert.deepEqual(missing, [], 'operations without a method');
+  for (const [id, target] of Object.entries(OPERATIONS)) {
+    let owner = client;
+    for (const part of target.split('.')) owner = owner[part];
+    assert.equal(typeof owner, 'function', `${id}: ${target} is not a method`);
+  }
+  assert.deepEqual(await client.server.ping(), { pong: true });
+  assert.match(await client.server.docs(), /html/i);
+}));
