@@ -10,7 +10,9 @@
 //! bare route's at the same concurrency, and the server's peak RSS. The load
 //! generator shares the machine with the server, so compare ratios, not absolutes.
 //! `BENCH_SECS` sets the seconds per measurement (default 5); `BENCH_ONLY=send` or
-//! `BENCH_ONLY=page` measures that route alone (for profiling).
+//! `BENCH_ONLY=page` measures that route alone (for profiling), plain and with
+//! `Accept-Encoding: gzip` (`BENCH_ONLY=gzip` too), and prints a page's size on the
+//! wire both ways.
 //!
 //! `BENCH_ONLY=search` measures full-text search instead: it fills a room with
 //! `BENCH_SEARCH_MESSAGES` messages (default 1,000,000) through the API, each holding
@@ -53,6 +55,8 @@ const BIG_ROOM_MESSAGES: u64 = 100_000;
 struct Conn {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// The size on the wire of the last answer, head included.
+    wire_bytes: usize,
 }
 
 impl Conn {
@@ -64,6 +68,7 @@ impl Conn {
         Conn {
             stream,
             buf: Vec::with_capacity(64 * 1024),
+            wire_bytes: 0,
         }
     }
 
@@ -79,6 +84,9 @@ impl Conn {
         };
         let head = String::from_utf8_lossy(&self.buf[..header_end]).to_ascii_lowercase();
         let status: u16 = head[9..12].parse().expect("status");
+        if head.contains("transfer-encoding: chunked") {
+            return (status, self.chunked_body(header_end).await);
+        }
         let length: usize = head
             .lines()
             .find_map(|l| l.strip_prefix("content-length:"))
@@ -87,7 +95,34 @@ impl Conn {
         while self.buf.len() < header_end + length {
             self.fill().await;
         }
+        self.wire_bytes = header_end + length;
         (status, self.buf[header_end..header_end + length].to_vec())
+    }
+
+    /// A chunked body (a compressed answer is streamed) starting at `at`.
+    async fn chunked_body(&mut self, mut at: usize) -> Vec<u8> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = loop {
+                if let Some(end) = find(&self.buf[at..], b"\r\n") {
+                    break at + end;
+                }
+                self.fill().await;
+            };
+            let size_text = String::from_utf8_lossy(&self.buf[at..line_end]).to_string();
+            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
+                .expect("chunk size");
+            at = line_end + 2;
+            while self.buf.len() < at + size + 2 {
+                self.fill().await;
+            }
+            body.extend_from_slice(&self.buf[at..at + size]);
+            at += size + 2;
+            if size == 0 {
+                self.wire_bytes = at;
+                return body;
+            }
+        }
     }
 
     async fn fill(&mut self) {
@@ -110,6 +145,15 @@ fn request(method: &str, path: &str, token: Option<&str>, body: &str) -> Vec<u8>
         "{method} {path} HTTP/1.1\r\nHost: bench\r\n{auth}Content-Type: application/json\r\n\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
+    )
+    .into_bytes()
+}
+
+/// A GET asking for a gzip answer.
+fn gzip_request(path: &str, token: &str) -> Vec<u8> {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\
+         Accept-Encoding: gzip\r\n\r\n"
     )
     .into_bytes()
 }
@@ -215,6 +259,7 @@ async fn setup(port: u16) -> (String, Vec<i64>, i64) {
             break Conn {
                 stream,
                 buf: Vec::new(),
+                wire_bytes: 0,
             };
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -368,7 +413,18 @@ fn main() {
         );
         let bare = Arc::new(vec![request("GET", "/api/v1/ping", None, "")]);
         let sends = send_requests(&rooms, &token);
-        let page = Arc::new(vec![request("GET", &format!("/api/v1/rooms/{big}/messages?limit=50"), Some(&token), "")]);
+        let page_path = format!("/api/v1/rooms/{big}/messages?limit=50");
+        let page = Arc::new(vec![request("GET", &page_path, Some(&token), "")]);
+        let gzip_page = Arc::new(vec![gzip_request(&page_path, &token)]);
+        if only.is_empty() || only == "page" || only == "gzip" {
+            let mut conn = Conn::open(port).await;
+            let plain = { conn.roundtrip(&page[0]).await; conn.wire_bytes };
+            let zipped = { conn.roundtrip(&gzip_page[0]).await; conn.wire_bytes };
+            println!(
+                "a 50-message page on the wire: {plain} bytes plain, {zipped} bytes in gzip ({:.1}%)\n",
+                100.0 * zipped as f64 / plain as f64
+            );
+        }
         println!("{:<44} {:>5} {:>10} {:>9} {:>9} {:>8}", "route", "conns", "req/s", "p50 ms", "p99 ms", "vs bare");
         for connections in [16, 64] {
             let mut rows = vec![("GET /api/v1/ping (bare)", measure(port, connections, secs, 200, bare.clone()).await)];
@@ -376,9 +432,11 @@ fn main() {
                 let m = measure(port, connections, secs, 201, sends.clone()).await;
                 rows.push(("POST /rooms/{id}/messages (100 rooms)", m));
             }
-            if only.is_empty() || only == "page" {
+            if only.is_empty() || only == "page" || only == "gzip" {
                 let m = measure(port, connections, secs, 200, page.clone()).await;
                 rows.push(("GET /rooms/{id}/messages?limit=50 (100k)", m));
+                let m = measure(port, connections, secs, 200, gzip_page.clone()).await;
+                rows.push(("  the same in gzip", m));
             }
             let bare_rps = rows[0].1.rps;
             for (name, m) in rows {
@@ -423,6 +481,7 @@ async fn wait_healthy(port: u16) {
             let mut conn = Conn {
                 stream,
                 buf: Vec::new(),
+                wire_bytes: 0,
             };
             if conn.roundtrip(&probe).await.0 == 200 {
                 return;

@@ -667,6 +667,30 @@ async def retried_send_is_not_doubled(browser, server, shots):
 
 
 
+async def an_oversized_upload_shows_the_servers_refusal(browser, server, shots):
+    alice_token, bob_token, room = room_of_two(server, "big-files")
+    alice, bob = await both_in_room(browser, server, room, lambda page: composer(page, "#big-files"))
+    big = os.path.join(server.dir, "too-big.bin")
+    with open(big, "wb") as f:
+        f.write(os.urandom(3 * 1024 * 1024))
+    await alice.locator("input[type=file]").set_input_files(big)
+    toast = alice.locator(".toast.error")
+    await expect(toast).to_contain_text("too-big.bin")
+    await expect(toast).to_contain_text("larger than 1048576 bytes")
+    await expect(alice.locator(".chip")).to_have_count(0)
+    await alice.screenshot(path=f"{shots}/upload-refused.png")
+    # Nothing was kept, and the page goes on working.
+    files = server.api("GET", f"/rooms/{room['id']}/files", token=alice_token)
+    assert files["files"] == [], files
+    await composer(alice, "#big-files").fill("still here")
+    await composer(alice, "#big-files").press("Enter")
+    await expect(message(bob, "still here")).to_have_count(1)
+    return [alice, bob]
+
+
+an_oversized_upload_shows_the_servers_refusal.env = {"VEZA_LIMITS__UPLOAD_MAX_BYTES": "1048576"}
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -684,6 +708,7 @@ SCENARIOS = [
     keyboard_only,
     retried_send_is_not_doubled,
     sign_in_with_the_identity_provider,
+    an_oversized_upload_shows_the_servers_refusal,
 ]
 
 
@@ -694,13 +719,14 @@ async def main(binary, shots):
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for scenario in SCENARIOS:
             provider = Provider() if getattr(scenario, "provider", False) else None
-            server = Server(binary, provider and (lambda url: {
+            env = getattr(scenario, "env", {})
+            server = Server(binary, lambda url: {**env, **({
                 "VEZA_OIDC__ISSUER": provider.issuer,
                 "VEZA_OIDC__CLIENT_ID": provider.client_id,
                 "VEZA_OIDC__CLIENT_SECRET": provider.client_secret,
                 "VEZA_OIDC__REDIRECT_URL": f"{url}/auth/oauth/callback",
                 "VEZA_OIDC__DISPLAY_NAME": "Test SSO",
-            }))
+            } if provider else {})})
             started = time.time()
             pages = []
             try:
