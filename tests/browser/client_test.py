@@ -691,6 +691,40 @@ async def an_oversized_upload_shows_the_servers_refusal(browser, server, shots):
 an_oversized_upload_shows_the_servers_refusal.env = {"VEZA_LIMITS__UPLOAD_MAX_BYTES": "1048576"}
 
 
+async def live_updates_outlast_the_access_token(browser, server, shots):
+    """The server closes a socket whose access token expires unless a fresher one
+    comes in an `auth` frame: the page renews it before expiry, on the same socket."""
+    _, _, room = room_of_two(server, "long-day")
+    page = await open_page(browser, server)
+    await page.add_init_script("""
+        window.__sockets = 0;
+        const Native = window.WebSocket;
+        window.WebSocket = class extends Native {
+            constructor(...args) { super(...args); window.__sockets += 1; }
+        };
+    """)
+    await page.reload()
+    await page.get_by_label("Username or e-mail").fill("alice")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await expect(page.locator(".conn")).to_have_text("online")
+    await page.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(composer(page, "#long-day")).to_be_visible()
+    opened = await page.evaluate("window.__sockets")
+    # Three token lifetimes of 8 s.
+    await page.wait_for_timeout(24000)
+    bob_now = server.api("POST", "/auth/login", {"username": "bob", "password": PASSWORD})["access_token"]
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "after three tokens"}, bob_now)
+    await expect(message(page, "after three tokens")).to_have_count(1)
+    await expect(page.locator(".conn")).to_have_text("online")
+    assert await page.evaluate("window.__sockets") == opened, "the socket was renewed, not reopened"
+    await page.screenshot(path=f"{shots}/token-renewed.png")
+    return [page]
+
+
+live_updates_outlast_the_access_token.env = {"VEZA_AUTH__ACCESS_TOKEN_TTL_SECS": "8"}
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -709,6 +743,7 @@ SCENARIOS = [
     retried_send_is_not_doubled,
     sign_in_with_the_identity_provider,
     an_oversized_upload_shows_the_servers_refusal,
+    live_updates_outlast_the_access_token,
 ]
 
 
