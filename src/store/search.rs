@@ -333,9 +333,24 @@ mod tests {
         );
     }
 
+    /// Posts `content` by `author` in room `room`, straight through the store.
+    fn send_to(conn: &Connection, room: i64, author: i64, content: &str) -> i64 {
+        use crate::store::messages::{insert, Container, NewMessage};
+        let new = NewMessage {
+            container: Container::Room(room),
+            author_id: author,
+            author_name: "x".into(),
+            content: content.into(),
+            parent_message_id: None,
+            metadata: None,
+            mentioned_names: Vec::new(),
+            idempotency_key: None,
+        };
+        insert(conn, new).unwrap().id
+    }
+
     #[test]
     fn ranking_looks_at_the_newest_window_and_before_id_moves_it_back() {
-        use crate::store::messages::{insert, Container, NewMessage};
         let mut conn = Connection::open_in_memory().unwrap();
         crate::db::schema::migrate(&mut conn).unwrap();
         conn.execute_batch(
@@ -345,23 +360,7 @@ mod tests {
                  VALUES ('r', 'lobby', 'lobby', 1, 1, 't', 't');",
         )
         .unwrap();
-        let send = |content: &str| {
-            insert(
-                &conn,
-                NewMessage {
-                    container: Container::Room(1),
-                    author_id: 1,
-                    author_name: "ann".into(),
-                    content: content.into(),
-                    parent_message_id: None,
-                    metadata: None,
-                    mentioned_names: Vec::new(),
-                    idempotency_key: None,
-                },
-            )
-            .unwrap()
-            .id
-        };
+        let send = |content: &str| send_to(&conn, 1, 1, content);
         let best_but_old = send("walrus walrus walrus");
         let filler = "the walrus went on and on about many other things that day";
         let newest: Vec<i64> = (0..RANKED_WINDOW).map(|_| send(filler)).collect();
@@ -396,7 +395,6 @@ mod tests {
 
     #[test]
     fn has_more_never_counts_what_the_reader_cannot_read() {
-        use crate::store::messages::{insert, Container, NewMessage};
         let mut conn = Connection::open_in_memory().unwrap();
         crate::db::schema::migrate(&mut conn).unwrap();
         conn.execute_batch(
@@ -410,23 +408,7 @@ mod tests {
                  VALUES (1, 1, 'owner', 't'), (2, 2, 'owner', 't');",
         )
         .unwrap();
-        let send = |room: i64, author: i64, content: &str| {
-            insert(
-                &conn,
-                NewMessage {
-                    container: Container::Room(room),
-                    author_id: author,
-                    author_name: "x".into(),
-                    content: content.into(),
-                    parent_message_id: None,
-                    metadata: None,
-                    mentioned_names: Vec::new(),
-                    idempotency_key: None,
-                },
-            )
-            .unwrap()
-            .id
-        };
+        let send = |room: i64, author: i64, content: &str| send_to(&conn, room, author, content);
         // Nearly a window of the victim's private matches, then ten of the
         // attacker's own: counting the hidden ones would fill the window, move its
         // floor and answer has_more about messages the attacker cannot read.
