@@ -56,19 +56,18 @@ impl DataDir {
     }
 
     /// Refuses to go on with a missing or empty database in a directory that has
-    /// been used before (it holds uploads or a generated JWT secret): a lost
-    /// database, or a restore that failed half-way, would otherwise start afresh,
-    /// sweep away every upload and make the next stranger to register the admin.
-    /// `allow_new` (`veza serve --new-database`) says a new database is wanted.
-    pub fn check_database_present(&self, allow_new: bool) -> Result<(), String> {
+    /// been used before (it holds uploads, as `uploads` says, or a generated JWT
+    /// secret): a lost database, or a restore that failed half-way, would otherwise
+    /// start afresh, sweep away every upload and make the next stranger to register
+    /// the admin. `allow_new` (`veza serve --new-database`) says a new database is
+    /// wanted.
+    pub fn check_database_present(&self, allow_new: bool, uploads: bool) -> Result<(), String> {
         let size = |suffix: &str| {
             fs::metadata(self.path.join(format!("{DB_FILE}{suffix}"))).map_or(0, |m| m.len())
         };
         if size("") > 0 || size("-wal") > 0 || allow_new {
             return Ok(());
         }
-        let uploads = crate::files::FileStore::holds_uploads(&self.files_path())
-            .map_err(|e| format!("cannot read {}: {e}", self.files_path().display()))?;
         let secret = self.path.join(SECRET_FILE).exists();
         if !uploads && !secret {
             return Ok(()); // a new data directory

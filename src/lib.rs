@@ -80,8 +80,14 @@ fn build(
     config.validate().map_err(|e| StartError(e.to_string()))?;
     let data_dir = DataDir::open(&config.data_dir).map_err(StartError)?;
     data_dir.remove_partial_restore().map_err(StartError)?;
+    let uploads = files::FileStore::holds_uploads(&data_dir.files_path()).map_err(|e| {
+        StartError(format!(
+            "cannot read {}: {e}",
+            data_dir.files_path().display()
+        ))
+    })?;
     data_dir
-        .check_database_present(config.new_database)
+        .check_database_present(config.new_database, uploads)
         .map_err(StartError)?;
     let secret = data_dir
         .jwt_secret(config.jwt_secret.as_deref())
