@@ -6,7 +6,7 @@ use crate::auth::session_cache::SessionCache;
 use crate::config::Config;
 use crate::datadir::DataDir;
 use crate::db::Db;
-use crate::events::Events;
+use crate::event::Events;
 use crate::files::FileStore;
 use crate::limiter::LoginThrottle;
 

@@ -12,6 +12,7 @@ pub mod datadir;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod event;
 pub mod events;
 pub mod fairings;
 pub mod files;

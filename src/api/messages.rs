@@ -15,7 +15,8 @@ use crate::http::body::{JsonBody, OptionalJsonBody};
 use crate::http::client::ClientInfo;
 use crate::http::pagination::{flag, optional_id, ListParams};
 use crate::http::respond::{ok, NoContent, Success};
-use crate::store::messages::{Container, Cursor, Edit, Message};
+use crate::store::edits::Edit;
+use crate::store::messages::{Container, Cursor, Message};
 use crate::validate;
 
 /// Messages of rooms and of conversations: one set of handlers for both.

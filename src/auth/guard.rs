@@ -12,7 +12,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use crate::app::App;
 use crate::auth::jwt::Claims;
 use crate::error::{stash, ApiError};
-use crate::store::{sessions, users::Role};
+use crate::store::sessions;
 
 /// What the `Authorization` header of this request holds.
 pub enum Bearer {
@@ -89,21 +89,11 @@ impl<'r> FromRequest<'r> for AccessToken {
     }
 }
 
-/// The signed-in user of a request, with a live session.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub id: i64,
-    pub username: String,
-    pub role: Role,
-    pub session_id: i64,
-}
+pub use crate::auth::user::AuthUser;
 
 impl AuthUser {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-
-    /// The user as the domain layer sees an actor.
+    /// The user as the domain layer sees an actor (here, where HTTP meets the
+    /// domain: the plain `AuthUser` knows nothing of the layers above it).
     pub fn actor(&self) -> crate::domain::Actor {
         crate::domain::Actor {
             id: self.id,

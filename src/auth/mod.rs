@@ -5,3 +5,4 @@ pub mod jwt;
 pub mod password;
 pub mod session_cache;
 pub mod tokens;
+pub mod user;

@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::auth::guard::AuthUser;
+use crate::auth::user::AuthUser;
 
 /// More entries than this and the cache starts afresh (a bound, not an LRU).
 const MAX_ENTRIES: usize = 100_000;

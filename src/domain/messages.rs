@@ -7,8 +7,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{self, Event};
 use crate::mentions;
 use crate::rusqlite::Connection;
+use crate::store::edits::{self, Edit};
 use crate::store::files;
-use crate::store::messages::{self, Container, Cursor, Edit, KeyUse, Message, NewMessage, Page};
+use crate::store::messages::{self, Container, Cursor, KeyUse, Message, NewMessage, Page};
 use crate::validate;
 
 /// A page of a room's or conversation's messages, newest first.
@@ -148,7 +149,7 @@ pub async fn edit(
         let (message, access) = access::message(c, message_id, actor)?;
         access.require_author(actor.id, message.author_id)?;
         access.require_can_write()?;
-        messages::edit(c, &message, &content, reason.as_deref(), &names)?;
+        edits::edit(c, &message, &content, reason.as_deref(), &names)?;
         events.push(Event::MessageUpdated {
             container: message.container,
             message_id,
@@ -212,7 +213,7 @@ pub async fn history(app: &App, actor: Actor, message_id: i64) -> ApiResult<Vec<
         .read(move |c| {
             let (message, access) = access::message(c, message_id, actor)?;
             access.require_author_or_moderator(actor.id, message.author_id)?;
-            messages::history(c, message_id)
+            edits::history(c, message_id)
         })
         .await
 }

@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::events::Event;
+use crate::event::Event;
 use crate::realtime::hub::{Frame, Hub};
 use crate::rusqlite::Connection;
 use crate::store::messages::{self, Container};

@@ -15,7 +15,6 @@ use crate::store::{columns, query_rows};
 use crate::time;
 
 pub use crate::store::container::Container;
-pub use crate::store::edits::{edit, history, Edit};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReactionUser {
@@ -544,20 +543,6 @@ pub fn read_marker(
             |r| r.get(0),
         )?),
     }
-}
-
-/// Live messages of others after `marker`: what `user_id` has not read.
-pub fn unread_after(
-    conn: &Connection,
-    container: Container,
-    marker: i64,
-    user_id: i64,
-) -> Result<i64, ApiError> {
-    let count = crate::store::read_markers::unread_count_sql(container.column(), "?1", "?2", "?3");
-    let sql = format!("SELECT {count}");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params![container.id(), marker, user_id], |r| r.get(0))?)
 }
 
 pub fn set_pinned(conn: &Connection, message_id: i64, pinned: bool) -> Result<(), ApiError> {

@@ -46,6 +46,20 @@ pub fn mark_read(
         .execute(params![container.id(), user_id, marker])?;
     Ok(ReadState {
         last_read_message_id: marker,
-        unread_count: messages::unread_after(conn, container, marker, user_id)?,
+        unread_count: unread_after(conn, container, marker, user_id)?,
     })
+}
+
+/// Live messages of others after `marker`: what `user_id` has not read.
+pub fn unread_after(
+    conn: &Connection,
+    container: Container,
+    marker: i64,
+    user_id: i64,
+) -> Result<i64, ApiError> {
+    let count = unread_count_sql(container.column(), "?1", "?2", "?3");
+    let sql = format!("SELECT {count}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![container.id(), marker, user_id], |r| r.get(0))?)
 }

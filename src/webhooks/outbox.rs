@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
-use crate::events::Event;
+use crate::event::Event;
 use crate::rusqlite::Connection;
 use crate::store::messages::Container;
 use crate::store::{messages, rooms, users, webhooks};
