@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::collections::HashMap;
+
 use async_compression::tokio::bufread::{BrotliDecoder, GzipDecoder, GzipEncoder};
 use common::*;
 use rocket::http::{ContentType, Header};
@@ -41,7 +43,7 @@ async fn fetch(
     token: &str,
     encoding: Option<&str>,
     extra: Option<Header<'static>>,
-) -> (u16, Vec<(String, String)>, Vec<u8>) {
+) -> (u16, HashMap<String, String>, Vec<u8>) {
     let mut req = app.client.get(path.to_owned());
     req.add_header(Header::new("Authorization", format!("Bearer {token}")));
     if let Some(encoding) = encoding {
@@ -52,20 +54,13 @@ async fn fetch(
     }
     let res = req.dispatch().await;
     let status = res.status().code;
-    let headers = res
-        .headers()
-        .iter()
-        .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))
-        .collect();
+    let headers = header_map(&res);
     let body = res.into_bytes().await.unwrap_or_default();
     (status, headers, body)
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+fn header<'a>(headers: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    headers.get(name).map(String::as_str)
 }
 
 #[rocket::async_test]

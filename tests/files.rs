@@ -53,11 +53,7 @@ async fn fetch(app: &TestApp, path: &str, token: &str, extra: &[(&str, &str)]) -
     }
     let res = req.dispatch().await;
     let status = res.status().code;
-    let headers = res
-        .headers()
-        .iter()
-        .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))
-        .collect();
+    let headers = common::header_map(&res);
     let bytes = res.into_bytes().await.unwrap_or_default();
     Fetched {
         status,

@@ -147,6 +147,18 @@ pub struct Scope {
     pub limit: u32,
 }
 
+impl Scope {
+    /// The values of the `readable!` filter's parameters ?2 to ?5.
+    fn filter(&self) -> (i64, bool, Option<i64>, Option<i64>) {
+        (
+            self.reader_id,
+            self.reader_is_admin,
+            self.room_id,
+            self.conversation_id,
+        )
+    }
+}
+
 /// A hit: the message and its highlighted text.
 pub struct Hit {
     pub message: Message,
@@ -181,6 +193,7 @@ macro_rules! readable {
 /// walks its index newest first for this, without scoring anything.
 fn window_floor(conn: &Connection, fts: &str, scope: &Scope) -> Result<Option<i64>, ApiError> {
     let before = scope.before_id.unwrap_or(i64::MAX);
+    let (reader, admin, room, conversation) = scope.filter();
     Ok(conn
         .prepare_cached(concat!(
             "SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid
@@ -191,10 +204,10 @@ fn window_floor(conn: &Connection, fts: &str, scope: &Scope) -> Result<Option<i6
         .query_row(
             params![
                 fts,
-                scope.reader_id,
-                scope.reader_is_admin,
-                scope.room_id,
-                scope.conversation_id,
+                reader,
+                admin,
+                room,
+                conversation,
                 before,
                 RANKED_WINDOW - 1
             ],
@@ -210,6 +223,7 @@ fn older_match_exists(
     scope: &Scope,
     id: i64,
 ) -> Result<bool, ApiError> {
+    let (reader, admin, room, conversation) = scope.filter();
     Ok(conn
         .prepare_cached(concat!(
             "SELECT EXISTS (SELECT 1 FROM messages_fts f JOIN messages m ON m.id = f.rowid
@@ -217,17 +231,9 @@ fn older_match_exists(
             readable!(),
             ")"
         ))?
-        .query_row(
-            params![
-                fts,
-                scope.reader_id,
-                scope.reader_is_admin,
-                scope.room_id,
-                scope.conversation_id,
-                id
-            ],
-            |r| r.get(0),
-        )?)
+        .query_row(params![fts, reader, admin, room, conversation, id], |r| {
+            r.get(0)
+        })?)
 }
 
 /// The best matches of `fts` that the reader may read now, best first (bm25), ties
@@ -236,6 +242,7 @@ fn older_match_exists(
 pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), ApiError> {
     let before = scope.before_id.unwrap_or(i64::MAX);
     let floor = window_floor(conn, fts, &scope)?;
+    let (reader, admin, room, conversation) = scope.filter();
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT f.rowid AS id, highlight(messages_fts, 0, char(1), char(2)) AS marked
          FROM messages_fts f JOIN messages m ON m.id = f.rowid
@@ -248,10 +255,10 @@ pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, b
         .query_map(
             params![
                 fts,
-                scope.reader_id,
-                scope.reader_is_admin,
-                scope.room_id,
-                scope.conversation_id,
+                reader,
+                admin,
+                room,
+                conversation,
                 before,
                 scope.limit + 1,
                 floor.unwrap_or(0)

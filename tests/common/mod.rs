@@ -24,6 +24,14 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
+/// An answer's headers, names in lower case.
+pub fn header_map(res: &rocket::local::asynchronous::LocalResponse<'_>) -> HashMap<String, String> {
+    res.headers()
+        .iter()
+        .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))
+        .collect()
+}
+
 /// A status, the headers and the JSON body of one answer.
 #[derive(Debug)]
 pub struct Resp {
@@ -146,11 +154,7 @@ impl TestApp {
         }
         let res = req.dispatch().await;
         let status = res.status().code;
-        let headers = res
-            .headers()
-            .iter()
-            .map(|h| (h.name().as_str().to_ascii_lowercase(), h.value().to_owned()))
-            .collect();
+        let headers = header_map(&res);
         let raw = res.into_string().await.unwrap_or_default();
         let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
         Resp {
