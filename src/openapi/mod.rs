@@ -29,7 +29,9 @@ pub fn document() -> Value {
             "description": "A self-hosted team chat server. Every answer is \
                 `{\"success\": true, \"data\": …}` or the error envelope; every \
                 answer carries `X-Request-Id`. Lists take `limit` (at most 100), \
-                `offset` or `page`. Real time: `GET /api/v1/ws` (see docs/REALTIME.md).",
+                `offset` or `page`. Answers come in gzip or br when `Accept-Encoding` \
+                asks; a request body may be sent with `Content-Encoding: gzip` (any \
+                other encoding is 415). Real time: `GET /api/v1/ws` (see docs/REALTIME.md).",
             "license": {"name": "see the repository"},
         },
         "servers": [{"url": "/"}],
