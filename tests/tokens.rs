@@ -241,32 +241,3 @@ async fn tokens_issued_or_valid_only_in_the_future_are_refused() {
         .await;
     assert_eq!(res.status, 200, "a past nbf is fine: {}", res.raw);
 }
-
-#[rocket::async_test]
-async fn a_logout_during_a_guards_read_is_not_undone_by_the_session_cache() {
-    let app = TestApp::new().await;
-    let user = app.register("sol").await;
-    let state = app.client.rocket().state::<veza::app::App>().unwrap();
-    let (reached_tx, reached_rx) = tokio::sync::oneshot::channel::<()>();
-    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
-    // The next guard stops after reading the (live) session, before caching it.
-    state.sessions.pause_next_fill(Box::new(move || {
-        Box::pin(async move {
-            let _ = reached_tx.send(());
-            let _ = go_rx.await;
-        })
-    }));
-    let paused = app.get("/api/v1/users/me", Some(&user.token));
-    let meanwhile = async {
-        reached_rx.await.unwrap();
-        let res = app
-            .post("/api/v1/auth/logout", Some(&user.token), json!({}))
-            .await;
-        assert_eq!(res.status, 204, "{}", res.raw);
-        go_tx.send(()).unwrap();
-    };
-    let (paused, ()) = tokio::join!(paused, meanwhile);
-    assert_eq!(paused.status, 200, "it read the session before the logout");
-    // The paused guard's stale read did not land in the cache.
-    assert_refused(&app, &user.token).await;
-}

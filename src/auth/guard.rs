@@ -199,3 +199,77 @@ impl<'r> FromRequest<'r> for AdminUser {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rocket::http::{ContentType, Header};
+    use rocket::local::asynchronous::Client;
+    use serde_json::{json, Value};
+
+    use crate::app::App;
+
+    /// A guard that read a live session just before a logout committed must not
+    /// put that session back in the cache: the next request is refused. The test
+    /// stops the guard exactly between its read and its fill (the cache's hook,
+    /// compiled for tests only).
+    #[rocket::async_test]
+    async fn a_logout_during_a_guards_read_is_not_undone_by_the_session_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::Config::default();
+        config.data_dir = dir.path().to_path_buf();
+        config.jwt_secret = Some("a-test-secret-of-at-least-32-bytes-long!".into());
+        config.log_level = crate::config::LogLevel::Off;
+        let client = Client::tracked(crate::rocket(config).unwrap())
+            .await
+            .unwrap();
+        let registered = client
+            .post("/api/v1/auth/register")
+            .header(ContentType::JSON)
+            .body(r#"{"username":"sol","email":"sol@example.com","password":"a long password"}"#)
+            .dispatch()
+            .await
+            .into_json::<Value>()
+            .await
+            .unwrap();
+        let token = registered["data"]["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let bearer = || Header::new("Authorization", format!("Bearer {token}"));
+        let state = client.rocket().state::<App>().unwrap();
+        let (reached_tx, reached_rx) = tokio::sync::oneshot::channel::<()>();
+        let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+        state.sessions.pause_next_fill(Box::new(move || {
+            Box::pin(async move {
+                let _ = reached_tx.send(());
+                let _ = go_rx.await;
+            })
+        }));
+        let paused = client.get("/api/v1/users/me").header(bearer()).dispatch();
+        let meanwhile = async {
+            reached_rx.await.unwrap();
+            let res = client
+                .post("/api/v1/auth/logout")
+                .header(bearer())
+                .header(ContentType::JSON)
+                .body(json!({}).to_string())
+                .dispatch()
+                .await;
+            assert_eq!(res.status().code, 204);
+            go_tx.send(()).unwrap();
+        };
+        let (paused, ()) = tokio::join!(paused, meanwhile);
+        assert_eq!(
+            paused.status().code,
+            200,
+            "it read the session before the logout"
+        );
+        // The paused guard's stale read did not land in the cache.
+        let after = client
+            .get("/api/v1/users/me")
+            .header(bearer())
+            .dispatch()
+            .await;
+        assert_eq!(after.status().code, 401);
+    }
+}

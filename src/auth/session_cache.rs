@@ -14,7 +14,9 @@
 //! [`SessionCache::put_if_unchanged`]).
 
 use std::collections::HashMap;
+#[cfg(test)]
 use std::future::Future;
+#[cfg(test)]
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -27,11 +29,13 @@ const MAX_ENTRIES: usize = 100_000;
 pub struct SessionCache {
     ttl: Duration,
     entries: Mutex<Entries>,
-    /// Runs once, between a guard's read and its fill (a seam for tests that
-    /// must stop a request exactly there).
+    /// Runs once, between a guard's read and its fill: a seam for the test that
+    /// must stop a request exactly there (compiled for tests only).
+    #[cfg(test)]
     before_fill: Mutex<Option<FillHook>>,
 }
 
+#[cfg(test)]
 pub type FillHook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 #[derive(Default)]
@@ -53,6 +57,7 @@ impl SessionCache {
         SessionCache {
             ttl,
             entries: Mutex::new(Entries::default()),
+            #[cfg(test)]
             before_fill: Mutex::new(None),
         }
     }
@@ -132,11 +137,13 @@ impl SessionCache {
     }
 
     /// Sets the hook run once by the next guard between its read and its fill.
+    #[cfg(test)]
     pub fn pause_next_fill(&self, hook: FillHook) {
         *self.before_fill.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
     }
 
     /// Runs the hook set by [`SessionCache::pause_next_fill`], if any.
+    #[cfg(test)]
     pub async fn before_fill(&self) {
         let hook = self
             .before_fill
@@ -147,6 +154,10 @@ impl SessionCache {
             hook().await;
         }
     }
+
+    /// Outside tests there is no hook: nothing to wait for.
+    #[cfg(not(test))]
+    pub async fn before_fill(&self) {}
 }
 
 #[cfg(test)]
