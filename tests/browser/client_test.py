@@ -54,7 +54,11 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         env.update(extra_env(self.url) if extra_env else {})
         self.log = open(os.path.join(self.dir, "veza.log"), "w")
-        self.proc = subprocess.Popen([binary], cwd=self.dir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.binary, self.env = binary, env
+        self.launch()
+
+    def launch(self):
+        self.proc = subprocess.Popen([self.binary], cwd=self.dir, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
@@ -64,6 +68,14 @@ class Server:
                 pass
             time.sleep(0.1)
         raise RuntimeError("veza did not start")
+
+    def restart(self, down_for):
+        """Stops the server, keeps it down `down_for` seconds, starts it again on
+        the same port and data."""
+        self.proc.terminate()
+        self.proc.wait(10)
+        time.sleep(down_for)
+        self.launch()
 
     def stop(self):
         self.proc.terminate()
@@ -725,6 +737,25 @@ async def live_updates_outlast_the_access_token(browser, server, shots):
 live_updates_outlast_the_access_token.env = {"VEZA_AUTH__ACCESS_TOKEN_TTL_SECS": "8"}
 
 
+async def live_updates_resume_after_a_server_restart(browser, server, shots):
+    """A tab must not look alive and stop receiving: with the server away for
+    several seconds (refreshes fail meanwhile), it keeps trying, comes back online,
+    catches up and hears what follows."""
+    _, bob_token, room = room_of_two(server, "night-shift")
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(composer(alice, "#night-shift")).to_be_visible()
+    await expect(alice.locator(".conn")).to_have_text("online")
+    server.restart(down_for=6)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "sent while you reconnected"}, bob_token)
+    await expect(alice.locator(".conn")).to_have_text("online", timeout=40_000)
+    await expect(message(alice, "sent while you reconnected")).to_have_count(1)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "live after the restart"}, bob_token)
+    await expect(message(alice, "live after the restart")).to_have_count(1)
+    await alice.screenshot(path=f"{shots}/restart.png")
+    return [alice]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -744,6 +775,7 @@ SCENARIOS = [
     sign_in_with_the_identity_provider,
     an_oversized_upload_shows_the_servers_refusal,
     live_updates_outlast_the_access_token,
+    live_updates_resume_after_a_server_restart,
 ]
 
 
