@@ -756,6 +756,29 @@ async def live_updates_resume_after_a_server_restart(browser, server, shots):
     return [alice]
 
 
+async def an_over_long_message_comes_back_to_the_composer(browser, server, shots):
+    """A message the server refuses for good (too long) is not left as a failed
+    message with a Retry that can never succeed: its text returns to the composer
+    with the server's reason, to be shortened."""
+    _, _, room = room_of_two(server, "essays")
+    alice, bob = await both_in_room(browser, server, room, lambda page: composer(page, "#essays"))
+    essay = "word " * 500
+    box = composer(alice, "#essays")
+    await box.fill(essay)
+    await box.press("Enter")
+    toast = alice.locator(".toast.error")
+    await expect(toast).to_contain_text("longer than 2000 characters")
+    await expect(alice.locator("li.message.failed")).to_have_count(0)
+    await expect(box).to_have_value(essay.strip())
+    assert await box.evaluate("b => b.maxLength") == 2000
+    await box.fill(essay[:1000])
+    await box.press("Enter")
+    await expect(message(bob, "word word")).to_have_count(1)
+    await expect(box).to_have_value("")
+    await alice.screenshot(path=f"{shots}/too-long.png")
+    return [alice, bob]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -776,6 +799,7 @@ SCENARIOS = [
     an_oversized_upload_shows_the_servers_refusal,
     live_updates_outlast_the_access_token,
     live_updates_resume_after_a_server_restart,
+    an_over_long_message_comes_back_to_the_composer,
 ]
 
 

@@ -6,7 +6,7 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '👀'
 
 /**
  * ctx: {api, me, canModerate, inThread, onThread(m), onEdit(m), onDelete(m),
- *       onPin(m), onReact(m, emoji, mine), onRetry(m)}
+ *       onPin(m), onReact(m, emoji, mine), onRetry(m), onDiscard(m)}
  */
 export function renderMessage(ctx, m) {
   const mine = m.author_id === ctx.me.id;
@@ -32,7 +32,8 @@ export function renderMessage(ctx, m) {
   }
   if (m._state === 'failed') {
     li.append(h('div', { class: 'failed-note' }, 'Not sent. ',
-      h('button', { type: 'button', class: 'link', onclick: () => ctx.onRetry(m) }, 'Retry')));
+      h('button', { type: 'button', class: 'link', onclick: () => ctx.onRetry(m) }, 'Retry'), ' ',
+      h('button', { type: 'button', class: 'link', onclick: () => ctx.onDiscard(m) }, 'Edit or discard')));
     return li;
   }
   if (pending) return li;

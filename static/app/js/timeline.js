@@ -207,6 +207,7 @@ export class Timeline {
       onPin: (m) => this.pin(m),
       onReact: (m, emoji, mine) => this.react(m, emoji, mine),
       onRetry: (m) => this.send(m),
+      onDiscard: (m) => this.unsend(m),
     };
   }
 
@@ -377,10 +378,31 @@ export class Timeline {
     } catch (e) {
       // The live event may already have brought the server's copy: then it was sent.
       if (!this.pending.has(m._key)) return;
+      if (e.code === 'MESSAGE_TOO_LONG' && e.details?.max_length) {
+        this.input.maxLength = e.details.max_length; // the server's own limit
+      }
+      if (e.status >= 400 && e.status < 500 && ![401, 408, 429].includes(e.status)) {
+        // A refusal that no retry can change: the text goes back to the composer.
+        this.unsend(m);
+        toast(`Message not sent: ${e.message}`, 'error');
+        return;
+      }
       m._state = 'failed';
       this.renderAll();
       toast(`Message not sent: ${e.message}`, 'error');
     }
+  }
+
+  /** Takes a message that was not sent off the list and puts its text back in
+   * the composer (when it is empty), to edit or discard. */
+  unsend(m) {
+    this.pending?.delete(m._key);
+    this.renderAll();
+    if (!this.input.value.trim()) {
+      this.input.value = m.content;
+      this.autosize();
+    }
+    this.input.focus();
   }
 
   edit(m) {
