@@ -18,6 +18,10 @@ class App {
     this.api.onSignedOut = () => this.showAuth('signin', 'Your session has ended. Please sign in again.');
     this.live.onStatus = (s) => this.sidebar?.setStatus(s);
     this.live.onResume = () => this.resume();
+    // Views loaded before the socket was registered may lack what came between.
+    this.live.onFirstReady = () => {
+      for (const view of [this.timeline, this.thread]) if (view?.loaded) view.catchUp().catch(() => {});
+    };
     this.wireEvents();
     document.addEventListener('click', (e) => {
       const link = e.target.closest('a[data-link]');

@@ -29,6 +29,9 @@ export class Live {
     this.everOpen = false;
     this.onStatus = () => {};
     this.onResume = () => {};
+    this.onFirstReady = () => {};
+    this.readyAt = null;
+    this.everReady = false;
     // Every new access token (a refresh by any call) renews the open socket.
     api.onTokens = (token) => {
       this.send({ type: 'auth', token });
@@ -52,6 +55,8 @@ export class Live {
 
   start() {
     this.stopped = false;
+    this.everReady = false;
+    this.readyAt = null;
     this.connect();
   }
 
@@ -105,6 +110,15 @@ export class Live {
     ws.onmessage = (event) => {
       let frame;
       try { frame = JSON.parse(event.data); } catch { return; }
+      if (frame.type === 'ready') {
+        // The server registers a socket before its `ready` frame: from now on
+        // nothing is missed. What a view read before this may lack is caught up.
+        this.readyAt = performance.now();
+        if (!this.everReady) {
+          this.everReady = true;
+          this.onFirstReady();
+        }
+      }
       for (const handler of this.handlers.get(frame.type) || []) handler(frame);
     };
     ws.onclose = (event) => {

@@ -24,6 +24,7 @@ export class Timeline {
     this.messages = new Map();
     this.hasMore = false;
     this.loading = false;
+    this.loaded = false;
     this.typers = new Map();
     this.lastTypingSent = 0;
     this.attachments = [];
@@ -101,15 +102,22 @@ export class Timeline {
 
   async load() {
     this.loading = true;
+    const started = performance.now();
     try {
       const data = await this.app.api.get(`${this.listPath}?limit=${PAGE}`);
       const page = this.spec.kind === 'thread' ? data.messages : data.messages.slice().reverse();
       if (this.spec.kind === 'thread') page.unshift(this.spec.parent);
       this.hasMore = this.spec.kind === 'thread' ? false : data.has_more;
       for (const m of page) this.messages.set(m.id, m);
+      this.loaded = true;
       this.renderAll();
       this.scrollToBottom();
       this.markRead();
+      // The socket was registered while this page was being read: a message
+      // sent in between reached neither. (Registered later: its first `ready`
+      // catches up; earlier: nothing was missed.)
+      const readyAt = this.app.live.readyAt;
+      if (readyAt !== null && readyAt > started && this.spec.kind !== 'thread') await this.catchUp();
     } catch (e) {
       fill(this.list, h('li', { class: 'empty' }, `Could not load messages: ${e.message}`));
     } finally {
