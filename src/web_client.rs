@@ -96,6 +96,18 @@ pub fn asset(fingerprint: &str, name: &str) -> Option<Asset> {
     })
 }
 
+/// The embedded file an `/assets/…` request path names (its segments, decoded as
+/// Rocket routes them), if it is one of this build's: a bounded set, whatever
+/// spelling a client invents.
+pub fn asset_name<'a>(mut segments: impl Iterator<Item = &'a str>) -> Option<String> {
+    let current = ASSET_PREFIX.trim_start_matches("/assets/");
+    if segments.next() != Some("assets") || segments.next() != Some(current) {
+        return None;
+    }
+    let name = segments.collect::<Vec<_>>().join("/");
+    (name != "index.html" && Files::get(&name).is_some()).then_some(name)
+}
+
 /// Whether a request that no route answered should get the client rather than an
 /// error: a GET or HEAD of a path that is not the API's, Veza's operations or a
 /// file under `/assets/` (nor a file name such as `/favicon.ico`).
@@ -114,4 +126,39 @@ pub fn serves_client(req: &Request<'_>) -> bool {
         first,
         "api" | "auth" | "assets" | "docs" | "metrics" | "health" | "__veza"
     ) && !first.contains('.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rocket::http::uri::Origin;
+
+    fn name_of(path: &str) -> Option<String> {
+        asset_name(Origin::parse(path).unwrap().path().segments())
+    }
+
+    #[test]
+    fn every_spelling_of_an_asset_is_one_name_and_nothing_else_is() {
+        let prefix = ASSET_PREFIX.as_str();
+        for spelling in [
+            format!("{prefix}/js/main.js"),
+            format!("{prefix}//js/main.js"),
+            format!("{prefix}/js/m%61in.js"),
+            format!("{prefix}/%6As/main.js"),
+        ] {
+            assert_eq!(
+                name_of(&spelling).as_deref(),
+                Some("js/main.js"),
+                "{spelling}"
+            );
+        }
+        for other in [
+            format!("{prefix}/js/nothing.js"),
+            format!("{prefix}/index.html"),
+            "/assets/0000000000000000/js/main.js".to_owned(),
+            "/js/main.js".to_owned(),
+        ] {
+            assert_eq!(name_of(&other), None, "{other}");
+        }
+    }
 }

@@ -82,8 +82,8 @@ fn is_file_route(path: &str) -> bool {
     )
 }
 
-/// Compressed web client assets, by path and encoding: a fixed set (only answers
-/// of existing assets are kept).
+/// Compressed web client assets, by embedded file name and encoding: a fixed set,
+/// however the paths that reach them are spelled.
 type AssetCache = Mutex<HashMap<(String, Encoding), Arc<[u8]>>>;
 
 #[derive(Default)]
@@ -118,9 +118,8 @@ impl Fairing for Compression {
         if res.body().preset_size().is_some_and(|n| n < MIN_BYTES) {
             return;
         }
-        let path = req.uri().path().as_str().to_owned();
-        if path.starts_with("/assets/") {
-            if let Some(bytes) = self.asset(&path, encoding, res).await {
+        if let Some(name) = crate::web_client::asset_name(req.uri().path().segments()) {
+            if let Some(bytes) = self.asset(name, encoding, res).await {
                 res.set_header(Header::new("Content-Encoding", encoding.name()));
                 res.set_sized_body(bytes.len(), std::io::Cursor::new(bytes));
             }
@@ -143,11 +142,11 @@ impl Compression {
     /// The asset's compressed bytes, made at the best level on first use.
     async fn asset(
         &self,
-        path: &str,
+        name: String,
         encoding: Encoding,
         res: &mut Response<'_>,
     ) -> Option<Arc<[u8]>> {
-        let key = (path.to_owned(), encoding);
+        let key = (name, encoding);
         if let Some(bytes) = self.cached(&key) {
             return Some(bytes);
         }
