@@ -194,23 +194,36 @@ pub fn disable_unmanaged(conn: &Connection, room_id: Option<i64>) -> Result<usiz
 }
 
 /// Active webhooks that may hear of an event in `room_id` (or a server-wide event,
-/// `None`): the room's own and the global ones. `(id, subscribed names)`.
+/// `None`): the room's own and the global ones. `(id, subscribed names)`. One
+/// whose creator may no longer manage it is switched off here, in the change's
+/// transaction, and left out: the common case (none such) costs no write.
 pub fn listening(
     conn: &Connection,
     room_id: Option<i64>,
 ) -> Result<Vec<(i64, Vec<String>)>, ApiError> {
     let mut stmt = conn.prepare_cached(concat!(
-        "SELECT w.id, w.events FROM webhooks w
-         WHERE w.is_active = 1 AND (w.room_id IS NULL OR w.room_id = ?1) AND ",
-        creator_may_manage!()
+        "SELECT w.id, w.events, ",
+        creator_may_manage!(),
+        " FROM webhooks w WHERE w.is_active = 1 AND (w.room_id IS NULL OR w.room_id = ?1)"
     ))?;
     let rows = stmt
         .query_map([room_id], |r| {
             let events: String = r.get(1)?;
-            Ok((r.get(0)?, serde_json::from_str(&events).unwrap_or_default()))
+            Ok((
+                r.get::<_, i64>(0)?,
+                serde_json::from_str(&events).unwrap_or_default(),
+                r.get::<_, bool>(2)?,
+            ))
         })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        .collect::<Result<Vec<(i64, Vec<String>, bool)>, _>>()?;
+    if rows.iter().any(|(_, _, manageable)| !manageable) {
+        disable_unmanaged(conn, room_id)?;
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, manageable)| *manageable)
+        .map(|(id, events, _)| (id, events))
+        .collect())
 }
 
 /// Queues a delivery; `status` is `pending` for the worker, or the outcome of a

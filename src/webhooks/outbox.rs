@@ -16,8 +16,8 @@ pub fn record(conn: &Connection, event: &Event) -> Result<usize, ApiError> {
     let Some((name, room_id)) = describe(event) else {
         return Ok(0);
     };
-    // A webhook whose creator lost the right to manage it hears nothing more.
-    webhooks::disable_unmanaged(conn, room_id)?;
+    // A webhook whose creator lost the right to manage it hears nothing more
+    // (`listening` switches it off).
     let listening = webhooks::listening(conn, room_id)?;
     let mut subscribed = listening
         .iter()
