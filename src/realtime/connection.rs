@@ -137,15 +137,17 @@ async fn run(
     let mut last_heard = Instant::now();
     let mut last_typing: Option<Instant> = None;
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
-    let mut token_expires = cx.token_expires;
+    // One timer for the connection's life, moved when an `auth` frame renews it
+    // (not a new one for every frame that wakes the loop).
+    let expiry = tokio::time::sleep_until(instant_of(cx.token_expires));
+    tokio::pin!(expiry);
     let end = loop {
-        let expiry = tokio::time::sleep_until(instant_of(token_expires));
         tokio::select! {
             _ = &mut shutdown => break End::Close(CloseCode::Away, "the server is going away"),
             _ = registration.ended.notified() => {
                 break End::Close(CloseCode::Library(SESSION_ENDED), "the session has ended");
             }
-            _ = expiry => {
+            _ = &mut expiry => {
                 break End::Close(CloseCode::Library(TOKEN_EXPIRED), "the access token has expired");
             }
             _ = registration.overflowed.notified() => {
@@ -193,7 +195,7 @@ async fn run(
                 let answer = match handle(cx, &text, &mut last_typing).await {
                     Handled::Answer(answer) => Some(answer),
                     Handled::Renewed { expires, answer } => {
-                        token_expires = expires;
+                        expiry.as_mut().reset(instant_of(expires));
                         Some(answer)
                     }
                     Handled::Quiet => None,
