@@ -178,3 +178,39 @@ fn a_body_trickled_a_byte_at_a_time_is_cut_off() {
     };
     assert!(closed, "a trickled body holds its connection for 30 s");
 }
+
+#[test]
+fn a_415_and_a_429_sent_before_the_body_are_read_too() {
+    let server = Server::start(&[
+        ("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "3600"),
+        ("VEZA_RATE_LIMIT__BURST", "12"),
+    ]);
+    let alice = server.register("alice");
+    let room = server.room(&alice, "lobby", true);
+    let body = vec![b'x'; 2_000_000];
+    let head = |extra: &str| {
+        format!(
+            "POST /api/v1/rooms/{room}/messages HTTP/1.1\r\nHost: localhost\r\n\
+             Authorization: Bearer {}\r\nContent-Type: application/json\r\n{extra}\
+             Content-Length: {}\r\n\r\n",
+            alice.token,
+            body.len()
+        )
+    };
+    for _ in 0..10 {
+        let answer = send_whole(server.port, &head("Content-Encoding: deflate\r\n"), &body);
+        assert_envelope(&answer, "415", "VALIDATION_FAILED");
+    }
+    // The bucket of 12 is soon spent; each refusal still arrives whole.
+    let mut limited = 0;
+    for _ in 0..40 {
+        let answer = send_whole(server.port, &head(""), &body);
+        if answer.starts_with("HTTP/1.1 429") {
+            assert_envelope(&answer, "429", "RATE_LIMIT_EXCEEDED");
+            limited += 1;
+        } else {
+            assert_envelope(&answer, "413", "PAYLOAD_TOO_LARGE");
+        }
+    }
+    assert!(limited > 0, "the rate limit answered");
+}
