@@ -35,15 +35,10 @@ impl RateLimit {
 struct Counted(Option<Verdict>);
 
 /// Paths whose requests count against the limit, however they are spelled: Rocket
-/// routes `//api/…` and `/%61pi/…` to the same handler as `/api/…` (empty
-/// segments are skipped, segments are percent-decoded), so the first segment is
-/// compared the way Rocket will read it.
-pub fn is_limited_path(path: &str) -> bool {
-    let Some(first) = path.split('/').find(|segment| !segment.is_empty()) else {
-        return false;
-    };
-    let decoded = rocket::http::RawStr::new(first).percent_decode_lossy();
-    matches!(decoded.as_ref(), "api" | "auth")
+/// routes `//api/…` and `/%61pi/…` to the same handler as `/api/…`, so the first
+/// segment is read as routing reads it (Rocket's own decoded segments).
+pub fn is_limited_path(path: &rocket::http::uri::Path<'_>) -> bool {
+    matches!(path.segments().next(), Some("api" | "auth"))
 }
 
 #[rocket::async_trait]
@@ -56,7 +51,7 @@ impl Fairing for RateLimit {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
-        if !is_limited_path(req.uri().path().as_str()) {
+        if !is_limited_path(&req.uri().path()) {
             return;
         }
         let key = match bearer(req) {
@@ -108,7 +103,11 @@ pub fn rate_limited(over: OverLimit) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::is_limited_path;
+    use rocket::http::uri::Origin;
+
+    fn is_limited_path(path: &str) -> bool {
+        super::is_limited_path(&Origin::parse(path).unwrap().path())
+    }
 
     #[test]
     fn every_spelling_of_an_api_path_is_limited() {
@@ -124,7 +123,7 @@ mod tests {
         ] {
             assert!(is_limited_path(path), "{path}");
         }
-        for path in ["/", "/health", "/apix/v1", "/app.js", "/%2Fapi/v1", ""] {
+        for path in ["/", "/health", "/apix/v1", "/app.js", "/%2Fapi/v1"] {
             assert!(!is_limited_path(path), "{path}");
         }
     }
