@@ -148,13 +148,22 @@ async fn the_seed_nodejs_handler_accepts_every_delivery() {
             "the seed handler refused a delivery: {verdicts:?}"
         );
     }
-    let log = app
-        .get(
-            &format!("/api/v1/webhooks/{webhook}/deliveries?limit=100"),
-            Some(&alice.token),
-        )
-        .await;
-    let log = log.data()["deliveries"].as_array().unwrap().clone();
+    // Each attempt is recorded once the receiver's answer is in, just after the
+    // receiver saw the body: wait for the log to catch up.
+    let mut log = Vec::new();
+    for _ in 0..200 {
+        let res = app
+            .get(
+                &format!("/api/v1/webhooks/{webhook}/deliveries?limit=100"),
+                Some(&alice.token),
+            )
+            .await;
+        log = res.data()["deliveries"].as_array().unwrap().clone();
+        if log.iter().all(|d| d["status"] != "pending") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(log.len(), sent);
     for delivery in log {
         assert_eq!(delivery["status_code"], 200, "{delivery}");
