@@ -97,7 +97,9 @@ pub enum ApiError {
     /// The server cannot take this connection now. 503.
     Unavailable(&'static str),
     /// The user holds as many real-time connections as allowed. 429.
-    TooManyConnections,
+    TooManyConnections {
+        max: usize,
+    },
     /// The disk is full: nothing can be written until space returns. 507.
     StorageFull,
     /// SQLite found the database file damaged. 500; the detail goes to the log and
@@ -170,7 +172,7 @@ impl ApiError {
             RequestTimeout => Status::RequestTimeout,
             HeadTooLarge => Status::RequestHeaderFieldsTooLarge,
             Unavailable(_) => Status::ServiceUnavailable,
-            TooManyConnections => Status::TooManyRequests,
+            TooManyConnections { .. } => Status::TooManyRequests,
             StorageFull => Status::InsufficientStorage,
             ProviderUnavailable(_) => Status::BadGateway,
             Internal(_) | DatabaseDamaged(_) => Status::InternalServerError,
@@ -188,7 +190,7 @@ impl ApiError {
             RequestTimeout => "REQUEST_TIMEOUT",
             HeadTooLarge => "HEADERS_TOO_LARGE",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
-            TooManyConnections => "TOO_MANY_CONNECTIONS",
+            TooManyConnections { .. } => "TOO_MANY_CONNECTIONS",
             StorageFull => "STORAGE_FULL",
             MessageTooLong { .. } => "MESSAGE_TOO_LONG",
             InvalidCredentials | ProviderRefused { .. } => "INVALID_CREDENTIALS",
@@ -261,10 +263,9 @@ impl ApiError {
             Unavailable(why) => format!("service unavailable: {why}"),
             ProviderRefused { .. } => "the identity provider refused the sign-in".into(),
             ProviderUnavailable(_) => "the identity provider cannot be reached".into(),
-            TooManyConnections => format!(
-                "you hold {} real-time connections already; close one first",
-                crate::realtime::hub::MAX_PER_USER
-            ),
+            TooManyConnections { max } => {
+                format!("you hold {max} real-time connections already; close one first")
+            }
             StorageFull => {
                 "the server's disk is full: nothing can be saved until space is freed".into()
             }

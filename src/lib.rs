@@ -13,11 +13,11 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod event;
-pub mod events;
 pub mod fairings;
 pub mod files;
 pub mod gate;
 pub mod http;
+pub mod journal;
 pub mod limiter;
 pub mod logger;
 pub mod mentions;
@@ -41,6 +41,8 @@ pub use r2d2_sqlite::rusqlite;
 
 pub use config::Config;
 pub use serve::serve;
+
+use std::sync::Arc;
 
 use rocket::data::{Limits, ToByteUnit};
 use rocket::shield::{Frame, NoSniff, Permission, Referrer, Shield};
@@ -93,36 +95,46 @@ fn build(
     let secret = data_dir
         .jwt_secret(config.jwt_secret.as_deref())
         .map_err(StartError)?;
-    let db = Db::open(&data_dir.db_path(), config.database.read_connections).map_err(StartError)?;
-    let metrics = metrics::Metrics::new(db.writer().batch_sizes().clone())
+    let (db, writer) =
+        Db::open(&data_dir.db_path(), config.database.read_connections).map_err(StartError)?;
+    let metrics = metrics::Metrics::new(writer.batch_sizes().clone())
         .map_err(|e| StartError(format!("cannot set up metrics: {e}")))?;
     let files = open_files(&data_dir, &db)?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let sessions = Arc::new(SessionCache::new(std::time::Duration::from_secs(
+        config.auth.session_cache_secs,
+    )));
+    let hub = Arc::new(realtime::Hub::default());
+    let webhooks_queued = Arc::new(tokio::sync::Notify::new());
+    // Every subscriber of committed events, in one place.
+    let subscribers = journal::Subscribers::new()
+        .at_commit(sessions.clone())
+        .at_commit(Arc::new(tasks::Wakeups {
+            webhooks: webhooks_queued.clone(),
+            thumbnails: files.thumbnails_queued.clone(),
+            removals: files.removals_queued.clone(),
+        }))
+        .in_order(hub.clone());
     let app = App {
+        journal: journal::Journal::new(writer, db.clone(), subscribers),
         db,
         metrics,
         passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores.min(2))),
-        jwt: std::sync::Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
-        sessions: SessionCache::new(std::time::Duration::from_secs(
-            config.auth.session_cache_secs,
-        )),
+        jwt: Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
+        sessions,
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
-        events: Default::default(),
-        hub: Default::default(),
+        hub,
         viewers: viewers::Viewers::new(std::time::Duration::from_secs(
             config.streams.viewer_window_secs,
         )),
         files,
-        webhooks_queued: Default::default(),
+        webhooks_queued,
         webhook_worker: Default::default(),
-        webhook_sender: std::sync::Arc::new(webhooks::send::Sender::new(
+        webhook_sender: Arc::new(webhooks::send::Sender::new(
             config.webhooks.allow_private_targets,
             std::time::Duration::from_secs(config.webhooks.timeout_secs),
         )),
-        oidc: config
-            .oidc
-            .clone()
-            .map(|c| std::sync::Arc::new(oidc::Oidc::new(c))),
+        oidc: config.oidc.clone().map(|c| Arc::new(oidc::Oidc::new(c))),
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,
         config,

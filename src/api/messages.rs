@@ -135,13 +135,13 @@ pub struct SendBody {
 /// 201 with the message; a retry with the same `Idempotency-Key` answers the
 /// first message again, marked `Idempotent-Replayed: true`.
 pub struct Sent {
-    message: Message,
+    message: std::sync::Arc<str>,
     replayed: bool,
 }
 
 impl<'r> rocket::response::Responder<'r, 'static> for Sent {
     fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
-        let mut res = crate::http::respond::created(self.message).respond_to(req)?;
+        let mut res = crate::http::respond::CreatedRaw(self.message).respond_to(req)?;
         if self.replayed {
             res.set_header(Header::new("Idempotent-Replayed", "true"));
         }

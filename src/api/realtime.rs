@@ -23,10 +23,13 @@ fn socket(
     shutdown: Shutdown,
 ) -> Result<rocket_ws::Channel<'static>, ApiError> {
     if !app.hub.has_room_for(user.id) {
-        return Err(ApiError::TooManyConnections);
+        return Err(ApiError::TooManyConnections {
+            max: crate::realtime::hub::MAX_PER_USER,
+        });
     }
     let cx = Context {
         db: app.db.clone(),
+        journal: app.journal.clone(),
         hub: app.hub.clone(),
         jwt: app.jwt.clone(),
         actor: user.actor(),

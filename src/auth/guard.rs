@@ -123,8 +123,8 @@ impl<'r> FromRequest<'r> for AuthUser {
         if let Some((user, seen_due)) = app.sessions.get(claims.sid, user_id, seen_every) {
             if seen_due {
                 let id = user.id;
-                app.db
-                    .write_detached(move |c| crate::store::users::touch_last_seen(c, id));
+                app.journal
+                    .apply_detached(move |c| crate::store::users::touch_last_seen(c, id));
             }
             return Outcome::Success(user);
         }
@@ -142,8 +142,8 @@ impl<'r> FromRequest<'r> for AuthUser {
                 });
                 if stale {
                     let id = live.user_id;
-                    app.db
-                        .write_detached(move |c| crate::store::users::touch_last_seen(c, id));
+                    app.journal
+                        .apply_detached(move |c| crate::store::users::touch_last_seen(c, id));
                 }
                 let user = AuthUser {
                     id: live.user_id,

@@ -2,9 +2,10 @@
 //! read to authenticate.
 //!
 //! Veza is the only process using its database (the data directory is locked), so
-//! every change that ends a session or alters an account goes through a handler,
-//! and those handlers evict what they change: logout, refresh-token reuse,
-//! password and profile changes. The short time-to-live only bounds how long a
+//! every change that ends a session or alters an account goes through the
+//! journal, and the cache follows the journal (`Event::SessionsEnded`,
+//! `Event::UserChanged`), evicting at the commit, before the change's caller
+//! resumes: logout, refresh-token reuse, password and profile changes. The short time-to-live only bounds how long a
 //! change made to the database by hand, behind Veza's back, can go unnoticed.
 //!
 //! A guard fills the cache from a database read, and an eviction may land between
@@ -22,6 +23,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::auth::user::AuthUser;
+use crate::event::{Committed, EndedSessions, Event, Subscriber};
 
 /// More entries than this and the cache starts afresh (a bound, not an LRU).
 const MAX_ENTRIES: usize = 100_000;
@@ -136,6 +138,15 @@ impl SessionCache {
         entries.map.retain(|_, e| e.user.id != user_id);
     }
 
+    fn ended(&self, ended: EndedSessions) {
+        match ended {
+            EndedSessions::One(session_id) => self.forget_session(session_id),
+            // The kept session's cached user may be stale too (a new password
+            // leaves it alone, but a deactivation does not keep one).
+            EndedSessions::AllOf { user_id, .. } => self.forget_user(user_id),
+        }
+    }
+
     /// Sets the hook run once by the next guard between its read and its fill.
     #[cfg(test)]
     pub fn pause_next_fill(&self, hook: FillHook) {
@@ -158,6 +169,19 @@ impl SessionCache {
     /// Outside tests there is no hook: nothing to wait for.
     #[cfg(not(test))]
     pub async fn before_fill(&self) {}
+}
+
+/// Evictions follow the journal, at the commit.
+impl Subscriber for SessionCache {
+    fn committed(&self, events: &[Committed]) {
+        for committed in events {
+            match committed.event {
+                Event::SessionsEnded(ended) => self.ended(ended),
+                Event::UserChanged { user_id } => self.forget_user(user_id),
+                _ => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `Db`: reads on a pool of read-only connections, writes through the one writer.
+//! `Db`: reads on a pool of read-only connections. Writes go through the one
+//! [`Writer`], which `Db::open` hands to the journal (its only owner).
 //!
 //! All SQLite work runs on tokio's blocking threads, never on the async workers.
 //! A semaphore sized to the pool lets only as many reads onto blocking threads as
@@ -27,14 +28,14 @@ pub struct Db {
     /// Heavy reads (searches) take one of these first: at most half the pool, so
     /// that a burst of them never holds every read connection.
     heavy_permits: Arc<Semaphore>,
-    writer: Writer,
     /// Set when SQLite reported the file damaged; `/health` then fails.
     damaged: Arc<AtomicBool>,
 }
 
 impl Db {
-    /// Opens (creating and migrating if needed) the database at `path`.
-    pub fn open(path: &Path, read_pool_size: u32) -> Result<Db, String> {
+    /// Opens (creating and migrating if needed) the database at `path`: the reads,
+    /// and the writer.
+    pub fn open(path: &Path, read_pool_size: u32) -> Result<(Db, Writer), String> {
         let mut conn = Connection::open(path)
             .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
         check_integrity(&conn, path)?;
@@ -57,13 +58,13 @@ impl Db {
             .min_idle(Some(1))
             .build(manager)
             .map_err(|e| format!("cannot open read connections: {e}"))?;
-        Ok(Db {
+        let db = Db {
             pool,
             read_permits: Arc::new(Semaphore::new(read_pool_size as usize)),
             heavy_permits: Arc::new(Semaphore::new((read_pool_size as usize / 2).max(1))),
-            writer,
             damaged: Arc::new(AtomicBool::new(false)),
-        })
+        };
+        Ok((db, writer))
     }
 
     /// Whether SQLite has reported the database file damaged since the start.
@@ -72,7 +73,7 @@ impl Db {
     }
 
     /// Notes a damaged file in `result`'s error, for `/health`.
-    fn watch<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+    pub fn watch<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
         if let Err(ApiError::DatabaseDamaged(detail)) = &result {
             if !self.damaged.swap(true, Ordering::Relaxed) {
                 log::error!(
@@ -134,29 +135,6 @@ impl Db {
             .get()
             .map_err(|e| ApiError::internal(format!("no read connection: {e}")))?;
         f(&conn)
-    }
-
-    /// The writer, for its queue depth and statistics.
-    pub fn writer(&self) -> &Writer {
-        &self.writer
-    }
-
-    /// Runs `f` in the writer's next group commit; returns once it is durable.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let result = self.writer.write(f).await;
-        self.watch(result)
-    }
-
-    /// Queues a write that may be dropped under load; see [`Writer::write_detached`].
-    pub fn write_detached<F>(&self, f: F)
-    where
-        F: FnOnce(&Connection) -> Result<(), ApiError> + Send + 'static,
-    {
-        self.writer.write_detached(f)
     }
 }
 

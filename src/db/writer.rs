@@ -93,9 +93,21 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        self.write_then(f, |_: &T| {}).await
+    }
+
+    /// [`Writer::write`], running `after` with the result on the writer thread
+    /// once the batch is durable and before the caller hears of it: in the order
+    /// of commits. `after` must be quick.
+    pub async fn write_then<T, F, A>(&self, f: F, after: A) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+        T: Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         self.jobs
-            .send(make_job(f, tx))
+            .send(make_job(f, after, tx))
             .await
             .map_err(|_| ApiError::internal("the database writer has stopped"))?;
         rx.await
@@ -109,13 +121,14 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<(), ApiError> + Send + 'static,
     {
         let (tx, _rx) = oneshot::channel();
-        let _ = self.jobs.try_send(make_job(f, tx));
+        let _ = self.jobs.try_send(make_job(f, |_: &()| {}, tx));
     }
 }
 
-fn make_job<T, F>(f: F, reply: oneshot::Sender<Result<T, ApiError>>) -> Job
+fn make_job<T, F, A>(f: F, after: A, reply: oneshot::Sender<Result<T, ApiError>>) -> Job
 where
     F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    A: FnOnce(&T) + Send + 'static,
     T: Send + 'static,
 {
     Box::new(move |conn: &Connection| {
@@ -123,10 +136,16 @@ where
             .unwrap_or_else(|_| Err(ApiError::internal("a database write panicked")));
         let failed = result.as_ref().err().cloned();
         let deliver: Deliver = Box::new(move |lost| {
-            let _ = reply.send(match lost {
+            let result = match lost {
                 None => result,
                 Some(why) => Err(why),
-            });
+            };
+            if let Ok(value) = &result {
+                if catch_unwind(AssertUnwindSafe(|| after(value))).is_err() {
+                    log::error!("a post-commit step panicked");
+                }
+            }
+            let _ = reply.send(result);
         });
         (failed, deliver)
     })

@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 
-use crate::app::{App, EndedSessions};
+use crate::app::App;
 use crate::auth::password::MAX_LENGTH as PASSWORD_MAX;
 use crate::auth::tokens;
 use crate::config::Registration;
 use crate::error::{ApiError, ApiResult};
+use crate::event::{EndedSessions, Event};
 use crate::rusqlite::Connection;
 use crate::store::sessions::{self, Lifetimes, Rotation, SessionInfo};
 use crate::store::users::{self, NewUser, User};
@@ -121,15 +122,17 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
         last_name,
         email_verified: false,
     };
-    let (user_id, session_id) = crate::events::write(app, None, move |c, events| {
-        let user_id = users::insert(c, new, open)?;
-        events.push(crate::events::Event::UserCreated { user_id });
-        Ok((
-            user_id,
-            open_session(c, user_id, &origin, &digest, lifetimes)?,
-        ))
-    })
-    .await?;
+    let (user_id, session_id) = app
+        .journal
+        .write(None, move |c, events| {
+            let user_id = users::insert(c, new, open)?;
+            events.push(Event::UserCreated { user_id });
+            Ok((
+                user_id,
+                open_session(c, user_id, &origin, &digest, lifetimes)?,
+            ))
+        })
+        .await?;
     token_pair(app, user_id, session_id, refresh).await
 }
 
@@ -169,8 +172,8 @@ pub async fn login(
     let (refresh, digest) = new_refresh_token()?;
     let lifetimes = lifetimes(app);
     let session_id = app
-        .db
-        .write(move |c| open_session(c, account.id, &origin, &digest, lifetimes))
+        .journal
+        .apply(move |c| open_session(c, account.id, &origin, &digest, lifetimes))
         .await?;
     token_pair(app, account.id, session_id, refresh).await
 }
@@ -182,31 +185,36 @@ pub async fn refresh(app: &App, refresh_token: &str) -> ApiResult<TokenPair> {
     let (refresh, new) = new_refresh_token()?;
     let lifetimes = lifetimes(app);
     let rotation = app
-        .db
-        .write(move |c| sessions::rotate(c, &old, &new, lifetimes))
+        .journal
+        .write(None, move |c, events| {
+            let rotation = sessions::rotate(c, &old, &new, lifetimes)?;
+            if let Rotation::Reused { session_id } = rotation {
+                events.push(Event::SessionsEnded(EndedSessions::One(session_id)));
+            }
+            Ok(rotation)
+        })
         .await?;
     match rotation {
         Rotation::Rotated {
             user_id,
             session_id,
         } => token_pair(app, user_id, session_id, refresh).await,
-        Rotation::Reused { session_id } => {
-            app.sessions_ended(EndedSessions::One(session_id));
-            Err(ApiError::InvalidToken(
-                "refresh token already used; the session has been revoked",
-            ))
-        }
+        Rotation::Reused { .. } => Err(ApiError::InvalidToken(
+            "refresh token already used; the session has been revoked",
+        )),
         Rotation::Invalid => Err(ApiError::InvalidToken("unknown or expired refresh token")),
     }
 }
 
 /// Ends a session: its refresh token and access tokens stop working at once.
 pub async fn logout(app: &App, session_id: i64) -> ApiResult<()> {
-    app.db
-        .write(move |c| sessions::revoke(c, session_id, "logout"))
-        .await?;
-    app.sessions_ended(EndedSessions::One(session_id));
-    Ok(())
+    app.journal
+        .write(None, move |c, events| {
+            sessions::revoke(c, session_id, "logout")?;
+            events.push(Event::SessionsEnded(EndedSessions::One(session_id)));
+            Ok(())
+        })
+        .await
 }
 
 /// What a password change did.
@@ -244,16 +252,18 @@ pub async fn change_password(
     app.logins.succeeded(attempt);
     let new_hash = app.passwords.hash(new).await?;
     let ended = app
-        .db
-        .write(move |c| {
+        .journal
+        .write(None, move |c, events| {
             users::set_password(c, user_id, &new_hash)?;
-            sessions::revoke_all_but(c, user_id, Some(keep_session), "password changed")
+            let ended =
+                sessions::revoke_all_but(c, user_id, Some(keep_session), "password changed")?;
+            events.push(Event::SessionsEnded(EndedSessions::AllOf {
+                user_id,
+                keep: Some(keep_session),
+            }));
+            Ok(ended)
         })
         .await?;
-    app.sessions_ended(EndedSessions::AllOf {
-        user_id,
-        keep: Some(keep_session),
-    });
     Ok(PasswordChanged {
         password_changed: true,
         other_sessions_ended: ended,

@@ -3,6 +3,7 @@
 use crate::app::App;
 use crate::domain::Actor;
 use crate::error::{ApiError, ApiResult, Missing};
+use crate::event::Event;
 use crate::store::conversations::{self, Conversation};
 use crate::store::users;
 
@@ -39,13 +40,20 @@ pub async fn open(app: &App, actor: Actor, other: i64) -> ApiResult<(Conversatio
         ));
     }
     let (id, is_new) = app
-        .db
-        .write(move |c| {
+        .journal
+        .write(None, move |c, events| {
             match users::by_id(c, other)? {
                 Some(u) if u.is_active => {}
                 _ => return Err(ApiError::NotFound(Missing::User)),
             }
-            conversations::open(c, actor.id, other)
+            let (id, is_new) = conversations::open(c, actor.id, other)?;
+            if is_new {
+                events.push(Event::ConversationOpened {
+                    conversation_id: id,
+                    participants: [actor.id, other],
+                });
+            }
+            Ok((id, is_new))
         })
         .await?;
     Ok((get(app, actor, id).await?, is_new))
@@ -58,8 +66,8 @@ pub async fn set_blocked(
     id: i64,
     blocked: bool,
 ) -> ApiResult<Conversation> {
-    app.db
-        .write(move |c| {
+    app.journal
+        .apply(move |c| {
             conversations::access(c, id, actor.id)?;
             conversations::set_blocked(c, id, actor.id, blocked)
         })

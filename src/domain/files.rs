@@ -5,6 +5,7 @@
 use crate::app::App;
 use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult};
+use crate::event::{Event, Work};
 use crate::files::{names, sniff, Staged};
 use crate::policy::{self, Access};
 use crate::rusqlite::Connection;
@@ -58,16 +59,18 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
         sha256: staged.sha256.clone(),
     };
     let uuid = new.uuid.clone();
-    let thumbnail = new.thumbnail;
     staged
         .publish(&app.files)
         .await
         .map_err(|e| ApiError::io("cannot store an upload", &e))?;
     let recorded = app
-        .db
-        .write(move |c| {
+        .journal
+        .write(None, move |c, events| {
             if let Some(place) = new.container {
                 access::container(c, place, actor)?.require_can_write()?;
+            }
+            if new.thumbnail {
+                events.push(Event::Queued(Work::Thumbnails));
             }
             files::insert(c, &new)
         })
@@ -80,9 +83,6 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
             return Err(e);
         }
     };
-    if thumbnail {
-        app.files.thumbnails_queued.notify_one();
-    }
     app.db.read(move |c| files::get(c, id)).await
 }
 
@@ -112,14 +112,14 @@ pub async fn get(app: &App, actor: Actor, file_id: i64) -> ApiResult<FileObject>
 /// Deletes a file: its uploader, a room's moderators and owner, admins. Its bytes
 /// are gone from the disk when this returns.
 pub async fn delete(app: &App, actor: Actor, file_id: i64) -> ApiResult<()> {
-    app.db
-        .write(move |c| {
+    app.journal
+        .apply(move |c| {
             let (file, access) = visible(c, file_id, actor)?;
             policy::require_can_delete_file(actor.id, file.uploader_id, access.as_ref())?;
             files::delete(c, file_id)
         })
         .await?;
-    if let Err(e) = janitor::purge(&app.db, &app.files).await {
+    if let Err(e) = janitor::purge(&app.journal, &app.files).await {
         // Still queued: the background pass retries.
         log::warn!("file {file_id} deleted, its bytes not yet: {e:?}");
         app.files.removals_queued.notify_one();

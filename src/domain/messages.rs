@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, Event};
+use crate::event::{Event, Payload, Work};
 use crate::mentions;
 use crate::rusqlite::Connection;
 use crate::store::edits::{self, Edit};
@@ -40,7 +40,9 @@ pub struct SendRequest {
 /// A sent message, and whether it is the first send's answer replayed for a retry
 /// with the same idempotency key.
 pub struct Sent {
-    pub message: Message,
+    /// The message object's JSON: for a new message, the bytes of its event's
+    /// payload (the same every frame and webhook carries).
+    pub message: Payload,
     pub replayed: bool,
 }
 
@@ -66,43 +68,58 @@ pub async fn send(
         metadata: validate::metadata(request.metadata)?,
         idempotency_key: request.idempotency_key,
     };
-    let sent = events::write(app, ip, move |c, events| {
-        access::container(c, container, actor)?.require_can_write()?;
-        match messages::key_use(c, &new)? {
-            KeyUse::Unused => {}
-            KeyUse::SameMessage(existing) => return Ok(Err(existing)),
-            KeyUse::OtherMessage => {
-                return Err(ApiError::conflict(
-                    "Idempotency-Key",
-                    "this key was already used for a different message",
-                ))
+    let (sent, changes) = app
+        .journal
+        .write_events(ip, move |c, events| {
+            access::container(c, container, actor)?.require_can_write()?;
+            match messages::key_use(c, &new)? {
+                KeyUse::Unused => {}
+                KeyUse::SameMessage(existing) => return Ok(Err(existing)),
+                KeyUse::OtherMessage => {
+                    return Err(ApiError::conflict(
+                        "Idempotency-Key",
+                        "this key was already used for a different message",
+                    ))
+                }
             }
-        }
-        if let Some(parent) = new.parent_message_id {
-            check_parent(c, container, parent)?;
-        }
-        // Built from what was written, not read back: the writer's work stays short.
-        let mut message = messages::insert(c, new)?;
-        message.attachments = files::attach(c, message.id, actor.id, container, &attachments)?;
-        let message = std::sync::Arc::new(message);
-        events.push(Event::MessageCreated {
-            container,
-            message_id: message.id,
-            author_id: message.author_id,
-            message: message.clone(),
-        });
-        Ok(Ok(message))
-    })
-    .await?;
+            if let Some(parent) = new.parent_message_id {
+                check_parent(c, container, parent)?;
+            }
+            // Built from what was written, not read back: the writer's work stays short.
+            let mut message = messages::insert(c, new)?;
+            message.attachments = files::attach(c, message.id, actor.id, container, &attachments)?;
+            let id = message.id;
+            events.push(Event::MessageCreated {
+                container,
+                message_id: id,
+                author_id: message.author_id,
+                message: std::sync::Arc::new(message),
+            });
+            Ok(Ok(id))
+        })
+        .await?;
     match sent {
-        Ok(message) => Ok(Sent {
-            message: std::sync::Arc::unwrap_or_clone(message),
-            replayed: false,
-        }),
-        Err(existing) => Ok(Sent {
-            message: app.db.read(move |c| messages::get(c, existing)).await?,
-            replayed: true,
-        }),
+        Ok(id) => {
+            let created = changes.iter().find_map(|c| match c.event {
+                Event::MessageCreated { message_id, .. } if message_id == id => c.payload.clone(),
+                _ => None,
+            });
+            let message =
+                created.ok_or_else(|| ApiError::internal("a sent message without its event"))?;
+            Ok(Sent {
+                message,
+                replayed: false,
+            })
+        }
+        Err(existing) => {
+            let message = app.db.read(move |c| messages::get(c, existing)).await?;
+            let json = serde_json::to_string(&message)
+                .map_err(|e| ApiError::internal(format!("message: {e}")))?;
+            Ok(Sent {
+                message: json.into(),
+                replayed: true,
+            })
+        }
     }
 }
 
@@ -145,19 +162,20 @@ pub async fn edit(
     let content = validate::message_content(content, app.config.limits.message_max_length)?;
     let reason = validate::optional_text("edit_reason", edit_reason, validate::EDIT_REASON_MAX)?;
     let names = mentions::usernames(&content);
-    events::write(app, ip, move |c, events| {
-        let (message, access) = access::message(c, message_id, actor)?;
-        access.require_author(actor.id, message.author_id)?;
-        access.require_can_write()?;
-        edits::edit(c, &message, &content, reason.as_deref(), &names)?;
-        events.push(Event::MessageUpdated {
-            container: message.container,
-            message_id,
-            author_id: message.author_id,
-        });
-        Ok(())
-    })
-    .await?;
+    app.journal
+        .write(ip, move |c, events| {
+            let (message, access) = access::message(c, message_id, actor)?;
+            access.require_author(actor.id, message.author_id)?;
+            access.require_can_write()?;
+            edits::edit(c, &message, &content, reason.as_deref(), &names)?;
+            events.push(Event::MessageUpdated {
+                container: message.container,
+                message_id,
+                author_id: message.author_id,
+            });
+            Ok(())
+        })
+        .await?;
     app.db.read(move |c| messages::get(c, message_id)).await
 }
 
@@ -171,24 +189,24 @@ pub async fn delete(
     reason: Option<&str>,
 ) -> ApiResult<()> {
     let reason = validate::optional_text("reason", reason, validate::EDIT_REASON_MAX)?;
-    events::write(app, ip, move |c, events| {
-        let (message, access) = access::message(c, message_id, actor)?;
-        access.require_author_or_moderator(actor.id, message.author_id)?;
-        messages::delete(c, message_id)?;
-        events.push(Event::MessageDeleted {
-            container: message.container,
-            message_id,
-            author_id: message.author_id,
-            actor_id: actor.id,
-            content: message.content,
-            reason,
-        });
-        Ok(())
-    })
-    .await?;
-    // Its attachments went with it; their bytes leave the disk in the background.
-    app.files.removals_queued.notify_one();
-    Ok(())
+    app.journal
+        .write(ip, move |c, events| {
+            let (message, access) = access::message(c, message_id, actor)?;
+            access.require_author_or_moderator(actor.id, message.author_id)?;
+            messages::delete(c, message_id)?;
+            events.push(Event::MessageDeleted {
+                container: message.container,
+                message_id,
+                author_id: message.author_id,
+                actor_id: actor.id,
+                content: message.content,
+                reason,
+            });
+            // Its attachments went with it; their bytes leave the disk in the background.
+            events.push(Event::Queued(Work::FileRemovals));
+            Ok(())
+        })
+        .await
 }
 
 /// The replies to a message, oldest first, after `after_id`; and whether more follow.
@@ -227,20 +245,21 @@ pub async fn pin(
     message_id: i64,
     pinned: bool,
 ) -> ApiResult<Message> {
-    events::write(app, ip, move |c, events| {
-        let (message, access) = access::message(c, message_id, actor)?;
-        access.require_can_pin()?;
-        if message.is_pinned != pinned {
-            messages::set_pinned(c, message_id, pinned)?;
-            events.push(Event::MessagePinned {
-                container: message.container,
-                message_id,
-                actor_id: actor.id,
-                pinned,
-            });
-        }
-        Ok(())
-    })
-    .await?;
+    app.journal
+        .write(ip, move |c, events| {
+            let (message, access) = access::message(c, message_id, actor)?;
+            access.require_can_pin()?;
+            if message.is_pinned != pinned {
+                messages::set_pinned(c, message_id, pinned)?;
+                events.push(Event::MessagePinned {
+                    container: message.container,
+                    message_id,
+                    actor_id: actor.id,
+                    pinned,
+                });
+            }
+            Ok(())
+        })
+        .await?;
     app.db.read(move |c| messages::get(c, message_id)).await
 }

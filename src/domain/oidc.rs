@@ -15,7 +15,7 @@ use crate::auth::tokens;
 use crate::config::Registration;
 use crate::domain::accounts::{self, Origin, TokenPair};
 use crate::error::{ApiError, ApiResult, Missing};
-use crate::events::{self, Event};
+use crate::event::Event;
 use crate::oidc::id_token::IdClaims;
 use crate::oidc::Oidc;
 use crate::rusqlite::Connection;
@@ -67,8 +67,8 @@ pub async fn start(app: &App, link_user_id: Option<i64>) -> ApiResult<Started> {
     let authorization_url =
         oidc.authorization_url(&metadata, &state, &pending.nonce, &pending.code_verifier)?;
     let digest = tokens::digest(&state);
-    app.db
-        .write(move |c| identities::begin(c, &digest, &pending, crate::time::unix_now()))
+    app.journal
+        .apply(move |c| identities::begin(c, &digest, &pending, crate::time::unix_now()))
         .await?;
     Ok(Started {
         authorization_url,
@@ -104,8 +104,8 @@ pub async fn finish(app: &App, origin: Origin, returned: Returned) -> ApiResult<
     let digest = tokens::digest(&state);
     let now = crate::time::unix_now();
     let pending = app
-        .db
-        .write(move |c| identities::take(c, &digest, now))
+        .journal
+        .apply(move |c| identities::take(c, &digest, now))
         .await?
         .ok_or_else(|| {
             ApiError::validation(
@@ -132,15 +132,17 @@ pub async fn finish(app: &App, origin: Origin, returned: Returned) -> ApiResult<
     let (refresh, refresh_digest) = accounts::new_refresh_token()?;
     let lifetimes = accounts::lifetimes(app);
     let ip = origin.ip.clone();
-    let (user_id, session_id) = events::write(app, ip, move |c, events| {
-        let user_id = account_for(c, events, &issuer, &claims, link_user_id, open)?;
-        if !users::require(c, user_id)?.is_active {
-            return Err(ApiError::PermissionDenied("this account is deactivated"));
-        }
-        let session = accounts::open_session(c, user_id, &origin, &refresh_digest, lifetimes)?;
-        Ok((user_id, session))
-    })
-    .await?;
+    let (user_id, session_id) = app
+        .journal
+        .write(ip, move |c, events| {
+            let user_id = account_for(c, events, &issuer, &claims, link_user_id, open)?;
+            if !users::require(c, user_id)?.is_active {
+                return Err(ApiError::PermissionDenied("this account is deactivated"));
+            }
+            let session = accounts::open_session(c, user_id, &origin, &refresh_digest, lifetimes)?;
+            Ok((user_id, session))
+        })
+        .await?;
     accounts::token_pair(app, user_id, session_id, refresh).await
 }
 

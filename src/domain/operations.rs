@@ -9,7 +9,7 @@ use crate::store::admin;
 pub async fn metrics_text(app: &App) -> ApiResult<String> {
     let queues = app.db.read(admin::queues).await?;
     let snapshot = Snapshot {
-        writer_queue_depth: app.db.writer().queue_depth(),
+        writer_queue_depth: app.journal.queue_depth(),
         websocket_connections: app.hub.connection_count(),
         webhook_deliveries_pending: queues.webhook_deliveries_pending,
         webhook_deliveries_failed: queues.webhook_deliveries_failed,

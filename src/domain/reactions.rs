@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, Event};
+use crate::event::Event;
 use crate::store::reactions::{self, MessageReactions};
 use crate::validate;
 
@@ -27,21 +27,23 @@ pub async fn add(
     emoji: &str,
 ) -> ApiResult<(bool, MessageReactions)> {
     let emoji = validate::emoji(emoji)?;
-    let added = events::write(app, ip, move |c, events| {
-        let (message, access) = access::message(c, message_id, actor)?;
-        access.require_can_write()?;
-        let added = reactions::add(c, message_id, actor.id, &emoji)?;
-        if added {
-            events.push(Event::ReactionAdded {
-                container: message.container,
-                message_id,
-                user_id: actor.id,
-                emoji,
-            });
-        }
-        Ok(added)
-    })
-    .await?;
+    let added = app
+        .journal
+        .write(ip, move |c, events| {
+            let (message, access) = access::message(c, message_id, actor)?;
+            access.require_can_write()?;
+            let added = reactions::add(c, message_id, actor.id, &emoji)?;
+            if added {
+                events.push(Event::ReactionAdded {
+                    container: message.container,
+                    message_id,
+                    user_id: actor.id,
+                    emoji,
+                });
+            }
+            Ok(added)
+        })
+        .await?;
     let found = app.db.read(move |c| reactions::list(c, message_id)).await?;
     Ok((added, found))
 }
@@ -55,20 +57,21 @@ pub async fn remove(
     emoji: &str,
 ) -> ApiResult<()> {
     let emoji = validate::emoji(emoji)?;
-    events::write(app, ip, move |c, events| {
-        let (message, _) = access::message(c, message_id, actor)?;
-        if !reactions::remove(c, message_id, actor.id, &emoji)? {
-            return Err(ApiError::NotFoundBecause(
-                "you have not reacted to this message with this emoji",
-            ));
-        }
-        events.push(Event::ReactionRemoved {
-            container: message.container,
-            message_id,
-            user_id: actor.id,
-            emoji,
-        });
-        Ok(())
-    })
-    .await
+    app.journal
+        .write(ip, move |c, events| {
+            let (message, _) = access::message(c, message_id, actor)?;
+            if !reactions::remove(c, message_id, actor.id, &emoji)? {
+                return Err(ApiError::NotFoundBecause(
+                    "you have not reacted to this message with this emoji",
+                ));
+            }
+            events.push(Event::ReactionRemoved {
+                container: message.container,
+                message_id,
+                user_id: actor.id,
+                emoji,
+            });
+            Ok(())
+        })
+        .await
 }

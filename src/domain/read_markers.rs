@@ -15,8 +15,8 @@ pub async fn mark_read(
     container: Container,
     message_id: Option<i64>,
 ) -> ApiResult<ReadState> {
-    app.db
-        .write(move |c| {
+    app.journal
+        .apply(move |c| {
             if let Access::Room(room) = access::container(c, container, actor)? {
                 room.require_member()?;
             }

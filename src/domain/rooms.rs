@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, Event};
+use crate::event::{Event, Work};
 use crate::policy::RoomRole;
 use crate::rusqlite::Connection;
 use crate::store::audit;
@@ -54,15 +54,17 @@ pub async fn list(
 
 /// Creates a room; `actor` becomes its owner and first member.
 pub async fn create(app: &App, actor: Actor, ip: Option<String>, new: NewRoom) -> ApiResult<Room> {
-    let room_id = events::write(app, ip, move |c, events| {
-        let room_id = rooms::create(c, namer(actor), &new)?;
-        events.push(Event::RoomCreated {
-            room_id,
-            actor_id: actor.id,
-        });
-        Ok(room_id)
-    })
-    .await?;
+    let room_id = app
+        .journal
+        .write(ip, move |c, events| {
+            let room_id = rooms::create(c, namer(actor), &new)?;
+            events.push(Event::RoomCreated {
+                room_id,
+                actor_id: actor.id,
+            });
+            Ok(room_id)
+        })
+        .await?;
     get(app, actor, room_id).await
 }
 
@@ -75,42 +77,43 @@ pub async fn update(
     room_id: i64,
     changes: RoomChanges,
 ) -> ApiResult<Room> {
-    events::write(app, ip, move |c, events| {
-        let touches_settings = changes.is_public.is_some()
-            || changes.max_members.is_some()
-            || changes.retention_days.is_some();
-        access::room(c, room_id, actor)?.require_can_update(touches_settings)?;
-        if !changes.is_empty() {
-            rooms::update(c, room_id, &changes, namer(actor))?;
-            events.push(Event::RoomUpdated {
-                room_id,
-                actor_id: actor.id,
-                changes: changes.to_json(),
-            });
-        }
-        Ok(())
-    })
-    .await?;
+    app.journal
+        .write(ip, move |c, events| {
+            let touches_settings = changes.is_public.is_some()
+                || changes.max_members.is_some()
+                || changes.retention_days.is_some();
+            access::room(c, room_id, actor)?.require_can_update(touches_settings)?;
+            if !changes.is_empty() {
+                rooms::update(c, room_id, &changes, namer(actor))?;
+                events.push(Event::RoomUpdated {
+                    room_id,
+                    actor_id: actor.id,
+                    changes: changes.to_json(),
+                });
+            }
+            Ok(())
+        })
+        .await?;
     get(app, actor, room_id).await
 }
 
 /// Deletes a room with its messages and log: the owner (or an admin) only.
 pub async fn delete(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<()> {
-    events::write(app, ip, move |c, events| {
-        access::room(c, room_id, actor)?.require_owner()?;
-        let member_ids = crate::store::members::user_ids(c, room_id)?;
-        rooms::delete(c, room_id)?;
-        events.push(Event::RoomDeleted {
-            room_id,
-            actor_id: actor.id,
-            member_ids,
-        });
-        Ok(())
-    })
-    .await?;
-    // The room's files went with it; their bytes leave the disk in the background.
-    app.files.removals_queued.notify_one();
-    Ok(())
+    app.journal
+        .write(ip, move |c, events| {
+            access::room(c, room_id, actor)?.require_owner()?;
+            let member_ids = crate::store::members::user_ids(c, room_id)?;
+            rooms::delete(c, room_id)?;
+            events.push(Event::RoomDeleted {
+                room_id,
+                actor_id: actor.id,
+                member_ids,
+            });
+            // The room's files went with it; their bytes leave the disk in the background.
+            events.push(Event::Queued(Work::FileRemovals));
+            Ok(())
+        })
+        .await
 }
 
 /// Adds `actor` to a room they may join, inside a write; false when they were
@@ -140,7 +143,9 @@ pub fn join_in(
 
 /// Joins a public room (a no-op for members); answers the room.
 pub async fn join(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<Room> {
-    events::write(app, ip, move |c, events| join_in(c, events, room_id, actor)).await?;
+    app.journal
+        .write(ip, move |c, events| join_in(c, events, room_id, actor))
+        .await?;
     get(app, actor, room_id).await
 }
 
@@ -172,10 +177,9 @@ pub fn leave_in(
 
 /// Leaves a room.
 pub async fn leave(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<()> {
-    events::write(app, ip, move |c, events| {
-        leave_in(c, events, room_id, actor)
-    })
-    .await
+    app.journal
+        .write(ip, move |c, events| leave_in(c, events, room_id, actor))
+        .await
 }
 
 /// The room's audit log, newest first, optionally of one `action`: moderators,

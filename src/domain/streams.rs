@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::domain::rooms::namer;
 use crate::domain::Actor;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, Event};
+use crate::event::{Event, Work};
 use crate::rusqlite::Connection;
 use crate::store::rooms::{self, NewRoom};
 use crate::store::streams::{self, Changes, NewStream, Stream, Viewer};
@@ -123,35 +123,37 @@ pub async fn create(
         .transpose()?;
     let file_id = request.file_id;
     let uuid = uuid::Uuid::new_v4().to_string();
-    let id = events::write(app, ip, move |c, events| {
-        if let Some(file_id) = file_id {
-            check_file(c, file_id, actor.id)?;
-        }
-        let room = NewRoom {
-            name: room_name(&title, &uuid),
-            description: Some(format!("Chat of the stream “{title}”")),
-            is_public: true,
-            max_members: None,
-        };
-        let room_id = rooms::create(c, namer(actor), &room)?;
-        events.push(Event::RoomCreated {
-            room_id,
-            actor_id: actor.id,
-        });
-        streams::insert(
-            c,
-            &NewStream {
-                uuid,
-                title,
-                description,
-                owner_id: actor.id,
+    let id = app
+        .journal
+        .write(ip, move |c, events| {
+            if let Some(file_id) = file_id {
+                check_file(c, file_id, actor.id)?;
+            }
+            let room = NewRoom {
+                name: room_name(&title, &uuid),
+                description: Some(format!("Chat of the stream “{title}”")),
+                is_public: true,
+                max_members: None,
+            };
+            let room_id = rooms::create(c, namer(actor), &room)?;
+            events.push(Event::RoomCreated {
                 room_id,
-                playback_url,
-                file_id,
-            },
-        )
-    })
-    .await?;
+                actor_id: actor.id,
+            });
+            streams::insert(
+                c,
+                &NewStream {
+                    uuid,
+                    title,
+                    description,
+                    owner_id: actor.id,
+                    room_id,
+                    playback_url,
+                    file_id,
+                },
+            )
+        })
+        .await?;
     get(app, actor, id).await
 }
 
@@ -214,8 +216,8 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> A
             .transpose()?,
         file_id: update.file_id,
     };
-    app.db
-        .write(move |c| {
+    app.journal
+        .apply(move |c| {
             let stream = streams::get(c, id, viewer(actor))?;
             require_owner(&stream, actor, true)?;
             if let Some(Some(file_id)) = changes.file_id {
@@ -229,58 +231,65 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> A
 
 /// Deletes a stream with its room (and the room's messages): owner or admin.
 pub async fn delete(app: &App, actor: Actor, ip: Option<String>, id: i64) -> ApiResult<()> {
-    events::write(app, ip, move |c, events| {
-        let stream = streams::get(c, id, viewer(actor))?;
-        require_owner(&stream, actor, true)?;
-        let member_ids = members::user_ids(c, stream.room_id)?;
-        if stream.is_live {
-            streams::set_live(c, id, false)?;
-            let mut ended = streams::get(c, id, Viewer::Everything)?;
-            ended.viewer_count = 0;
-            events.push(live_event(ended, false)?);
-        }
-        // The stream goes with its room.
-        rooms::delete(c, stream.room_id)?;
-        events.push(Event::RoomDeleted {
-            room_id: stream.room_id,
-            actor_id: actor.id,
-            member_ids,
-        });
-        Ok(())
-    })
-    .await?;
+    app.journal
+        .write(ip, move |c, events| {
+            let stream = streams::get(c, id, viewer(actor))?;
+            require_owner(&stream, actor, true)?;
+            let member_ids = members::user_ids(c, stream.room_id)?;
+            if stream.is_live {
+                streams::set_live(c, id, false)?;
+                let mut ended = streams::get(c, id, Viewer::Everything)?;
+                ended.viewer_count = 0;
+                events.push(live_event(c, ended, false)?);
+            }
+            // The stream goes with its room.
+            rooms::delete(c, stream.room_id)?;
+            events.push(Event::RoomDeleted {
+                room_id: stream.room_id,
+                actor_id: actor.id,
+                member_ids,
+            });
+            events.push(Event::Queued(Work::FileRemovals));
+            Ok(())
+        })
+        .await?;
     app.viewers.forget(id);
-    app.files.removals_queued.notify_one();
     Ok(())
 }
 
-fn live_event(stream: Stream, live: bool) -> ApiResult<Event> {
+fn live_event(c: &Connection, stream: Stream, live: bool) -> ApiResult<Event> {
     let value = serde_json::to_value(&stream)
         .map_err(|e| ApiError::internal(format!("stream object: {e}")))?;
     Ok(Event::StreamLive {
         stream_id: stream.id,
         room_id: stream.room_id,
         live,
+        public_room: rooms::is_public(c, stream.room_id)?,
         stream: Arc::new(value),
     })
 }
 
 /// Goes live (the owner) or stops (the owner or an admin); 409 when it already is.
 pub async fn set_live(app: &App, actor: Actor, id: i64, live: bool) -> ApiResult<Stream> {
-    events::write(app, None, move |c, events| {
-        let stream = streams::get(c, id, viewer(actor))?;
-        require_owner(&stream, actor, !live)?;
-        if !streams::set_live(c, id, live)? {
-            return Err(ApiError::StateConflict(if live {
-                "the stream is already live"
-            } else {
-                "the stream is not live"
-            }));
-        }
-        events.push(live_event(streams::get(c, id, Viewer::Everything)?, live)?);
-        Ok(())
-    })
-    .await?;
+    app.journal
+        .write(None, move |c, events| {
+            let stream = streams::get(c, id, viewer(actor))?;
+            require_owner(&stream, actor, !live)?;
+            if !streams::set_live(c, id, live)? {
+                return Err(ApiError::StateConflict(if live {
+                    "the stream is already live"
+                } else {
+                    "the stream is not live"
+                }));
+            }
+            events.push(live_event(
+                c,
+                streams::get(c, id, Viewer::Everything)?,
+                live,
+            )?);
+            Ok(())
+        })
+        .await?;
     if !live {
         app.viewers.forget(id);
     }

@@ -1,8 +1,9 @@
 //! Users: profiles, search, and what administrators do to accounts.
 
-use crate::app::{App, EndedSessions};
+use crate::app::App;
 use crate::domain::Actor;
 use crate::error::ApiResult;
+use crate::event::{EndedSessions, Event};
 use crate::store::sessions;
 use crate::store::users::{self, ProfileChanges, Role, User, UserFilter};
 
@@ -15,10 +16,14 @@ pub async fn get(app: &App, actor: Actor, user_id: i64) -> ApiResult<User> {
 /// Changes `actor`'s own profile; answers it.
 pub async fn update_profile(app: &App, actor: Actor, changes: ProfileChanges) -> ApiResult<User> {
     let id = actor.id;
-    app.db
-        .write(move |c| users::update_profile(c, id, changes))
+    app.journal
+        .write(None, move |c, events| {
+            users::update_profile(c, id, changes)?;
+            // The cached username may have changed.
+            events.push(Event::UserChanged { user_id: id });
+            Ok(())
+        })
         .await?;
-    app.sessions.forget_user(id); // the cached username may have changed
     get(app, actor, id).await
 }
 
@@ -61,24 +66,23 @@ pub async fn set_status(
     is_active: Option<bool>,
     role: Option<Role>,
 ) -> ApiResult<User> {
-    app.db
-        .write(move |c| {
+    app.journal
+        .write(None, move |c, events| {
             users::set_status(c, user_id, is_active, role)?;
             if is_active == Some(false) {
                 sessions::revoke_all_but(c, user_id, None, "account deactivated")?;
+                events.push(Event::SessionsEnded(EndedSessions::AllOf {
+                    user_id,
+                    keep: None,
+                }));
+            } else {
+                // The cached role may have changed.
+                events.push(Event::UserChanged { user_id });
             }
             crate::store::webhooks::disable_unmanaged(c, None)?;
             Ok(())
         })
         .await?;
-    if is_active == Some(false) {
-        app.sessions_ended(EndedSessions::AllOf {
-            user_id,
-            keep: None,
-        });
-    } else {
-        app.sessions.forget_user(user_id); // the cached role may have changed
-    }
     app.db.read(move |c| users::require(c, user_id)).await
 }
 

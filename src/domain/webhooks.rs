@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult, Missing};
+use crate::event::{Event, Work};
 use crate::policy;
 use crate::rusqlite::Connection;
 use crate::store::webhooks::{self, Attempt, Changes, DeliveryView, Then, Webhook};
@@ -127,8 +128,8 @@ pub async fn create(app: &App, actor: Actor, new: NewWebhook) -> ApiResult<Webho
     let url = checked_url(app, &new.url).await?;
     let stored = secret.clone();
     let id = app
-        .db
-        .write(move |c| {
+        .journal
+        .apply(move |c| {
             require_manager(c, room_id, actor)?;
             if webhooks::count_in(c, room_id)? >= MAX_PER_PLACE {
                 return Err(ApiError::StateConflict(
@@ -177,15 +178,16 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResu
         is_active: update.is_active,
         switched_on_by: actor.id,
     };
-    app.db
-        .write(move |c| {
+    app.journal
+        .write(None, move |c, events| {
             managed(c, id, actor)?;
+            if changes.is_active == Some(true) {
+                // Deliveries held while it was off may go now.
+                events.push(Event::Queued(Work::WebhookDeliveries));
+            }
             webhooks::update(c, id, &changes)
         })
         .await?;
-    if update.is_active == Some(true) {
-        app.webhooks_queued.notify_one();
-    }
     app.db.read(move |c| webhooks::get(c, id)).await
 }
 
@@ -193,8 +195,8 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResu
 pub async fn rotate_secret(app: &App, actor: Actor, id: i64) -> ApiResult<Webhook> {
     let secret = generated_secret()?;
     let stored = secret.clone();
-    app.db
-        .write(move |c| {
+    app.journal
+        .apply(move |c| {
             managed(c, id, actor)?;
             webhooks::update(
                 c,
@@ -213,8 +215,8 @@ pub async fn rotate_secret(app: &App, actor: Actor, id: i64) -> ApiResult<Webhoo
 
 /// Removes a webhook with its delivery log (pending deliveries are dropped).
 pub async fn delete(app: &App, actor: Actor, id: i64) -> ApiResult<()> {
-    app.db
-        .write(move |c| {
+    app.journal
+        .apply(move |c| {
             managed(c, id, actor)?;
             webhooks::delete(c, id)
         })
@@ -280,8 +282,8 @@ pub async fn test(app: &App, actor: Actor, id: i64) -> ApiResult<TestResult> {
     .map_err(|e| ApiError::internal(format!("delivery task failed: {e}")))?;
     let recorded = outcome.clone();
     let delivery_uuid = uuid.clone();
-    app.db
-        .write(move |c| {
+    app.journal
+        .apply(move |c| {
             let delivery = webhooks::insert_delivery(c, &delivery_uuid, id, "webhook.test", &body)?;
             let then = if recorded.succeeded() {
                 Then::Delivered

@@ -70,6 +70,21 @@ impl<'r, T: Serialize> Responder<'r, 'static> for Success<T> {
     }
 }
 
+/// 201 with `data` already serialised (an event's payload): the envelope is
+/// written around its bytes.
+pub struct CreatedRaw(pub std::sync::Arc<str>);
+
+impl<'r> Responder<'r, 'static> for CreatedRaw {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let body = format!("{{\"success\":true,\"data\":{}}}", self.0);
+        Response::build()
+            .status(Status::Created)
+            .header(ContentType::JSON)
+            .sized_body(body.len(), Cursor::new(body))
+            .ok()
+    }
+}
+
 /// 204, no body: DELETE and logout.
 pub struct NoContent;
 

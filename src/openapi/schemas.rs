@@ -208,6 +208,7 @@ pub fn all() -> Value {
                 ("id", integer()),
                 ("uuid", string()),
                 ("author_id", integer()),
+                ("user_id", integer()),
                 ("username", string()),
                 ("content", string()),
                 ("thread_count", integer()),
@@ -226,7 +227,7 @@ pub fn all() -> Value {
                 ("metadata", json!({"type": ["object", "null"]})),
                 ("mentioned_users", array(json!({"type": "object"}))),
             ],
-            19,
+            20,
         ),
     );
     add(

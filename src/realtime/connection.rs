@@ -27,7 +27,8 @@ use tokio::time::Instant;
 use crate::auth::jwt::JwtKeys;
 use crate::db::Db;
 use crate::domain::Actor;
-use crate::realtime::{fanout, presence, Hub};
+use crate::event::Event;
+use crate::realtime::{presence, Hub};
 use crate::store::messages::Container;
 
 /// The largest frame or message a client may send.
@@ -68,6 +69,7 @@ pub fn config() -> rocket_ws::Config {
 /// What a connection needs, owned (it outlives the request).
 pub struct Context {
     pub db: Db,
+    pub journal: crate::journal::Journal,
     pub hub: Arc<Hub>,
     pub jwt: Arc<JwtKeys>,
     pub actor: Actor,
@@ -97,13 +99,21 @@ pub async fn serve(stream: DuplexStream, cx: Context) {
         let _ = tokio::time::timeout(WRITE_STALL, sink.send(close)).await;
         return;
     };
-    if registration.first {
-        presence::changed(&cx.db, &cx.hub, user_id).await;
-    }
     let id = registration.id;
-    let end = run(stream, &cx, registration).await;
+    // Before `ready`: every change committed after this write reaches the
+    // connection live, every earlier one is in what the client reads next.
+    let end = match presence::connected(&cx.journal, &cx.hub, user_id).await {
+        Ok(()) => run(stream, &cx, registration).await,
+        Err(e) => {
+            log::warn!("real-time connection of user {user_id} not set up: {e:?}");
+            let (mut sink, _) = stream.split();
+            let close = close_message(CloseCode::Again, "try again");
+            let _ = tokio::time::timeout(WRITE_STALL, sink.send(close)).await;
+            End::Quietly
+        }
+    };
     if cx.hub.disconnect(user_id, id) {
-        presence::changed(&cx.db, &cx.hub, user_id).await;
+        presence::disconnected(&cx.journal, &cx.hub, user_id).await;
     }
     if let End::Close(code, _) = end {
         log::debug!("real-time connection of user {user_id} closed: {code}");
@@ -374,25 +384,22 @@ async fn renew(cx: &Context, token: Option<&str>) -> Handled {
     }
 }
 
-/// Relays a typing notice where the user may write; an error frame otherwise.
+/// Announces a typing notice where the user may write; an error frame otherwise.
 async fn typing(cx: &Context, place: Container) -> Option<String> {
-    let (actor, hub) = (cx.actor, Arc::clone(&cx.hub));
-    let data = json!({"user_id": actor.id, "username": cx.username});
-    let relayed = cx
+    let actor = cx.actor;
+    let allowed = cx
         .db
-        .read(move |c| {
-            crate::domain::access::container(c, place, actor)?.require_can_write()?;
-            let audience = fanout::audience(c, place)?;
-            hub.send(
-                &audience,
-                &fanout::frame("typing", data, Some(place)),
-                Some(actor.id),
-            );
-            Ok(())
-        })
+        .read(move |c| crate::domain::access::container(c, place, actor)?.require_can_write())
         .await;
-    match relayed {
-        Ok(()) => None,
+    match allowed {
+        Ok(()) => {
+            cx.journal.announce(Event::Typing {
+                container: place,
+                user_id: actor.id,
+                username: cx.username.clone(),
+            });
+            None
+        }
         Err(_) => Some(error_frame("you cannot type there")),
     }
 }

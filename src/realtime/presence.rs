@@ -1,50 +1,72 @@
 //! Presence: a user is online while they hold a connection. When their first
-//! connection opens or their last closes, the database learns it (`last_seen` is
-//! set on going offline) and everyone who shares a room or a conversation with
-//! them and is connected gets a `presence` frame.
+//! connection opens or their last closes, the journal records it (`last_seen` is
+//! set on going offline) and announces it to whoever shares a room or a
+//! conversation with them. Every opening connection also reads, in the order of
+//! commits, where its user is: from then on the hub delivers by it.
 
 use std::sync::Arc;
 
-use serde_json::json;
-
-use crate::db::Db;
-use crate::realtime::fanout::frame;
+use crate::error::ApiError;
+use crate::event::{Event, Places};
+use crate::journal::Journal;
 use crate::realtime::Hub;
+use crate::rusqlite::Connection;
 use crate::store::{members, users};
 
-/// Records and announces the user's presence as the hub has it now.
-pub async fn changed(db: &Db, hub: &Arc<Hub>, user_id: i64) {
-    // Read inside the writer, when the write runs: of two changes in quick
-    // succession, the last one written is the hub's latest state.
-    let writer_hub = Arc::clone(hub);
-    let written = db
-        .write(move |c| users::set_online(c, user_id, writer_hub.is_connected(user_id)))
+/// A connection of `user_id` has registered with the hub.
+pub async fn connected(journal: &Journal, hub: &Arc<Hub>, user_id: i64) -> Result<(), ApiError> {
+    let hub = Arc::clone(hub);
+    journal
+        .write(None, move |c, events| {
+            let places = places(c, user_id)?;
+            events.push(Event::Connected {
+                user_id,
+                places: Arc::clone(&places),
+            });
+            record(c, events, &hub, user_id, places)
+        })
+        .await
+}
+
+/// The last connection of `user_id` has closed.
+pub async fn disconnected(journal: &Journal, hub: &Arc<Hub>, user_id: i64) {
+    let hub = Arc::clone(hub);
+    let written = journal
+        .write(None, move |c, events| {
+            let places = places(c, user_id)?;
+            record(c, events, &hub, user_id, places)
+        })
         .await;
     if let Err(e) = written {
         log::warn!("presence of user {user_id} not recorded: {e:?}");
-        return;
     }
-    let hub = Arc::clone(hub);
-    let announced = db
-        .read(move |c| {
-            let Some(user) = users::by_id(c, user_id)? else {
-                return Ok(());
-            };
-            let data = json!({
-                "user_id": user.id,
-                "username": user.username,
-                "is_online": user.presence.is_online,
-                "last_seen": user.presence.last_seen,
-            });
-            hub.send(
-                &members::contacts(c, user_id)?,
-                &frame("presence", data, None),
-                None,
-            );
-            Ok(())
-        })
-        .await;
-    if let Err(e) = announced {
-        log::warn!("presence of user {user_id} not announced: {e:?}");
+}
+
+fn places(c: &Connection, user_id: i64) -> Result<Arc<Places>, ApiError> {
+    let (rooms, conversations) = members::places_of(c, user_id)?;
+    Ok(Arc::new(Places {
+        rooms,
+        conversations,
+    }))
+}
+
+/// Records the presence the hub has now (read in the writer, when the write runs:
+/// of two changes in quick succession, the last one written is the hub's latest
+/// state), and announces it when it changed.
+fn record(
+    c: &Connection,
+    events: &mut Vec<Event>,
+    hub: &Hub,
+    user_id: i64,
+    places: Arc<Places>,
+) -> Result<(), ApiError> {
+    let online = hub.is_connected(user_id);
+    if users::set_online(c, user_id, online)? {
+        events.push(Event::PresenceChanged {
+            user_id,
+            online,
+            places,
+        });
     }
+    Ok(())
 }

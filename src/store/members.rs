@@ -156,18 +156,15 @@ pub fn user_ids(conn: &Connection, room_id: i64) -> Result<Vec<i64>, ApiError> {
     Ok(ids)
 }
 
-/// The users who share a room or a conversation with `user_id` (not themself).
-pub fn contacts(conn: &Connection, user_id: i64) -> Result<Vec<i64>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT m2.user_id FROM room_members m1
-         JOIN room_members m2 ON m2.room_id = m1.room_id
-         WHERE m1.user_id = ?1 AND m2.user_id != ?1
-         UNION
-         SELECT CASE WHEN user_a = ?1 THEN user_b ELSE user_a END
-         FROM conversations WHERE user_a = ?1 OR user_b = ?1",
-    )?;
-    let ids = stmt
+/// Where `user_id` is: the ids of their rooms, and of their conversations.
+pub fn places_of(conn: &Connection, user_id: i64) -> Result<(Vec<i64>, Vec<i64>), ApiError> {
+    let rooms = conn
+        .prepare_cached("SELECT room_id FROM room_members WHERE user_id = ?1")?
         .query_map([user_id], |r| r.get(0))?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids)
+    let conversations = conn
+        .prepare_cached("SELECT id FROM conversations WHERE user_a = ?1 OR user_b = ?1")?
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rooms, conversations))
 }

@@ -435,15 +435,16 @@ pub fn set_status(
 }
 
 /// Records whether a user holds a real-time connection; going offline sets
-/// `last_seen`.
-pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<(), ApiError> {
-    conn.prepare_cached(
-        "UPDATE users SET online = ?2,
-                last_seen = CASE WHEN ?2 THEN last_seen ELSE ?3 END
-         WHERE id = ?1",
-    )?
-    .execute(params![id, online, time::now_rfc3339()])?;
-    Ok(())
+/// `last_seen`. True when it changed.
+pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<bool, ApiError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE users SET online = ?2,
+                    last_seen = CASE WHEN ?2 THEN last_seen ELSE ?3 END
+             WHERE id = ?1 AND online != ?2",
+        )?
+        .execute(params![id, online, time::now_rfc3339()])?;
+    Ok(changed > 0)
 }
 
 /// A user's username, if the account exists.

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use rocket::Shutdown;
 
-use crate::db::Db;
 use crate::error::ApiError;
 use crate::files::FileStore;
+use crate::journal::Journal;
 use crate::store::files;
 
 /// Removals taken from the queue at a time.
@@ -17,10 +17,10 @@ const BATCH: u32 = 256;
 /// How often the queue is looked at when nobody rings.
 const POLL: Duration = Duration::from_secs(60);
 
-pub async fn run(db: Db, store: FileStore, shutdown: Shutdown) {
+pub async fn run(journal: Journal, store: FileStore, shutdown: Shutdown) {
     tokio::pin!(shutdown);
     loop {
-        if let Err(e) = purge(&db, &store).await {
+        if let Err(e) = purge(&journal, &store).await {
             log::warn!("file removal failed: {e:?}");
         }
         tokio::select! {
@@ -33,10 +33,13 @@ pub async fn run(db: Db, store: FileStore, shutdown: Shutdown) {
 
 /// Unlinks every queued removal; returns how many were done. A removal that fails
 /// (other than for bytes already gone) stays queued for the next pass.
-pub async fn purge(db: &Db, store: &FileStore) -> Result<usize, ApiError> {
+pub async fn purge(journal: &Journal, store: &FileStore) -> Result<usize, ApiError> {
     let mut done = 0;
     loop {
-        let queued = db.read(|c| files::queued_removals(c, BATCH)).await?;
+        let queued = journal
+            .db()
+            .read(|c| files::queued_removals(c, BATCH))
+            .await?;
         if queued.is_empty() {
             return Ok(done);
         }
@@ -60,6 +63,8 @@ pub async fn purge(db: &Db, store: &FileStore) -> Result<usize, ApiError> {
             return Ok(done);
         }
         done += removed.len();
-        db.write(move |c| files::removals_done(c, &removed)).await?;
+        journal
+            .apply(move |c| files::removals_done(c, &removed))
+            .await?;
     }
 }

@@ -6,9 +6,34 @@ pub mod retention;
 pub mod thumbnails;
 pub mod webhooks;
 
+use std::sync::Arc;
+
 use rocket::fairing::AdHoc;
+use tokio::sync::Notify;
 
 use crate::app::App;
+use crate::event::{Committed, Event, Subscriber, Work};
+
+/// Rings the workers when the journal commits work for them.
+pub struct Wakeups {
+    pub webhooks: Arc<Notify>,
+    pub thumbnails: Arc<Notify>,
+    pub removals: Arc<Notify>,
+}
+
+impl Subscriber for Wakeups {
+    fn committed(&self, events: &[Committed]) {
+        for committed in events {
+            if let Event::Queued(work) = committed.event {
+                match work {
+                    Work::WebhookDeliveries => self.webhooks.notify_one(),
+                    Work::Thumbnails => self.thumbnails.notify_one(),
+                    Work::FileRemovals => self.removals.notify_one(),
+                }
+            }
+        }
+    }
+}
 
 /// Starts every background task once the server is up, and lets the webhook
 /// deliveries in flight finish (for a grace period) when it stops.
@@ -20,18 +45,13 @@ pub fn fairing() -> AdHoc {
                 return;
             };
             let shutdown = rocket.shutdown();
-            tokio::spawn(crate::realtime::fanout::run(
-                app.db.clone(),
-                app.hub.clone(),
-                app.events.subscribe(),
-            ));
             tokio::spawn(janitor::run(
-                app.db.clone(),
+                app.journal.clone(),
                 app.files.clone(),
                 shutdown.clone(),
             ));
             let deliveries = webhooks::Worker {
-                db: app.db.clone(),
+                journal: app.journal.clone(),
                 sender: app.webhook_sender.clone(),
                 queued: app.webhooks_queued.clone(),
                 config: app.config.webhooks.clone(),
@@ -41,14 +61,14 @@ pub fn fairing() -> AdHoc {
                 *slot = Some(handle);
             }
             let expiry = retention::Retention {
-                db: app.db.clone(),
+                journal: app.journal.clone(),
                 files: app.files.clone(),
                 config: app.config.retention.clone(),
             };
             tokio::spawn(retention::run(expiry, shutdown.clone()));
             if app.config.files.thumbnails {
                 tokio::spawn(thumbnails::run(
-                    app.db.clone(),
+                    app.journal.clone(),
                     app.files.clone(),
                     app.config.limits.thumbnail_max_pixels,
                     shutdown,

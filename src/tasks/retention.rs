@@ -8,9 +8,9 @@ use std::time::Duration;
 use rocket::Shutdown;
 
 use crate::config::RetentionConfig;
-use crate::db::Db;
 use crate::error::ApiError;
 use crate::files::FileStore;
+use crate::journal::Journal;
 use crate::store::retention::{self, Scope};
 
 /// Messages looked at per write.
@@ -19,7 +19,7 @@ const BATCH: u32 = 200;
 /// What the task works with.
 #[derive(Clone)]
 pub struct Retention {
-    pub db: Db,
+    pub journal: Journal,
     pub files: FileStore,
     pub config: RetentionConfig,
 }
@@ -47,7 +47,11 @@ pub async fn run_once(app: &Retention) -> Result<usize, ApiError> {
     if let Some(days) = global_days {
         deleted += purge(app, Scope::Everything, days).await?;
     }
-    let rooms = app.db.read(retention::rooms_with_retention).await?;
+    let rooms = app
+        .journal
+        .db()
+        .read(retention::rooms_with_retention)
+        .await?;
     for (room_id, days) in rooms {
         let days = days.max(1) as u64;
         // A room may shorten the server's retention, never lengthen it.
@@ -68,8 +72,8 @@ async fn purge(app: &Retention, scope: Scope, days: u64) -> Result<usize, ApiErr
     loop {
         let cutoff = cutoff.clone();
         let batch = app
-            .db
-            .write(move |c| retention::delete_expired(c, scope, &cutoff, after, BATCH))
+            .journal
+            .apply(move |c| retention::delete_expired(c, scope, &cutoff, after, BATCH))
             .await?;
         deleted += batch.deleted;
         if batch.done || batch.last_id == after {

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use rocket::Shutdown;
 
-use crate::db::Db;
 use crate::error::ApiError;
 use crate::files::thumbnail::{self, Made};
 use crate::files::FileStore;
+use crate::journal::Journal;
 use crate::store::files::{self, ThumbnailJob};
 use crate::time;
 
@@ -21,10 +21,10 @@ const RETRY_SECS: u64 = 10;
 /// How often the queue is looked at when nobody rings.
 const POLL: Duration = Duration::from_secs(60);
 
-pub async fn run(db: Db, store: FileStore, max_pixels: u64, shutdown: Shutdown) {
+pub async fn run(journal: Journal, store: FileStore, max_pixels: u64, shutdown: Shutdown) {
     tokio::pin!(shutdown);
     loop {
-        let wait = match next(&db, &store, max_pixels).await {
+        let wait = match next(&journal, &store, max_pixels).await {
             Ok(Next::Again) => continue,
             Ok(Next::DueAt(at)) => time::until(&at).min(POLL),
             Ok(Next::Idle) => POLL,
@@ -49,10 +49,10 @@ enum Next {
     Idle,
 }
 
-async fn next(db: &Db, store: &FileStore, max_pixels: u64) -> Result<Next, ApiError> {
-    match db.read(files::next_thumbnail_job).await? {
+async fn next(journal: &Journal, store: &FileStore, max_pixels: u64) -> Result<Next, ApiError> {
+    match journal.db().read(files::next_thumbnail_job).await? {
         Ok(job) => {
-            work(db, store, max_pixels, job).await?;
+            work(journal, store, max_pixels, job).await?;
             Ok(Next::Again)
         }
         Err(Some(due)) => Ok(Next::DueAt(due)),
@@ -62,7 +62,7 @@ async fn next(db: &Db, store: &FileStore, max_pixels: u64) -> Result<Next, ApiEr
 
 /// Makes one thumbnail and records the outcome.
 async fn work(
-    db: &Db,
+    journal: &Journal,
     store: &FileStore,
     max_pixels: u64,
     job: ThumbnailJob,
@@ -84,8 +84,8 @@ async fn work(
     let file_id = job.file_id;
     match made {
         Ok(Made::Thumbnail { width, height }) => {
-            let kept = db
-                .write(move |c| files::finish_thumbnail(c, file_id, "ready", Some((width, height))))
+            let kept = journal
+                .apply(move |c| files::finish_thumbnail(c, file_id, "ready", Some((width, height))))
                 .await?;
             if !kept {
                 // The file was deleted while its thumbnail was being made.
@@ -95,19 +95,22 @@ async fn work(
         }
         Ok(Made::Refused(why)) => {
             log::info!("no thumbnail for file {file_id}: {why}");
-            db.write(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
+            journal
+                .apply(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
                 .await?;
         }
         Err(e) if job.attempts + 1 >= MAX_ATTEMPTS => {
             log::warn!("thumbnail of file {file_id} given up: {e}");
-            db.write(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
+            journal
+                .apply(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
                 .await?;
         }
         Err(e) => {
             log::warn!("thumbnail of file {file_id} failed, will retry: {e}");
             let delay = RETRY_SECS << job.attempts.clamp(0, 10);
             let at = time::in_secs(delay);
-            db.write(move |c| files::retry_thumbnail(c, file_id, &at))
+            journal
+                .apply(move |c| files::retry_thumbnail(c, file_id, &at))
                 .await?;
         }
     }

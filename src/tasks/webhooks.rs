@@ -19,8 +19,8 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinSet;
 
 use crate::config::WebhooksConfig;
-use crate::db::Db;
 use crate::error::ApiError;
+use crate::journal::Journal;
 use crate::store::webhooks::{self, Attempt, Due, Then};
 use crate::time;
 use crate::webhooks::send::{Delivery, Outcome, Sender};
@@ -39,7 +39,7 @@ const MAX_DELAY_SECS: u64 = 6 * 3600;
 const KEEP_FINISHED_DAYS: u64 = 30;
 
 pub struct Worker {
-    pub db: Db,
+    pub journal: Journal,
     pub sender: Arc<Sender>,
     pub queued: Arc<Notify>,
     pub config: WebhooksConfig,
@@ -63,7 +63,12 @@ impl Worker {
                 worker.prune().await;
                 next_prune = tokio::time::Instant::now() + Duration::from_secs(3600);
             }
-            match worker.db.read(|c| webhooks::with_due(c, 256)).await {
+            match worker
+                .journal
+                .db()
+                .read(|c| webhooks::with_due(c, 256))
+                .await
+            {
                 Ok(ids) => {
                     for webhook_id in ids {
                         if in_flight.len() >= MAX_IN_FLIGHT {
@@ -110,7 +115,7 @@ impl Worker {
     /// How long to sleep before looking at the queue again (a wake-up comes
     /// sooner when a delivery is queued or a drainer ends).
     async fn until_next_due(&self) -> Duration {
-        match self.db.read(webhooks::next_due_at).await {
+        match self.journal.db().read(webhooks::next_due_at).await {
             Ok(Some(at)) => {
                 time::until(&at).clamp(Duration::from_millis(250), Duration::from_secs(60))
             }
@@ -124,7 +129,8 @@ impl Worker {
     async fn drain(&self, webhook_id: i64, stopping: &Arc<AtomicBool>) -> Result<(), ApiError> {
         loop {
             let batch = self
-                .db
+                .journal
+                .db()
                 .read(move |c| webhooks::due_for(c, webhook_id, BATCH))
                 .await?;
             if batch.is_empty() || stopping.load(Ordering::Relaxed) {
@@ -157,8 +163,8 @@ impl Worker {
             .map_err(|e| ApiError::internal(format!("delivery task failed: {e}")))?;
             let failed = sent.last().is_some_and(|(_, o)| !o.succeeded());
             let config = self.config.clone();
-            self.db
-                .write(move |c| {
+            self.journal
+                .apply(move |c| {
                     for (due, outcome) in &sent {
                         let then = next_step(outcome, due.attempts, &config);
                         let attempt = Attempt {
@@ -183,8 +189,8 @@ impl Worker {
     async fn prune(&self) {
         let before = time::ago_secs(KEEP_FINISHED_DAYS * 86_400);
         let pruned = self
-            .db
-            .write(move |c| webhooks::prune_finished(c, &before, 10_000))
+            .journal
+            .apply(move |c| webhooks::prune_finished(c, &before, 10_000))
             .await;
         if let Err(e) = pruned {
             log::warn!("webhook log pruning failed: {e:?}");

@@ -284,8 +284,8 @@ impl TestApp {
             .rocket()
             .state::<veza::app::App>()
             .expect("app state");
-        app.db
-            .write(move |c| {
+        app.journal
+            .apply(move |c| {
                 c.execute(sql, veza::rusqlite::params_from_iter(params))?;
                 Ok(())
             })
