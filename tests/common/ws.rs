@@ -57,6 +57,24 @@ impl Ws {
         }
     }
 
+    /// The next text frame of type `kind` as the server wrote it, skipping others;
+    /// panics after 5 s.
+    pub async fn expect_raw(&mut self, kind: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .unwrap_or_else(|_| panic!("no {kind} frame within 5 s"))
+                .expect("the socket is open");
+            if let Ok(Message::Text(text)) = message {
+                let frame: Value = serde_json::from_str(&text).unwrap();
+                if frame["type"] == kind {
+                    return text.to_string();
+                }
+            }
+        }
+    }
+
     /// The next frame of type `kind`, skipping others (presence, typing, …).
     pub async fn expect(&mut self, kind: &str) -> Value {
         loop {
