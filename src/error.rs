@@ -13,19 +13,8 @@ use serde_json::{json, Map, Value};
 
 use crate::fairings::request_id::RequestId;
 
-/// What a 404 is about; each kind has its own code (`ROOM_NOT_FOUND`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Missing {
-    Route,
-    Resource,
-    Room,
-    Message,
-    User,
-    File,
-    Conversation,
-    /// A user who is not a member of the room in question.
-    Member,
-}
+pub use crate::db::error::Missing;
+use crate::db::error::{FromStore, Refusal, StoreError};
 
 #[derive(Debug, Clone)]
 pub enum ApiError {
@@ -199,9 +188,8 @@ impl ApiError {
             PermissionDenied(_) => "PERMISSION_DENIED",
             UserBlocked => "USER_BLOCKED",
             RegistrationClosed => "REGISTRATION_CLOSED",
-            NotFound(Missing::Route | Missing::Resource | Missing::Member) | NotFoundBecause(_) => {
-                "NOT_FOUND"
-            }
+            NotFound(Missing::Route | Missing::Resource | Missing::Member | Missing::Stream)
+            | NotFoundBecause(_) => "NOT_FOUND",
             NotFound(Missing::Room) => "ROOM_NOT_FOUND",
             NotFound(Missing::Message) => "MESSAGE_NOT_FOUND",
             NotFound(Missing::User) => "USER_NOT_FOUND",
@@ -243,6 +231,7 @@ impl ApiError {
             NotFound(Missing::File) => "file not found".into(),
             NotFound(Missing::Conversation) => "conversation not found".into(),
             NotFound(Missing::Member) => "this user is not a member of the room".into(),
+            NotFound(Missing::Stream) => "stream not found".into(),
             NotFoundBecause(why) => (*why).into(),
             Conflict { field, reason } => format!("`{field}` conflicts: {reason}"),
             StateConflict(why) => (*why).into(),
@@ -364,29 +353,73 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// The default reading of what the store says: a missing row is a 404 of its
+/// kind; a full disk and a damaged file are themselves; anything else, an
+/// unexpected constraint included, is a fault of ours (500, detail in the log).
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Refused(why) => why.into(),
+            StoreError::Full => ApiError::StorageFull,
+            StoreError::Damaged(detail) => ApiError::DatabaseDamaged(detail),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// What each refusal of the store means to a client.
+impl From<Refusal> for ApiError {
+    fn from(why: Refusal) -> Self {
+        match why {
+            Refusal::Taken { column } => {
+                let reason = match column {
+                    "username" => "this username is taken",
+                    "email" => "this e-mail is already registered",
+                    "name" => "a room with this name exists",
+                    "account" => "this account is already linked to another identity at this provider",
+                    _ => "this value is taken",
+                };
+                ApiError::conflict(column, reason)
+            }
+            Refusal::RoomFull => ApiError::RoomFull,
+            Refusal::BelowMembers { members } => ApiError::conflict(
+                "max_members",
+                format!("the room already has {members} members"),
+            ),
+            Refusal::NotFirstAccount => ApiError::RegistrationClosed,
+            Refusal::LastAdmin => ApiError::StateConflict(
+                "the last active admin cannot be demoted or deactivated; promote another admin first",
+            ),
+            Refusal::TooManyReactions { max } => ApiError::Conflict {
+                field: "emoji".into(),
+                reason: format!("this message already has {max} different reactions"),
+            },
+            Refusal::NotAttachable(id) => ApiError::validation(
+                "attachments",
+                format!("file {id} is not an unattached upload of yours in this place"),
+            ),
+            Refusal::TooManyPending => ApiError::RateLimited {
+                retry_after_secs: 60,
+            },
+        }
+    }
+}
+
+/// SQLite's own errors, met outside the store (a handler's `?` on a statement).
 impl From<crate::rusqlite::Error> for ApiError {
     fn from(e: crate::rusqlite::Error) -> Self {
-        use crate::rusqlite::ffi;
-        // A UNIQUE index refusing a row that a check let through (two writes racing
-        // for the same name) is the client's conflict, not our fault.
-        if let crate::rusqlite::Error::SqliteFailure(failure, _) = &e {
-            match failure.code {
-                crate::rusqlite::ErrorCode::DiskFull => return ApiError::StorageFull,
-                crate::rusqlite::ErrorCode::DatabaseCorrupt
-                | crate::rusqlite::ErrorCode::NotADatabase => {
-                    return ApiError::DatabaseDamaged(format!("sqlite: {e}"))
-                }
-                _ => {}
-            }
-            if matches!(
-                failure.extended_code,
-                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-            ) {
-                log::info!("unique constraint: {e}");
-                return ApiError::StateConflict("this already exists");
-            }
+        StoreError::from(e).into()
+    }
+}
+
+impl FromStore for ApiError {
+    fn storage_failure(&self) -> Option<StoreError> {
+        match self {
+            ApiError::StorageFull => Some(StoreError::Full),
+            ApiError::DatabaseDamaged(detail) => Some(StoreError::Damaged(detail.clone())),
+            _ => None,
         }
-        ApiError::Internal(format!("sqlite: {e}"))
     }
 }
 

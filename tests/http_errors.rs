@@ -188,3 +188,52 @@ async fn bad_path_and_query_parameters_are_clear_errors() {
         .await;
     res.assert_error(400, "VALIDATION_FAILED");
 }
+
+/// A constraint on an internal table that a change trips over is a fault of
+/// ours: 500 with nothing of SQL in the answer, and the change is not half made.
+#[rocket::async_test]
+async fn an_internal_constraint_violation_is_a_500_without_sql() {
+    let app = TestApp::new().await;
+    let owner = app.register("owner").await;
+    let guest = app.register("guest").await;
+    let room = app
+        .post(
+            "/api/v1/rooms",
+            Some(&owner.token),
+            json!({"name": "constrained", "is_public": true}),
+        )
+        .await
+        .data()["id"]
+        .as_i64()
+        .unwrap();
+    // A state no release has: one audit entry per room at most. The next
+    // audited change in this room trips it.
+    app.write_sql(
+        "CREATE UNIQUE INDEX one_entry_per_room ON audit_log (room_id)",
+        vec![],
+    )
+    .await;
+    let join = app
+        .post(
+            &format!("/api/v1/rooms/{room}/join"),
+            Some(&guest.token),
+            json!({}),
+        )
+        .await;
+    join.assert_error(500, "INTERNAL_ERROR");
+    let text = join.raw.to_lowercase();
+    for leak in ["unique", "constraint", "audit_log", "sqlite", "one_entry"] {
+        assert!(!text.contains(leak), "{leak} leaked: {}", join.raw);
+    }
+    // Rolled back with its audit entry: the guest is not a member.
+    let members = app
+        .get(&format!("/api/v1/rooms/{room}/members"), Some(&owner.token))
+        .await;
+    members.succeeded();
+    assert_eq!(
+        members.data()["members"].as_array().unwrap().len(),
+        1,
+        "{}",
+        members.raw
+    );
+}

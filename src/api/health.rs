@@ -19,7 +19,7 @@ async fn health(app: &State<App>) -> Result<Value, ApiError> {
         ));
     }
     app.db
-        .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .read(|c| Ok::<_, ApiError>(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
         .await?;
     Ok(json!({ "status": "ok" }))
 }

@@ -155,7 +155,7 @@ impl<'r> FromRequest<'r> for AuthUser {
                 Outcome::Success(user)
             }
             Ok(None) => refuse(req, ApiError::InvalidToken("the session has ended")),
-            Err(e) => refuse(req, e),
+            Err(e) => refuse(req, e.into()),
         }
     }
 }

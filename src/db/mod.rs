@@ -6,6 +6,7 @@
 //! there are connections, so a burst of requests waits as cheap futures instead of
 //! parking hundreds of threads in `pool.get()`.
 
+pub mod error;
 pub mod schema;
 mod writer;
 
@@ -16,8 +17,8 @@ use std::sync::Arc;
 use r2d2_sqlite::SqliteConnectionManager;
 use tokio::sync::Semaphore;
 
-use crate::error::ApiError;
 use crate::rusqlite::{Connection, OpenFlags};
+pub use error::{FromStore, Missing, Refusal, StoreError, StoreResult};
 
 pub use writer::Writer;
 
@@ -73,67 +74,68 @@ impl Db {
     }
 
     /// Notes a damaged file in `result`'s error, for `/health`.
-    pub fn watch<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
-        if let Err(ApiError::DatabaseDamaged(detail)) = &result {
-            if !self.damaged.swap(true, Ordering::Relaxed) {
-                log::error!(
-                    "the database file is damaged ({detail}): restore a backup \
-                     (`veza restore`); /health now fails"
-                );
+    pub fn watch<T, E: FromStore>(&self, result: Result<T, E>) -> Result<T, E> {
+        if let Err(e) = &result {
+            if let Some(StoreError::Damaged(detail)) = e.storage_failure() {
+                if !self.damaged.swap(true, Ordering::Relaxed) {
+                    log::error!(
+                        "the database file is damaged ({detail}): restore a backup \
+                         (`veza restore`); /health now fails"
+                    );
+                }
             }
         }
         result
     }
 
     /// Runs `f` on a read-only connection, off the async threads.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        E: FromStore,
         T: Send + 'static,
     {
         let _permit = self
             .read_permits
             .acquire()
             .await
-            .map_err(|_| ApiError::internal("read pool closed"))?;
+            .map_err(|_| StoreError::failed("read pool closed"))?;
         let pool = self.pool.clone();
         let result = tokio::task::spawn_blocking(move || {
             let conn = pool
                 .get()
-                .map_err(|e| ApiError::internal(format!("no read connection: {e}")))?;
+                .map_err(|e| StoreError::failed(format!("no read connection: {e}")))?;
             f(&conn)
         })
         .await
-        .map_err(|e| ApiError::internal(format!("read task failed: {e}")))
+        .map_err(|e| StoreError::failed(format!("read task failed: {e}")).into())
         .and_then(|r| r);
         self.watch(result)
     }
 
     /// Like [`Db::read`], for a read that may be long (a search): at most half the
     /// read connections run such reads at once, the others wait their turn.
-    pub async fn read_heavy<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read_heavy<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        E: FromStore,
         T: Send + 'static,
     {
         let _heavy = self
             .heavy_permits
             .acquire()
             .await
-            .map_err(|_| ApiError::internal("read pool closed"))?;
+            .map_err(|_| StoreError::failed("read pool closed"))?;
         self.read(f).await
     }
 
     /// Runs `f` on a read connection on this thread: for start-up work only, before
     /// the server takes requests.
-    pub fn read_now<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+    pub fn read_now<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         let conn = self
             .pool
             .get()
-            .map_err(|e| ApiError::internal(format!("no read connection: {e}")))?;
+            .map_err(|e| StoreError::failed(format!("no read connection: {e}")))?;
         f(&conn)
     }
 }
@@ -168,8 +170,8 @@ fn check_integrity(conn: &Connection, path: &Path) -> Result<(), String> {
 pub fn within_budget<T>(
     conn: &Connection,
     budget: std::time::Duration,
-    f: impl FnOnce() -> Result<T, ApiError>,
-) -> Result<Option<T>, ApiError> {
+    f: impl FnOnce() -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
     let deadline = std::time::Instant::now() + budget;
     let fired = Arc::new(AtomicBool::new(false));
     let flag = fired.clone();

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::ApiError;
+use crate::db::error::{FromStore, StoreError};
 use crate::rusqlite::Connection;
 
 /// Most jobs committed in one transaction; bounds the latency of the first job.
@@ -22,11 +22,20 @@ const QUEUE_DEPTH: usize = 4096;
 
 /// Delivers a job's result to its caller once the batch committed (`None`), or
 /// the reason the batch was lost (a full disk, say) when it did not.
-type Deliver = Box<dyn FnOnce(Option<ApiError>) + Send>;
+type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
 /// A job: runs against the connection inside a savepoint, hands back its error
 /// (`None` when it succeeded) and how to deliver its result. Dropping a job (or its
 /// `Deliver`) without calling it tells the caller the write did not happen.
-type Job = Box<dyn FnOnce(&Connection) -> (Option<ApiError>, Deliver) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (JobOutcome, Deliver) + Send>;
+
+/// How a job ended, as far as its transaction is concerned.
+enum JobOutcome {
+    Done,
+    /// The job failed and rolls back alone.
+    Failed,
+    /// The job failed because storage did (a full disk, a damaged file).
+    StorageFailed(StoreError),
+}
 
 /// Jobs per committed transaction, as a Prometheus histogram (registered by the
 /// metrics registry; observed here).
@@ -88,9 +97,10 @@ impl Writer {
     }
 
     /// Runs `f` in the next group commit and returns its result once committed.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        E: FromStore,
         T: Send + 'static,
     {
         self.write_then(f, |_: &T| {}).await
@@ -99,9 +109,10 @@ impl Writer {
     /// [`Writer::write`], running `after` with the result on the writer thread
     /// once the batch is durable and before the caller hears of it: in the order
     /// of commits. `after` must be quick.
-    pub async fn write_then<T, F, A>(&self, f: F, after: A) -> Result<T, ApiError>
+    pub async fn write_then<T, E, F, A>(&self, f: F, after: A) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        E: FromStore,
         A: FnOnce(&T) + Send + 'static,
         T: Send + 'static,
     {
@@ -109,36 +120,43 @@ impl Writer {
         self.jobs
             .send(make_job(f, after, tx))
             .await
-            .map_err(|_| ApiError::internal("the database writer has stopped"))?;
+            .map_err(|_| StoreError::failed("the database writer has stopped"))?;
         rx.await
-            .map_err(|_| ApiError::internal("the write was not committed"))?
+            .map_err(|_| StoreError::failed("the write was not committed"))?
     }
 
     /// Queues `f` without waiting for it; dropped if the queue is full. For writes
     /// that may be lost without harm (e.g. a `last_seen` refresh).
     pub fn write_detached<F>(&self, f: F)
     where
-        F: FnOnce(&Connection) -> Result<(), ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
     {
         let (tx, _rx) = oneshot::channel();
         let _ = self.jobs.try_send(make_job(f, |_: &()| {}, tx));
     }
 }
 
-fn make_job<T, F, A>(f: F, after: A, reply: oneshot::Sender<Result<T, ApiError>>) -> Job
+fn make_job<T, E, F, A>(f: F, after: A, reply: oneshot::Sender<Result<T, E>>) -> Job
 where
-    F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    E: FromStore,
     A: FnOnce(&T) + Send + 'static,
     T: Send + 'static,
 {
     Box::new(move |conn: &Connection| {
         let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
-            .unwrap_or_else(|_| Err(ApiError::internal("a database write panicked")));
-        let failed = result.as_ref().err().cloned();
+            .unwrap_or_else(|_| Err(StoreError::failed("a database write panicked").into()));
+        let outcome = match &result {
+            Ok(_) => JobOutcome::Done,
+            Err(e) => match e.storage_failure() {
+                Some(failure) => JobOutcome::StorageFailed(failure),
+                None => JobOutcome::Failed,
+            },
+        };
         let deliver: Deliver = Box::new(move |lost| {
             let result = match lost {
                 None => result,
-                Some(why) => Err(why),
+                Some(why) => Err(why.into()),
             };
             if let Ok(value) = &result {
                 if catch_unwind(AssertUnwindSafe(|| after(value))).is_err() {
@@ -147,7 +165,7 @@ where
             }
             let _ = reply.send(result);
         });
-        (failed, deliver)
+        (outcome, deliver)
     })
 }
 
@@ -191,8 +209,8 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         if control(conn, "SAVEPOINT job").is_err() {
             continue;
         }
-        let (failed, deliver) = job(conn);
-        let closed = if failed.is_none() {
+        let (outcome, deliver) = job(conn);
+        let closed = if matches!(outcome, JobOutcome::Done) {
             control(conn, "RELEASE job")
         } else {
             control(conn, "ROLLBACK TO job").and_then(|_| control(conn, "RELEASE job"))
@@ -201,10 +219,10 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
             // SQLite rolled the whole transaction back (e.g. disk full): the jobs
             // before this one are lost too. Tell them why, and start afresh.
             // The job's own error says why when SQLite gave up in it.
-            let why = match (failed, closed) {
-                (Some(e @ (ApiError::StorageFull | ApiError::DatabaseDamaged(_))), _) => e,
-                (_, Err(e)) => ApiError::from(e),
-                _ => ApiError::internal("the write transaction was rolled back"),
+            let why = match (outcome, closed) {
+                (JobOutcome::StorageFailed(e), _) => e,
+                (_, Err(e)) => StoreError::from(e),
+                _ => StoreError::failed("the write transaction was rolled back"),
             };
             log::error!("a write transaction was rolled back by SQLite: {why}");
             let _ = conn.execute_batch("ROLLBACK");
@@ -223,7 +241,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         Err(e) => {
             log::error!("group commit failed: {e}");
             let _ = conn.execute_batch("ROLLBACK");
-            let why = ApiError::from(e);
+            let why = StoreError::from(e);
             pending.into_iter().for_each(|d| d(Some(why.clone())));
         }
     }
@@ -232,6 +250,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::error::Refusal;
     use crate::db::schema::configure_writer;
 
     fn writer_on(dir: &tempfile::TempDir) -> Writer {
@@ -258,7 +277,7 @@ mod tests {
                 tokio::spawn(async move {
                     w.write(move |c| {
                         c.execute("INSERT INTO t (v) VALUES (?1)", [i])?;
-                        Ok(c.last_insert_rowid())
+                        Ok::<_, StoreError>(c.last_insert_rowid())
                     })
                     .await
                 })
@@ -287,7 +306,7 @@ mod tests {
                     w.write(move |c| {
                         c.execute("INSERT INTO t (v) VALUES (?1)", [i])?;
                         if i % 10 == 0 {
-                            return Err(ApiError::validation("v", "refused"));
+                            return Err(StoreError::Refused(Refusal::RoomFull));
                         }
                         Ok(())
                     })
@@ -314,17 +333,17 @@ mod tests {
     async fn a_panicking_write_is_an_error_and_the_writer_lives_on() {
         let dir = tempfile::tempdir().unwrap();
         let writer = writer_on(&dir);
-        let result: Result<(), ApiError> = writer
+        let result: Result<(), StoreError> = writer
             .write(|c| {
                 c.execute("INSERT INTO t (v) VALUES (1)", [])?;
                 panic!("boom")
             })
             .await;
-        assert!(matches!(result, Err(ApiError::Internal(_))));
+        assert!(matches!(result, Err(StoreError::Failed(_))));
         writer
             .write(|c| {
                 c.execute("INSERT INTO t (v) VALUES (2)", [])?;
-                Ok(())
+                Ok::<_, StoreError>(())
             })
             .await
             .unwrap();
@@ -340,7 +359,7 @@ mod tests {
             async move {
                 w.write(move |c| {
                     c.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
-                    Ok(())
+                    Ok::<_, StoreError>(())
                 })
                 .await
             }
@@ -351,10 +370,10 @@ mod tests {
             "exactly one of the duplicates commits"
         );
         let refused = a.err().or(b.err()).unwrap();
-        assert_eq!(
-            refused.status().code,
-            409,
-            "a UNIQUE violation is a conflict, not a 500: {refused:?}"
+        // The store says which constraint; what it means is the domain's to say.
+        assert!(
+            matches!(&refused, StoreError::Unique { constraint } if constraint == "t.v"),
+            "{refused:?}"
         );
         assert!(c.is_ok());
         assert_eq!(count(&dir), 2);

@@ -3,7 +3,7 @@
 
 use crate::domain::Actor;
 use crate::error::{ApiError, ApiResult, Missing};
-use crate::policy::{Access, RoomAccess};
+use crate::policy::{Access, ConversationAccess, RoomAccess};
 use crate::rusqlite::Connection;
 use crate::store::messages::{self, Container, MessageRef};
 use crate::store::{conversations, rooms};
@@ -21,14 +21,23 @@ pub fn room(c: &Connection, room_id: i64, actor: Actor) -> ApiResult<RoomAccess>
     .require_visible()
 }
 
+/// What `actor` is to a conversation: `CONVERSATION_NOT_FOUND` unless they take
+/// part in it (administrators included: direct messages are the participants').
+pub fn conversation(c: &Connection, id: i64, actor: Actor) -> ApiResult<ConversationAccess> {
+    let blocked = conversations::participation(c, id, actor.id)?
+        .ok_or(ApiError::NotFound(Missing::Conversation))?;
+    Ok(ConversationAccess {
+        conversation_id: id,
+        blocked,
+    })
+}
+
 /// What `actor` is to a room or conversation: 404 (`ROOM_NOT_FOUND`,
 /// `CONVERSATION_NOT_FOUND`) when they may not know it exists.
 pub fn container(c: &Connection, container: Container, actor: Actor) -> ApiResult<Access> {
     Ok(match container {
         Container::Room(id) => Access::Room(room(c, id, actor)?),
-        Container::Conversation(id) => {
-            Access::Conversation(conversations::access(c, id, actor.id)?)
-        }
+        Container::Conversation(id) => Access::Conversation(conversation(c, id, actor)?),
     })
 }
 

@@ -107,7 +107,7 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
             if users::any(c)? && !open {
                 return Err(ApiError::RegistrationClosed);
             }
-            users::ensure_unique(c, Some(&name), Some(&mail), None)
+            Ok(users::ensure_unique(c, Some(&name), Some(&mail), None)?)
         })
         .await?;
 

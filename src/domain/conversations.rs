@@ -1,7 +1,7 @@
 //! Direct conversations: one per pair of users, seen by its two participants only.
 
 use crate::app::App;
-use crate::domain::Actor;
+use crate::domain::{access, Actor};
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::Event;
 use crate::store::conversations::{self, Conversation};
@@ -15,17 +15,18 @@ pub async fn list(
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<Conversation>, u64)> {
-    app.db
+    Ok(app
+        .db
         .read(move |c| conversations::list(c, actor.id, with_last_message, limit, offset))
-        .await
+        .await?)
 }
 
 /// One conversation; 404 for anyone but its two participants.
 pub async fn get(app: &App, actor: Actor, id: i64) -> ApiResult<Conversation> {
     app.db
-        .read(move |c| {
-            conversations::access(c, id, actor.id)?;
-            conversations::get(c, id, actor.id)
+        .read(move |c| -> ApiResult<_> {
+            access::conversation(c, id, actor)?;
+            Ok(conversations::get(c, id, actor.id)?)
         })
         .await
 }
@@ -68,8 +69,8 @@ pub async fn set_blocked(
 ) -> ApiResult<Conversation> {
     app.journal
         .apply(move |c| {
-            conversations::access(c, id, actor.id)?;
-            conversations::set_blocked(c, id, actor.id, blocked)
+            access::conversation(c, id, actor)?;
+            Ok(conversations::set_blocked(c, id, actor.id, blocked)?)
         })
         .await?;
     get(app, actor, id).await

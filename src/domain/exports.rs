@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::app::App;
 use crate::db::Db;
 use crate::domain::{access, Actor};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::store::exports::{self, ConversationEntry, ExportedMessage, Membership};
 use crate::store::files::{self, FileObject};
 use crate::store::members::{self, Member};
@@ -34,7 +34,7 @@ pub async fn user(app: &App, actor: Actor) -> ApiResult<(UserExport, MessagePage
     let export = app
         .db
         .read(move |c| {
-            Ok(UserExport {
+            Ok::<_, ApiError>(UserExport {
                 exported_at: crate::time::now_rfc3339(),
                 user: users::require(c, id)?,
                 rooms: exports::memberships(c, id)?,
@@ -71,7 +71,7 @@ pub async fn room(app: &App, actor: Actor, room_id: i64) -> ApiResult<(RoomExpor
     let room = crate::domain::rooms::get(app, actor, room_id).await?;
     let members = app
         .db
-        .read(move |c| Ok(members::list(c, room_id, None, u32::MAX, 0)?.0))
+        .read(move |c| Ok::<_, ApiError>(members::list(c, room_id, None, u32::MAX, 0)?.0))
         .await?;
     let export = RoomExport {
         exported_at: crate::time::now_rfc3339(),

@@ -72,7 +72,7 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
             if new.thumbnail {
                 events.push(Event::Queued(Work::Thumbnails));
             }
-            files::insert(c, &new)
+            Ok(files::insert(c, &new)?)
         })
         .await;
     let id = match recorded {
@@ -83,7 +83,7 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
             return Err(e);
         }
     };
-    app.db.read(move |c| files::get(c, id)).await
+    Ok(app.db.read(move |c| files::get(c, id)).await?)
 }
 
 /// A file `actor` may see, and what they are to where it belongs.
@@ -116,7 +116,7 @@ pub async fn delete(app: &App, actor: Actor, file_id: i64) -> ApiResult<()> {
         .apply(move |c| {
             let (file, access) = visible(c, file_id, actor)?;
             policy::require_can_delete_file(actor.id, file.uploader_id, access.as_ref())?;
-            files::delete(c, file_id)
+            Ok(files::delete(c, file_id)?)
         })
         .await?;
     if let Err(e) = janitor::purge(&app.journal, &app.files).await {
@@ -136,9 +136,9 @@ pub async fn of_room(
     offset: u64,
 ) -> ApiResult<(Vec<FileObject>, u64)> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?;
-            files::of_room(c, room_id, limit, offset)
+            Ok(files::of_room(c, room_id, limit, offset)?)
         })
         .await
 }

@@ -17,9 +17,10 @@ pub enum Target {
 
 /// One member as the API shows them.
 pub async fn get(app: &App, room_id: i64, user_id: i64) -> ApiResult<Member> {
-    app.db
+    Ok(app
+        .db
         .read(move |c| members::get(c, room_id, user_id))
-        .await
+        .await?)
 }
 
 /// Who is in the room and with which role (owner first, then moderators).
@@ -32,9 +33,9 @@ pub async fn list(
     offset: u64,
 ) -> ApiResult<(Vec<Member>, u64)> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?;
-            members::list(c, room_id, role, limit, offset)
+            Ok(members::list(c, room_id, role, limit, offset)?)
         })
         .await
 }

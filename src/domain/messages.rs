@@ -20,9 +20,9 @@ pub async fn page(
     cursor: Cursor,
 ) -> ApiResult<Page> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::container(c, container, actor)?;
-            messages::list(c, container, cursor)
+            Ok(messages::list(c, container, cursor)?)
         })
         .await
 }
@@ -142,9 +142,9 @@ fn check_parent(c: &Connection, container: Container, parent_id: i64) -> ApiResu
 /// One message.
 pub async fn get(app: &App, actor: Actor, message_id: i64) -> ApiResult<Message> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::message(c, message_id, actor)?;
-            messages::get(c, message_id)
+            Ok(messages::get(c, message_id)?)
         })
         .await
 }
@@ -176,7 +176,7 @@ pub async fn edit(
             Ok(())
         })
         .await?;
-    app.db.read(move |c| messages::get(c, message_id)).await
+    Ok(app.db.read(move |c| messages::get(c, message_id)).await?)
 }
 
 /// Deletes a message: its author, the room's moderators and owner, admins. A
@@ -190,7 +190,7 @@ pub async fn delete(
 ) -> ApiResult<()> {
     let reason = validate::optional_text("reason", reason, validate::EDIT_REASON_MAX)?;
     app.journal
-        .write(ip, move |c, events| {
+        .write(ip, move |c, events| -> ApiResult<_> {
             let (message, access) = access::message(c, message_id, actor)?;
             access.require_author_or_moderator(actor.id, message.author_id)?;
             messages::delete(c, message_id)?;
@@ -218,9 +218,9 @@ pub async fn thread(
     limit: u32,
 ) -> ApiResult<(Vec<Message>, bool)> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::message(c, message_id, actor)?;
-            messages::thread(c, message_id, after_id, limit)
+            Ok(messages::thread(c, message_id, after_id, limit)?)
         })
         .await
 }
@@ -228,10 +228,10 @@ pub async fn thread(
 /// Earlier versions of a message, newest first: its author and moderators.
 pub async fn history(app: &App, actor: Actor, message_id: i64) -> ApiResult<Vec<Edit>> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             let (message, access) = access::message(c, message_id, actor)?;
             access.require_author_or_moderator(actor.id, message.author_id)?;
-            edits::history(c, message_id)
+            Ok(edits::history(c, message_id)?)
         })
         .await
 }
@@ -261,5 +261,5 @@ pub async fn pin(
             Ok(())
         })
         .await?;
-    app.db.read(move |c| messages::get(c, message_id)).await
+    Ok(app.db.read(move |c| messages::get(c, message_id)).await?)
 }

@@ -68,7 +68,14 @@ pub async fn start(app: &App, link_user_id: Option<i64>) -> ApiResult<Started> {
         oidc.authorization_url(&metadata, &state, &pending.nonce, &pending.code_verifier)?;
     let digest = tokens::digest(&state);
     app.journal
-        .apply(move |c| identities::begin(c, &digest, &pending, crate::time::unix_now()))
+        .apply(move |c| {
+            Ok(identities::begin(
+                c,
+                &digest,
+                &pending,
+                crate::time::unix_now(),
+            )?)
+        })
         .await?;
     Ok(Started {
         authorization_url,
@@ -105,7 +112,7 @@ pub async fn finish(app: &App, origin: Origin, returned: Returned) -> ApiResult<
     let now = crate::time::unix_now();
     let pending = app
         .journal
-        .apply(move |c| identities::take(c, &digest, now))
+        .apply(move |c| Ok(identities::take(c, &digest, now)?))
         .await?
         .ok_or_else(|| {
             ApiError::validation(

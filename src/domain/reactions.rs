@@ -10,9 +10,9 @@ use crate::validate;
 /// A message's reactions, grouped by emoji, with who reacted.
 pub async fn list(app: &App, actor: Actor, message_id: i64) -> ApiResult<MessageReactions> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::message(c, message_id, actor)?;
-            reactions::list(c, message_id)
+            Ok(reactions::list(c, message_id)?)
         })
         .await
 }

@@ -20,7 +20,7 @@ pub async fn mark_read(
             if let Access::Room(room) = access::container(c, container, actor)? {
                 room.require_member()?;
             }
-            read_markers::mark_read(c, container, actor.id, message_id)
+            Ok(read_markers::mark_read(c, container, actor.id, message_id)?)
         })
         .await
 }

@@ -21,9 +21,9 @@ pub(crate) fn namer(actor: Actor) -> Namer {
 /// One room as `actor` sees it (with their role and unread count).
 pub async fn get(app: &App, actor: Actor, room_id: i64) -> ApiResult<Room> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?;
-            rooms::get(c, room_id, actor.id)
+            Ok(rooms::get(c, room_id, actor.id)?)
         })
         .await
 }
@@ -37,7 +37,8 @@ pub async fn list(
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<Room>, u64)> {
-    app.db
+    Ok(app
+        .db
         .read(move |c| {
             rooms::list(
                 c,
@@ -49,7 +50,7 @@ pub async fn list(
                 offset,
             )
         })
-        .await
+        .await?)
 }
 
 /// Creates a room; `actor` becomes its owner and first member.
@@ -193,9 +194,9 @@ pub async fn audit_log(
     offset: u64,
 ) -> ApiResult<(Vec<audit::Entry>, u64)> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?.require_moderator()?;
-            audit::list(c, room_id, action.as_deref(), limit, offset)
+            Ok(audit::list(c, room_id, action.as_deref(), limit, offset)?)
         })
         .await
 }
@@ -208,9 +209,9 @@ pub async fn statistics(
     period: Period,
 ) -> ApiResult<RoomStats> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?.require_member_or_admin()?;
-            stats::room(c, room_id, period)
+            Ok(stats::room(c, room_id, period)?)
         })
         .await
 }

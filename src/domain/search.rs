@@ -66,11 +66,11 @@ pub async fn search(app: &App, actor: Actor, query: Query) -> ApiResult<(Vec<Hit
     let budget = std::time::Duration::from_millis(app.config.limits.search_budget_ms);
     let found = app
         .db
-        .read_heavy(move |c| {
+        .read_heavy(move |c| -> ApiResult<_> {
             if let Some(place) = place {
                 access::container(c, place, actor)?;
             }
-            within_budget(c, budget, || search::search(c, &fts, scope))
+            Ok(within_budget(c, budget, || search::search(c, &fts, scope))?)
         })
         .await?;
     found.ok_or_else(|| {

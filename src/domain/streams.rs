@@ -140,7 +140,7 @@ pub async fn create(
                 room_id,
                 actor_id: actor.id,
             });
-            streams::insert(
+            Ok(streams::insert(
                 c,
                 &NewStream {
                     uuid,
@@ -151,7 +151,7 @@ pub async fn create(
                     playback_url,
                     file_id,
                 },
-            )
+            )?)
         })
         .await?;
     get(app, actor, id).await
@@ -223,7 +223,7 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> A
             if let Some(Some(file_id)) = changes.file_id {
                 check_file(c, file_id, stream.owner.id)?;
             }
-            streams::update(c, id, &changes)
+            Ok(streams::update(c, id, &changes)?)
         })
         .await?;
     get(app, actor, id).await

@@ -53,9 +53,10 @@ pub async fn list_all(
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<User>, u64)> {
-    app.db
+    Ok(app
+        .db
         .read(move |c| users::list_all(c, &filter, limit, offset))
-        .await
+        .await?)
 }
 
 /// Deactivates (ending every session at once), reactivates, promotes or demotes an
@@ -83,14 +84,15 @@ pub async fn set_status(
             Ok(())
         })
         .await?;
-    app.db.read(move |c| users::require(c, user_id)).await
+    Ok(app.db.read(move |c| users::require(c, user_id)).await?)
 }
 
 /// The server's statistics (administrators).
 pub async fn server_stats(app: &App) -> ApiResult<crate::store::admin::ServerStats> {
     let data_dir = app.config.data_dir.clone();
     let uptime = app.started_at.elapsed().as_secs();
-    app.db
+    Ok(app
+        .db
         .read(move |c| crate::store::admin::server(c, &data_dir, uptime))
-        .await
+        .await?)
 }

@@ -136,7 +136,9 @@ pub async fn create(app: &App, actor: Actor, new: NewWebhook) -> ApiResult<Webho
                     "this room has as many webhooks as it may",
                 ));
             }
-            webhooks::insert(c, &url, &events, &stored, room_id, actor.id)
+            Ok(webhooks::insert(
+                c, &url, &events, &stored, room_id, actor.id,
+            )?)
         })
         .await?;
     let mut webhook = app.db.read(move |c| webhooks::get(c, id)).await?;
@@ -146,9 +148,10 @@ pub async fn create(app: &App, actor: Actor, new: NewWebhook) -> ApiResult<Webho
 
 /// The webhooks `actor` manages, newest first.
 pub async fn list(app: &App, actor: Actor) -> ApiResult<Vec<Webhook>> {
-    app.db
+    Ok(app
+        .db
         .read(move |c| webhooks::managed_by(c, actor.id, actor.is_admin))
-        .await
+        .await?)
 }
 
 pub async fn get(app: &App, actor: Actor, id: i64) -> ApiResult<Webhook> {
@@ -185,10 +188,10 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResu
                 // Deliveries held while it was off may go now.
                 events.push(Event::Queued(Work::WebhookDeliveries));
             }
-            webhooks::update(c, id, &changes)
+            Ok(webhooks::update(c, id, &changes)?)
         })
         .await?;
-    app.db.read(move |c| webhooks::get(c, id)).await
+    Ok(app.db.read(move |c| webhooks::get(c, id)).await?)
 }
 
 /// A new secret for a webhook, shown this once.
@@ -198,14 +201,14 @@ pub async fn rotate_secret(app: &App, actor: Actor, id: i64) -> ApiResult<Webhoo
     app.journal
         .apply(move |c| {
             managed(c, id, actor)?;
-            webhooks::update(
+            Ok(webhooks::update(
                 c,
                 id,
                 &Changes {
                     secret: Some(stored),
                     ..Changes::default()
                 },
-            )
+            )?)
         })
         .await?;
     let mut webhook = app.db.read(move |c| webhooks::get(c, id)).await?;
@@ -218,7 +221,7 @@ pub async fn delete(app: &App, actor: Actor, id: i64) -> ApiResult<()> {
     app.journal
         .apply(move |c| {
             managed(c, id, actor)?;
-            webhooks::delete(c, id)
+            Ok(webhooks::delete(c, id)?)
         })
         .await
 }
@@ -232,9 +235,9 @@ pub async fn deliveries(
     offset: u64,
 ) -> ApiResult<(Vec<DeliveryView>, u64)> {
     app.db
-        .read(move |c| {
+        .read(move |c| -> ApiResult<_> {
             managed(c, id, actor)?;
-            webhooks::deliveries(c, id, limit, offset)
+            Ok(webhooks::deliveries(c, id, limit, offset)?)
         })
         .await
 }
@@ -295,7 +298,7 @@ pub async fn test(app: &App, actor: Actor, id: i64) -> ApiResult<TestResult> {
                 duration_ms: recorded.duration_ms,
                 error: recorded.error.as_deref(),
             };
-            webhooks::record_attempt(c, delivery, id, &attempt, &then)
+            Ok(webhooks::record_attempt(c, delivery, id, &attempt, &then)?)
         })
         .await?;
     Ok(TestResult {

@@ -98,7 +98,7 @@ impl Journal {
     /// `last_seen` refresh); see [`Writer::write_detached`].
     pub fn apply_detached<F>(&self, f: F)
     where
-        F: FnOnce(&Connection) -> Result<(), ApiError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<(), crate::db::StoreError> + Send + 'static,
     {
         self.writer.write_detached(f)
     }

@@ -39,7 +39,7 @@ fn announced(event: &Event) -> Result<Value, ApiError> {
 }
 
 fn name(conn: &Connection, user_id: i64) -> Result<Option<String>, ApiError> {
-    users::username_of(conn, user_id)
+    Ok(users::username_of(conn, user_id)?)
 }
 
 /// A place as a field of `data`: `"room_id": 5` or `"conversation_id": 7`.

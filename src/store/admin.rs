@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::Connection;
 use crate::time;
 
@@ -80,7 +80,7 @@ pub fn server(
     conn: &Connection,
     data_dir: &Path,
     uptime_secs: u64,
-) -> Result<ServerStats, ApiError> {
+) -> Result<ServerStats, StoreError> {
     let day_ago = time::ago_secs(86_400);
     let users = conn.query_row(
         "SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
@@ -167,8 +167,8 @@ pub struct Queues {
 }
 
 /// Counts the background queues; each count reads a partial index only.
-pub fn queues(conn: &Connection) -> Result<Queues, ApiError> {
-    let count = |sql: &str| -> Result<i64, ApiError> {
+pub fn queues(conn: &Connection) -> Result<Queues, StoreError> {
+    let count = |sql: &str| -> Result<i64, StoreError> {
         Ok(conn.prepare_cached(sql)?.query_row([], |r| r.get(0))?)
     };
     Ok(Queues {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params, Connection, Row};
 use crate::store::{columns, query_rows};
 use crate::time;
@@ -19,7 +19,7 @@ pub struct NewEntry<'a> {
     pub ip_address: Option<&'a str>,
 }
 
-pub fn insert(conn: &Connection, e: NewEntry<'_>) -> Result<(), ApiError> {
+pub fn insert(conn: &Connection, e: NewEntry<'_>) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO audit_log (room_id, action, user_id, moderator_id, details, ip_address, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -85,7 +85,7 @@ pub fn list(
     action: Option<&str>,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<Entry>, u64), ApiError> {
+) -> Result<(Vec<Entry>, u64), StoreError> {
     let total: i64 = conn.query_row(
         "SELECT count(*) FROM audit_log WHERE room_id = ?1 AND (?2 IS NULL OR action = ?2)",
         params![room_id, action],

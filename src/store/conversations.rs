@@ -4,8 +4,7 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use crate::error::{ApiError, Missing};
-use crate::policy::ConversationAccess;
+use crate::db::{Missing, StoreError, StoreResult};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
 use crate::store::read_markers::unread_count_sql;
@@ -113,31 +112,25 @@ fn from_row(
     })
 }
 
-/// What `user_id` is to conversation `id`; 404 unless a participant.
-pub fn access(conn: &Connection, id: i64, user_id: i64) -> Result<ConversationAccess, ApiError> {
-    let blocked: Option<bool> = conn
+/// Whether `user_id` takes part in conversation `id`, and if so whether either
+/// side has blocked the other; `None` when they do not.
+pub fn participation(conn: &Connection, id: i64, user_id: i64) -> StoreResult<Option<bool>> {
+    Ok(conn
         .prepare_cached(
             "SELECT (SELECT max(has_blocked) FROM conversation_participants WHERE conversation_id = ?1)
              FROM conversation_participants WHERE conversation_id = ?1 AND user_id = ?2",
         )?
         .query_row(params![id, user_id], |r| r.get(0))
-        .optional()?;
-    match blocked {
-        Some(blocked) => Ok(ConversationAccess {
-            conversation_id: id,
-            blocked,
-        }),
-        None => Err(ApiError::NotFound(Missing::Conversation)),
-    }
+        .optional()?)
 }
 
-pub fn get(conn: &Connection, id: i64, viewer_id: i64) -> Result<Conversation, ApiError> {
+pub fn get(conn: &Connection, id: i64, viewer_id: i64) -> Result<Conversation, StoreError> {
     let sql = format!("{} AND c.id = ?2", *CONVERSATION_SELECT);
     query_rows(conn, &sql, params![viewer_id, id], |r, c| {
         from_row(r, c, true)
     })?
     .pop()
-    .ok_or(ApiError::NotFound(Missing::Conversation))
+    .ok_or(StoreError::NotFound(Missing::Conversation))
 }
 
 /// The caller's conversations, most recently active first.
@@ -147,7 +140,7 @@ pub fn list(
     with_last: bool,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<Conversation>, u64), ApiError> {
+) -> Result<(Vec<Conversation>, u64), StoreError> {
     let total: i64 = conn.query_row(
         "SELECT count(*) FROM conversation_participants WHERE user_id = ?1",
         [viewer_id],
@@ -164,7 +157,7 @@ pub fn list(
 
 /// The conversation between `me` and `other`, created if needed; true when created.
 /// Runs in the writer, so two users opening it at once still get one.
-pub fn open(conn: &Connection, me: i64, other: i64) -> Result<(i64, bool), ApiError> {
+pub fn open(conn: &Connection, me: i64, other: i64) -> Result<(i64, bool), StoreError> {
     let (a, b) = (me.min(other), me.max(other));
     let existing: Option<i64> = conn
         .query_row(
@@ -197,7 +190,7 @@ pub fn set_blocked(
     id: i64,
     user_id: i64,
     blocked: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE conversation_participants SET has_blocked = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
         params![id, user_id, blocked],
@@ -206,7 +199,7 @@ pub fn set_blocked(
 }
 
 /// Whether `a` and `b` have a conversation in which either blocked the other.
-pub fn blocked_between(conn: &Connection, a: i64, b: i64) -> Result<bool, ApiError> {
+pub fn blocked_between(conn: &Connection, a: i64, b: i64) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (
@@ -219,7 +212,7 @@ pub fn blocked_between(conn: &Connection, a: i64, b: i64) -> Result<bool, ApiErr
 }
 
 /// The two participants of a conversation (none if it does not exist).
-pub fn participants(conn: &Connection, id: i64) -> Result<Vec<i64>, ApiError> {
+pub fn participants(conn: &Connection, id: i64) -> Result<Vec<i64>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT user_a, user_b FROM conversations WHERE id = ?1")?
         .query_row([id], |r| Ok(vec![r.get(0)?, r.get(1)?]))

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params, Connection};
 use crate::store::messages::{resolve_mentions, store_mentions, MessageRef};
 use crate::time;
@@ -14,7 +14,7 @@ pub fn edit(
     content: &str,
     reason: Option<&str>,
     mentioned_names: &[String],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let now = time::now_rfc3339();
     conn.execute(
         "INSERT INTO message_edits (message_id, content, edit_reason, edited_at) VALUES (?1, ?2, ?3, ?4)",
@@ -41,7 +41,7 @@ pub struct Edit {
 }
 
 /// Earlier versions of a message, newest first.
-pub fn history(conn: &Connection, message_id: i64) -> Result<Vec<Edit>, ApiError> {
+pub fn history(conn: &Connection, message_id: i64) -> Result<Vec<Edit>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT content, edit_reason, edited_at FROM message_edits WHERE message_id = ?1 ORDER BY id DESC",
     )?;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params, Connection, Row};
 use crate::store::{columns, query_rows};
 
@@ -17,7 +17,7 @@ pub struct Membership {
 }
 
 /// The rooms `user_id` belongs to, oldest membership first.
-pub fn memberships(conn: &Connection, user_id: i64) -> Result<Vec<Membership>, ApiError> {
+pub fn memberships(conn: &Connection, user_id: i64) -> Result<Vec<Membership>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.room_id, r.name, m.role, m.joined_at
          FROM room_members m JOIN rooms r ON r.id = m.room_id
@@ -43,7 +43,10 @@ pub struct ConversationEntry {
 }
 
 /// The direct conversations `user_id` takes part in.
-pub fn conversations(conn: &Connection, user_id: i64) -> Result<Vec<ConversationEntry>, ApiError> {
+pub fn conversations(
+    conn: &Connection,
+    user_id: i64,
+) -> Result<Vec<ConversationEntry>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, u.id, u.username, c.created_at
          FROM conversations c
@@ -122,7 +125,7 @@ pub fn by_author(
     user_id: i64,
     after: &(String, i64),
     limit: u32,
-) -> Result<Vec<ExportedMessage>, ApiError> {
+) -> Result<Vec<ExportedMessage>, StoreError> {
     let sql = format!(
         "{MESSAGE_SELECT}
          WHERE m.author_id = ?1 AND m.deleted_at IS NULL AND (m.created_at, m.id) > (?2, ?3)
@@ -142,7 +145,7 @@ pub fn of_room(
     room_id: i64,
     after_id: i64,
     limit: u32,
-) -> Result<Vec<ExportedMessage>, ApiError> {
+) -> Result<Vec<ExportedMessage>, StoreError> {
     let sql = format!(
         "{MESSAGE_SELECT}
          WHERE m.room_id = ?1 AND m.deleted_at IS NULL AND m.id > ?2

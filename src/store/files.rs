@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::error::{ApiError, Missing};
+use crate::db::{Missing, Refusal, StoreError};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::container::Container;
 use crate::store::{columns, query_rows, sql_offset};
@@ -112,7 +112,7 @@ pub struct NewFile {
 }
 
 /// Records an upload (and its thumbnail job); returns its id.
-pub fn insert(conn: &Connection, new: &NewFile) -> Result<i64, ApiError> {
+pub fn insert(conn: &Connection, new: &NewFile) -> Result<i64, StoreError> {
     let now = time::now_rfc3339();
     let status = if new.thumbnail { "pending" } else { "none" };
     conn.prepare_cached(
@@ -146,22 +146,22 @@ pub fn insert(conn: &Connection, new: &NewFile) -> Result<i64, ApiError> {
 }
 
 /// A file by id.
-pub fn get(conn: &Connection, id: i64) -> Result<FileObject, ApiError> {
+pub fn get(conn: &Connection, id: i64) -> Result<FileObject, StoreError> {
     let sql = format!("{FILE_SELECT} WHERE id = ?1");
     query_rows(conn, &sql, [id], from_row)?
         .pop()
-        .ok_or(ApiError::NotFound(Missing::File))
+        .ok_or(StoreError::NotFound(Missing::File))
 }
 
 /// Deletes a file's row; its bytes are queued for removal by trigger.
-pub fn delete(conn: &Connection, id: i64) -> Result<(), ApiError> {
+pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
     conn.prepare_cached("DELETE FROM files WHERE id = ?1")?
         .execute([id])?;
     Ok(())
 }
 
 /// Every file `user_id` uploaded, oldest first.
-pub fn of_uploader(conn: &Connection, user_id: i64) -> Result<Vec<FileObject>, ApiError> {
+pub fn of_uploader(conn: &Connection, user_id: i64) -> Result<Vec<FileObject>, StoreError> {
     let sql = format!("{FILE_SELECT} WHERE uploader_id = ?1 ORDER BY id");
     query_rows(conn, &sql, params![user_id], from_row)
 }
@@ -172,7 +172,7 @@ pub fn of_room(
     room_id: i64,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<FileObject>, u64), ApiError> {
+) -> Result<(Vec<FileObject>, u64), StoreError> {
     let sql = format!("{FILE_SELECT} WHERE room_id = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3");
     let files = query_rows(
         conn,
@@ -191,7 +191,7 @@ pub fn of_room(
 pub fn of_messages(
     conn: &Connection,
     ids: &str,
-) -> Result<HashMap<i64, Vec<FileObject>>, ApiError> {
+) -> Result<HashMap<i64, Vec<FileObject>>, StoreError> {
     let sql =
         format!("{FILE_SELECT} WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY id");
     let mut by_message: HashMap<i64, Vec<FileObject>> = HashMap::new();
@@ -216,7 +216,7 @@ pub fn attach(
     author_id: i64,
     container: Container,
     ids: &[i64],
-) -> Result<Vec<FileObject>, ApiError> {
+) -> Result<Vec<FileObject>, StoreError> {
     let mut attached = Vec::with_capacity(ids.len());
     for &id in ids {
         let usable = get(conn, id).ok().filter(|f| {
@@ -225,10 +225,7 @@ pub fn attach(
                 && f.container().is_none_or(|place| place == container)
         });
         let Some(mut file) = usable else {
-            return Err(ApiError::validation(
-                "attachments",
-                format!("file {id} is not an unattached upload of yours in this place"),
-            ));
+            return Err(StoreError::Refused(Refusal::NotAttachable(id)));
         };
         conn.prepare_cached(
             "UPDATE files SET message_id = ?2, room_id = ?3, conversation_id = ?4 WHERE id = ?1",
@@ -248,14 +245,14 @@ pub fn attach(
 }
 
 /// How many files are stored and their total size.
-pub fn totals(conn: &Connection) -> Result<(i64, i64), ApiError> {
+pub fn totals(conn: &Connection) -> Result<(i64, i64), StoreError> {
     Ok(conn
         .prepare_cached("SELECT count(*), coalesce(sum(size), 0) FROM files")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// The uuids of every stored file (for the start-up sweep).
-pub fn all_uuids(conn: &Connection) -> Result<HashSet<String>, ApiError> {
+pub fn all_uuids(conn: &Connection) -> Result<HashSet<String>, StoreError> {
     let mut stmt = conn.prepare("SELECT uuid FROM files")?;
     let uuids = stmt
         .query_map([], |r| r.get(0))?
@@ -274,7 +271,7 @@ pub struct ThumbnailJob {
 /// The next thumbnail job due now, if any; else when the next one falls due.
 pub fn next_thumbnail_job(
     conn: &Connection,
-) -> Result<Result<ThumbnailJob, Option<String>>, ApiError> {
+) -> Result<Result<ThumbnailJob, Option<String>>, StoreError> {
     let job = conn
         .prepare_cached(
             "SELECT j.file_id, f.uuid, j.attempts, j.next_attempt_at
@@ -306,7 +303,7 @@ pub fn finish_thumbnail(
     file_id: i64,
     status: &str,
     size: Option<(u32, u32)>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     conn.prepare_cached("DELETE FROM thumbnail_jobs WHERE file_id = ?1")?
         .execute([file_id])?;
     let changed = conn
@@ -327,7 +324,7 @@ pub fn retry_thumbnail(
     conn: &Connection,
     file_id: i64,
     next_attempt_at: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE thumbnail_jobs SET attempts = attempts + 1, next_attempt_at = ?2
          WHERE file_id = ?1",
@@ -337,14 +334,14 @@ pub fn retry_thumbnail(
 }
 
 /// How many thumbnails wait to be made.
-pub fn thumbnails_pending(conn: &Connection) -> Result<i64, ApiError> {
+pub fn thumbnails_pending(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM thumbnail_jobs")?
         .query_row([], |r| r.get(0))?)
 }
 
 /// Up to `limit` queued removals: `(queue id, uuid)`.
-pub fn queued_removals(conn: &Connection, limit: u32) -> Result<Vec<(i64, String)>, ApiError> {
+pub fn queued_removals(conn: &Connection, limit: u32) -> Result<Vec<(i64, String)>, StoreError> {
     let mut stmt =
         conn.prepare_cached("SELECT id, uuid FROM file_removals ORDER BY id LIMIT ?1")?;
     let rows = stmt
@@ -354,8 +351,8 @@ pub fn queued_removals(conn: &Connection, limit: u32) -> Result<Vec<(i64, String
 }
 
 /// Forgets removals that are done.
-pub fn removals_done(conn: &Connection, ids: &[i64]) -> Result<(), ApiError> {
-    let ids = serde_json::to_string(ids).map_err(|e| ApiError::internal(e.to_string()))?;
+pub fn removals_done(conn: &Connection, ids: &[i64]) -> Result<(), StoreError> {
+    let ids = serde_json::to_string(ids).map_err(|e| StoreError::failed(e.to_string()))?;
     conn.prepare_cached("DELETE FROM file_removals WHERE id IN (SELECT value FROM json_each(?1))")?
         .execute([ids])?;
     Ok(())

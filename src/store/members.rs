@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::{ApiError, Missing};
+use crate::db::{Missing, Refusal, StoreError};
 use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
@@ -43,18 +43,18 @@ fn from_row(row: &Row<'_>, c: &MemberColumns) -> crate::rusqlite::Result<Member>
     })
 }
 
-pub fn get(conn: &Connection, room_id: i64, user_id: i64) -> Result<Member, ApiError> {
+pub fn get(conn: &Connection, room_id: i64, user_id: i64) -> Result<Member, StoreError> {
     let sql = format!("{MEMBER_SELECT} WHERE m.room_id = ?1 AND m.user_id = ?2");
     query_rows(conn, &sql, params![room_id, user_id], from_row)?
         .pop()
-        .ok_or(ApiError::NotFound(Missing::Member))
+        .ok_or(StoreError::NotFound(Missing::Member))
 }
 
 pub fn role_of(
     conn: &Connection,
     room_id: i64,
     user_id: i64,
-) -> Result<Option<RoomRole>, ApiError> {
+) -> Result<Option<RoomRole>, StoreError> {
     let role: Option<String> = conn
         .prepare_cached("SELECT role FROM room_members WHERE room_id = ?1 AND user_id = ?2")?
         .query_row(params![room_id, user_id], |r| r.get(0))
@@ -62,7 +62,7 @@ pub fn role_of(
     Ok(role.as_deref().and_then(RoomRole::parse))
 }
 
-pub fn count(conn: &Connection, room_id: i64) -> Result<i64, ApiError> {
+pub fn count(conn: &Connection, room_id: i64) -> Result<i64, StoreError> {
     Ok(conn.query_row(
         "SELECT count(*) FROM room_members WHERE room_id = ?1",
         [room_id],
@@ -77,7 +77,7 @@ pub fn list(
     role: Option<RoomRole>,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<Member>, u64), ApiError> {
+) -> Result<(Vec<Member>, u64), StoreError> {
     let role = role.map(RoomRole::as_str);
     let total: i64 = conn.query_row(
         "SELECT count(*) FROM room_members WHERE room_id = ?1 AND (?2 IS NULL OR role = ?2)",
@@ -103,7 +103,7 @@ pub fn insert(
     room_id: i64,
     user_id: i64,
     role: RoomRole,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO room_members (room_id, user_id, role, joined_at, last_read_message_id)
          VALUES (?1, ?2, ?3, ?4,
@@ -114,7 +114,12 @@ pub fn insert(
 }
 
 /// Adds `user_id` (not a member yet) to the room unless it is full.
-pub fn add(conn: &Connection, room_id: i64, user_id: i64, role: RoomRole) -> Result<(), ApiError> {
+pub fn add(
+    conn: &Connection,
+    room_id: i64,
+    user_id: i64,
+    role: RoomRole,
+) -> Result<(), StoreError> {
     let (members, max): (i64, Option<i64>) = conn.query_row(
         "SELECT (SELECT count(*) FROM room_members WHERE room_id = ?1), max_members
          FROM rooms WHERE id = ?1",
@@ -122,12 +127,12 @@ pub fn add(conn: &Connection, room_id: i64, user_id: i64, role: RoomRole) -> Res
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     if max.is_some_and(|max| members >= max) {
-        return Err(ApiError::RoomFull);
+        return Err(StoreError::Refused(Refusal::RoomFull));
     }
     insert(conn, room_id, user_id, role)
 }
 
-pub fn remove(conn: &Connection, room_id: i64, user_id: i64) -> Result<bool, ApiError> {
+pub fn remove(conn: &Connection, room_id: i64, user_id: i64) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "DELETE FROM room_members WHERE room_id = ?1 AND user_id = ?2",
         params![room_id, user_id],
@@ -139,7 +144,7 @@ pub fn set_role(
     room_id: i64,
     user_id: i64,
     role: RoomRole,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE room_members SET role = ?3 WHERE room_id = ?1 AND user_id = ?2",
         params![room_id, user_id, role.as_str()],
@@ -148,7 +153,7 @@ pub fn set_role(
 }
 
 /// The ids of a room's members.
-pub fn user_ids(conn: &Connection, room_id: i64) -> Result<Vec<i64>, ApiError> {
+pub fn user_ids(conn: &Connection, room_id: i64) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT user_id FROM room_members WHERE room_id = ?1")?;
     let ids = stmt
         .query_map([room_id], |r| r.get(0))?
@@ -157,7 +162,7 @@ pub fn user_ids(conn: &Connection, room_id: i64) -> Result<Vec<i64>, ApiError> {
 }
 
 /// Where `user_id` is: the ids of their rooms, and of their conversations.
-pub fn places_of(conn: &Connection, user_id: i64) -> Result<(Vec<i64>, Vec<i64>), ApiError> {
+pub fn places_of(conn: &Connection, user_id: i64) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
     let rooms = conn
         .prepare_cached("SELECT room_id FROM room_members WHERE user_id = ?1")?
         .query_map([user_id], |r| r.get(0))?

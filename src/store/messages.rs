@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::error::{ApiError, Missing};
+use crate::db::{Missing, StoreError};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::{columns, query_rows};
 use crate::time;
@@ -119,12 +119,12 @@ fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Messag
 }
 
 /// Fills in the reactions, mentions and attachments of `messages` in three queries.
-fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiError> {
+fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), StoreError> {
     if messages.is_empty() {
         return Ok(());
     }
     let ids = serde_json::to_string(&messages.iter().map(|m| m.id).collect::<Vec<_>>())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| StoreError::failed(e.to_string()))?;
     let index: HashMap<i64, usize> = messages
         .iter()
         .enumerate()
@@ -175,19 +175,19 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), ApiE
 }
 
 /// A live message by id, complete.
-pub fn get(conn: &Connection, id: i64) -> Result<Message, ApiError> {
+pub fn get(conn: &Connection, id: i64) -> Result<Message, StoreError> {
     let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1 AND m.deleted_at IS NULL");
     let mut messages = query_rows(conn, &sql, [id], from_row)?;
     attach_extras(conn, &mut messages)?;
-    messages.pop().ok_or(ApiError::NotFound(Missing::Message))
+    messages.pop().ok_or(StoreError::NotFound(Missing::Message))
 }
 
 /// The live messages among `ids`, complete, in no particular order.
-pub fn by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<Message>, ApiError> {
+pub fn by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<Message>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = serde_json::to_string(ids).map_err(|e| ApiError::internal(e.to_string()))?;
+    let ids = serde_json::to_string(ids).map_err(|e| StoreError::failed(e.to_string()))?;
     let sql = format!(
         "{MESSAGE_SELECT} WHERE m.id IN (SELECT value FROM json_each(?1)) AND m.deleted_at IS NULL"
     );
@@ -207,7 +207,7 @@ pub struct MessageRef {
     pub is_pinned: bool,
 }
 
-pub fn locate(conn: &Connection, id: i64) -> Result<MessageRef, ApiError> {
+pub fn locate(conn: &Connection, id: i64) -> Result<MessageRef, StoreError> {
     type Row = (i64, Option<Container>, i64, Option<i64>, String, bool);
     let found: Option<Row> = conn
         .prepare_cached(
@@ -237,7 +237,7 @@ pub fn locate(conn: &Connection, id: i64) -> Result<MessageRef, ApiError> {
                 is_pinned,
             })
         }
-        _ => Err(ApiError::NotFound(Missing::Message)),
+        _ => Err(StoreError::NotFound(Missing::Message)),
     }
 }
 
@@ -259,7 +259,7 @@ pub struct Page {
 
 /// A page of a container's messages, newest first. With only `after_id`, the page
 /// holds the messages just after it (and `has_more` looks further forward).
-pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<Page, ApiError> {
+pub fn list(conn: &Connection, container: Container, cursor: Cursor) -> Result<Page, StoreError> {
     let forward = cursor.after_id.is_some() && cursor.before_id.is_none();
     let sql = page_sql(container, forward);
     let page = params![
@@ -301,7 +301,7 @@ fn page_sql(container: Container, forward: bool) -> String {
 
 /// How many messages match the filters in all (cursors aside). The common cases
 /// read the trigger-kept counters instead of counting rows.
-fn total(conn: &Connection, container: Container, cursor: Cursor) -> Result<i64, ApiError> {
+fn total(conn: &Connection, container: Container, cursor: Cursor) -> Result<i64, StoreError> {
     if cursor.pinned_only {
         let sql = format!(
             "SELECT count(*) FROM messages
@@ -334,7 +334,7 @@ pub fn thread(
     parent_id: i64,
     after_id: Option<i64>,
     limit: u32,
-) -> Result<(Vec<Message>, bool), ApiError> {
+) -> Result<(Vec<Message>, bool), StoreError> {
     let sql = format!(
         "{MESSAGE_SELECT} WHERE m.parent_message_id = ?1 AND m.deleted_at IS NULL AND m.id > ?2
          ORDER BY m.id LIMIT ?3"
@@ -369,7 +369,7 @@ pub enum KeyUse {
 }
 
 /// What `new`'s idempotency key was used for by its author.
-pub fn key_use(conn: &Connection, new: &NewMessage) -> Result<KeyUse, ApiError> {
+pub fn key_use(conn: &Connection, new: &NewMessage) -> Result<KeyUse, StoreError> {
     let Some(key) = &new.idempotency_key else {
         return Ok(KeyUse::Unused);
     };
@@ -392,7 +392,10 @@ pub fn key_use(conn: &Connection, new: &NewMessage) -> Result<KeyUse, ApiError> 
 }
 
 /// Where message `id` lives and its parent, if it is a live message.
-pub fn placement(conn: &Connection, id: i64) -> Result<Option<(Container, Option<i64>)>, ApiError> {
+pub fn placement(
+    conn: &Connection,
+    id: i64,
+) -> Result<Option<(Container, Option<i64>)>, StoreError> {
     let found: Option<(Option<Container>, Option<i64>)> = conn
         .prepare_cached(
             "SELECT room_id, conversation_id, parent_message_id FROM messages
@@ -413,11 +416,11 @@ pub fn resolve_mentions(
     conn: &Connection,
     author_id: i64,
     names: &[String],
-) -> Result<Vec<MentionedUser>, ApiError> {
+) -> Result<Vec<MentionedUser>, StoreError> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let names = serde_json::to_string(names).map_err(|e| ApiError::internal(e.to_string()))?;
+    let names = serde_json::to_string(names).map_err(|e| StoreError::failed(e.to_string()))?;
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.username FROM json_each(?1) AS n
          JOIN users u ON u.username = n.value COLLATE NOCASE AND u.is_active = 1
@@ -443,7 +446,7 @@ pub(crate) fn store_mentions(
     conn: &Connection,
     message_id: i64,
     users: &[MentionedUser],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)",
     )?;
@@ -454,7 +457,7 @@ pub(crate) fn store_mentions(
 }
 
 /// Inserts a message and returns it, built without reading it back.
-pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
+pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, StoreError> {
     let mentions = resolve_mentions(conn, new.author_id, &new.mentioned_names)?;
     let now = time::now_rfc3339();
     let uuid = uuid::Uuid::new_v4().to_string();
@@ -504,7 +507,7 @@ pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, ApiError> {
 
 /// Deletes a message: it leaves every list and count, and its text, history,
 /// reactions and mentions are erased.
-pub fn delete(conn: &Connection, message_id: i64) -> Result<(), ApiError> {
+pub fn delete(conn: &Connection, message_id: i64) -> Result<(), StoreError> {
     let now = time::now_rfc3339();
     conn.execute(
         "UPDATE messages SET deleted_at = ?2, updated_at = ?2, content = '', metadata = NULL
@@ -526,7 +529,7 @@ pub fn read_marker(
     conn: &Connection,
     container: Container,
     message_id: Option<i64>,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     let column = container.column();
     match message_id {
         Some(id) => {
@@ -537,7 +540,7 @@ pub fn read_marker(
             if exists {
                 Ok(id)
             } else {
-                Err(ApiError::NotFound(Missing::Message))
+                Err(StoreError::NotFound(Missing::Message))
             }
         }
         None => Ok(conn.query_row(
@@ -549,7 +552,7 @@ pub fn read_marker(
     }
 }
 
-pub fn set_pinned(conn: &Connection, message_id: i64, pinned: bool) -> Result<(), ApiError> {
+pub fn set_pinned(conn: &Connection, message_id: i64, pinned: bool) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE messages SET is_pinned = ?2 WHERE id = ?1",
         params![message_id, pinned],

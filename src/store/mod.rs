@@ -52,7 +52,7 @@ pub(crate) fn query_rows<C: Columns, T>(
     sql: &str,
     params: impl crate::rusqlite::Params,
     map: impl Fn(&crate::rusqlite::Row<'_>, &C) -> crate::rusqlite::Result<T>,
-) -> Result<Vec<T>, crate::error::ApiError> {
+) -> Result<Vec<T>, crate::db::StoreError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let columns = C::of(&stmt)?;
     let rows = stmt

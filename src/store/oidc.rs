@@ -1,7 +1,7 @@
 //! Sign-ins in progress with the identity provider, and the identities it vouches
 //! for, linked to accounts.
 
-use crate::error::ApiError;
+use crate::db::{Refusal, StoreError};
 use crate::rusqlite::{params, Connection, OptionalExtension};
 use crate::time;
 
@@ -26,16 +26,14 @@ pub fn begin(
     state_digest: &str,
     pending: &Pending,
     now: u64,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.execute(
         "DELETE FROM oidc_states WHERE created_at < ?1",
         params![now.saturating_sub(STATE_TTL_SECS) as i64],
     )?;
     let in_progress: i64 = conn.query_row("SELECT COUNT(*) FROM oidc_states", [], |r| r.get(0))?;
     if in_progress >= MAX_PENDING {
-        return Err(ApiError::RateLimited {
-            retry_after_secs: 60,
-        });
+        return Err(StoreError::Refused(Refusal::TooManyPending));
     }
     conn.execute(
         "INSERT INTO oidc_states (state_digest, nonce, code_verifier, link_user_id, created_at)
@@ -53,7 +51,11 @@ pub fn begin(
 
 /// Takes the sign-in of `state_digest` out, so it can be finished once only.
 /// `None` when there is none or it has expired.
-pub fn take(conn: &Connection, state_digest: &str, now: u64) -> Result<Option<Pending>, ApiError> {
+pub fn take(
+    conn: &Connection,
+    state_digest: &str,
+    now: u64,
+) -> Result<Option<Pending>, StoreError> {
     let row = conn
         .query_row(
             "DELETE FROM oidc_states WHERE state_digest = ?1
@@ -77,7 +79,7 @@ pub fn take(conn: &Connection, state_digest: &str, now: u64) -> Result<Option<Pe
 }
 
 /// The account linked to the provider's `subject`.
-pub fn user_of(conn: &Connection, issuer: &str, subject: &str) -> Result<Option<i64>, ApiError> {
+pub fn user_of(conn: &Connection, issuer: &str, subject: &str) -> Result<Option<i64>, StoreError> {
     Ok(conn
         .query_row(
             "SELECT user_id FROM oidc_identities WHERE issuer = ?1 AND subject = ?2",
@@ -95,17 +97,14 @@ pub fn link(
     subject: &str,
     user_id: i64,
     email: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let linked: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM oidc_identities WHERE user_id = ?1 AND issuer = ?2)",
         params![user_id, issuer],
         |r| r.get(0),
     )?;
     if linked {
-        return Err(ApiError::conflict(
-            "account",
-            "this account is already linked to another identity at this provider",
-        ));
+        return Err(StoreError::Refused(Refusal::Taken { column: "account" }));
     }
     let now = time::now_rfc3339();
     conn.execute(
@@ -122,7 +121,7 @@ pub fn signed_in(
     issuer: &str,
     subject: &str,
     email: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE oidc_identities SET last_login_at = ?3, email = ?4
          WHERE issuer = ?1 AND subject = ?2",
@@ -153,7 +152,7 @@ mod tests {
         }
         assert!(matches!(
             begin(&conn, "one-more", &pending(), now),
-            Err(ApiError::RateLimited { .. })
+            Err(StoreError::Refused(Refusal::TooManyPending))
         ));
         // Taken once only, and not after ten minutes.
         assert!(take(&conn, "s0", now + STATE_TTL_SECS).unwrap().is_some());

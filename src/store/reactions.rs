@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::db::{Refusal, StoreError};
 use crate::rusqlite::{params, Connection};
 use crate::time;
 
@@ -17,7 +17,7 @@ pub fn add(
     message_id: i64,
     user_id: i64,
     emoji: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let (known, distinct): (bool, i64) = conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM reactions WHERE message_id = ?1 AND emoji = ?2),
@@ -25,9 +25,9 @@ pub fn add(
         )?
         .query_row(params![message_id, emoji], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if !known && distinct >= MAX_DISTINCT_EMOJI {
-        return Err(ApiError::StateConflict(
-            "this message already has 50 different reactions",
-        ));
+        return Err(StoreError::Refused(Refusal::TooManyReactions {
+            max: MAX_DISTINCT_EMOJI,
+        }));
     }
     let added = conn
         .prepare_cached(
@@ -44,7 +44,7 @@ pub fn remove(
     message_id: i64,
     user_id: i64,
     emoji: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let removed = conn.execute(
         "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND emoji = ?3",
         params![message_id, user_id, emoji],
@@ -74,7 +74,7 @@ pub struct MessageReactions {
 }
 
 /// A message's reactions by emoji, in the order each emoji was first used.
-pub fn list(conn: &Connection, message_id: i64) -> Result<MessageReactions, ApiError> {
+pub fn list(conn: &Connection, message_id: i64) -> Result<MessageReactions, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.emoji, r.user_id, u.username, r.created_at,
                 min(r.id) OVER (PARTITION BY r.emoji) AS first_use

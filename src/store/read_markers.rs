@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params, Connection};
 use crate::store::messages::{self, Container};
 
@@ -31,7 +31,7 @@ pub fn mark_read(
     container: Container,
     user_id: i64,
     message_id: Option<i64>,
-) -> Result<ReadState, ApiError> {
+) -> Result<ReadState, StoreError> {
     let marker = messages::read_marker(conn, container, message_id)?;
     let sql = match container {
         Container::Room(_) => {
@@ -56,7 +56,7 @@ pub fn unread_after(
     container: Container,
     marker: i64,
     user_id: i64,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     let count = unread_count_sql(container.column(), "?1", "?2", "?3");
     let sql = format!("SELECT {count}");
     Ok(conn

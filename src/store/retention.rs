@@ -1,7 +1,7 @@
 //! Expired messages: found oldest first (ids grow with time) and deleted in
 //! small batches, each its own short write.
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params_from_iter, Connection};
 use crate::time;
 
@@ -36,7 +36,7 @@ pub fn delete_expired(
     cutoff: &str,
     after: i64,
     limit: u32,
-) -> Result<Batch, ApiError> {
+) -> Result<Batch, StoreError> {
     let oldest: Vec<(i64, String)> = match scope {
         Scope::Everything => {
             let mut stmt = conn.prepare_cached(
@@ -113,7 +113,7 @@ pub fn delete_expired(
 }
 
 /// Whether message `id` has a live reply written at or after `cutoff`.
-fn has_reply_since(conn: &Connection, id: i64, cutoff: &str) -> Result<bool, ApiError> {
+fn has_reply_since(conn: &Connection, id: i64, cutoff: &str) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM messages
@@ -124,7 +124,7 @@ fn has_reply_since(conn: &Connection, id: i64, cutoff: &str) -> Result<bool, Api
 }
 
 /// The rooms with a retention of their own, and its days.
-pub fn rooms_with_retention(conn: &Connection) -> Result<Vec<(i64, i64)>, ApiError> {
+pub fn rooms_with_retention(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
     let mut stmt = conn
         .prepare_cached("SELECT id, retention_days FROM rooms WHERE retention_days IS NOT NULL")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

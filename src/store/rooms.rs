@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use crate::error::{ApiError, Missing};
+use crate::db::{Missing, Refusal, StoreError};
 use crate::policy::RoomRole;
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::read_markers::unread_count_sql;
@@ -100,7 +100,7 @@ pub fn membership(
     conn: &Connection,
     room_id: i64,
     user_id: i64,
-) -> Result<Option<(bool, Option<RoomRole>)>, ApiError> {
+) -> Result<Option<(bool, Option<RoomRole>)>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT r.is_public, m.role FROM rooms r
@@ -118,11 +118,11 @@ pub fn membership(
 }
 
 /// One room as `viewer_id` sees it (visibility must have been checked).
-pub fn get(conn: &Connection, room_id: i64, viewer_id: i64) -> Result<Room, ApiError> {
+pub fn get(conn: &Connection, room_id: i64, viewer_id: i64) -> Result<Room, StoreError> {
     let sql = format!("{} WHERE r.id = ?2", *ROOM_SELECT);
     query_rows(conn, &sql, params![viewer_id, room_id], from_row)?
         .pop()
-        .ok_or(ApiError::NotFound(Missing::Room))
+        .ok_or(StoreError::NotFound(Missing::Room))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +166,7 @@ pub fn list(
     search: Option<&str>,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<Room>, u64), ApiError> {
+) -> Result<(Vec<Room>, u64), StoreError> {
     let pattern = search.map(|s| format!("%{}%", escape_like(&validate::name_key(s))));
     let condition = format!(
         "(r.is_public = 1 OR me.user_id IS NOT NULL OR ?2) AND {} \
@@ -215,7 +215,7 @@ fn ensure_name_free(
     name: &str,
     except: i64,
     namer: Namer,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let taken: bool = conn.query_row(
         "SELECT EXISTS (
              SELECT 1 FROM rooms r
@@ -232,13 +232,13 @@ fn ensure_name_free(
         |r| r.get(0),
     )?;
     if taken {
-        return Err(ApiError::conflict("name", "a room with this name exists"));
+        return Err(StoreError::Refused(Refusal::Taken { column: "name" }));
     }
     Ok(())
 }
 
 /// Creates a room owned by `owner_id`, who becomes its first member.
-pub fn create(conn: &Connection, owner: Namer, new: &NewRoom) -> Result<i64, ApiError> {
+pub fn create(conn: &Connection, owner: Namer, new: &NewRoom) -> Result<i64, StoreError> {
     let owner_id = owner.user_id;
     ensure_name_free(conn, &new.name, -1, owner)?;
     let now = time::now_rfc3339();
@@ -308,7 +308,7 @@ pub fn update(
     room_id: i64,
     c: &RoomChanges,
     namer: Namer,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     // A new name, or a private room going public, must not clash with a room the
     // namer can see (every public room among them).
     if c.name.is_some() || c.is_public == Some(true) {
@@ -323,10 +323,7 @@ pub fn update(
     if let Some(Some(max)) = c.max_members {
         let members = crate::store::members::count(conn, room_id)?;
         if members > max {
-            return Err(ApiError::conflict(
-                "max_members",
-                format!("the room already has {members} members"),
-            ));
+            return Err(StoreError::Refused(Refusal::BelowMembers { members }));
         }
     }
     conn.execute(
@@ -356,20 +353,20 @@ pub fn update(
     Ok(())
 }
 
-pub fn delete(conn: &Connection, room_id: i64) -> Result<(), ApiError> {
+pub fn delete(conn: &Connection, room_id: i64) -> Result<(), StoreError> {
     conn.execute("DELETE FROM rooms WHERE id = ?1", [room_id])?;
     Ok(())
 }
 
-pub fn owner_of(conn: &Connection, room_id: i64) -> Result<i64, ApiError> {
+pub fn owner_of(conn: &Connection, room_id: i64) -> Result<i64, StoreError> {
     conn.query_row("SELECT owner_id FROM rooms WHERE id = ?1", [room_id], |r| {
         r.get(0)
     })
     .optional()?
-    .ok_or(ApiError::NotFound(Missing::Room))
+    .ok_or(StoreError::NotFound(Missing::Room))
 }
 
-pub fn set_owner(conn: &Connection, room_id: i64, owner_id: i64) -> Result<(), ApiError> {
+pub fn set_owner(conn: &Connection, room_id: i64, owner_id: i64) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE rooms SET owner_id = ?2, updated_at = ?3 WHERE id = ?1",
         params![room_id, owner_id, time::now_rfc3339()],
@@ -378,7 +375,7 @@ pub fn set_owner(conn: &Connection, room_id: i64, owner_id: i64) -> Result<(), A
 }
 
 /// Whether room `id` is public (false when it does not exist).
-pub fn is_public(conn: &Connection, id: i64) -> Result<bool, ApiError> {
+pub fn is_public(conn: &Connection, id: i64) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM rooms WHERE id = ?1 AND is_public = 1)")?
         .query_row([id], |r| r.get(0))?)

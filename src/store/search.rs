@@ -4,7 +4,7 @@
 //! quoted terms (words, `"phrases"`, `prefix*`), all of which must match. Access is
 //! decided in the same statement, against the rows as they are at that moment.
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params, Connection, OptionalExtension};
 use crate::store::messages::{self, Message};
 
@@ -191,7 +191,7 @@ macro_rules! readable {
 /// The lowest id among the newest [`RANKED_WINDOW`] readable matches older than
 /// `before`, or `None` when there are fewer (then every match is ranked). FTS5
 /// walks its index newest first for this, without scoring anything.
-fn window_floor(conn: &Connection, fts: &str, scope: &Scope) -> Result<Option<i64>, ApiError> {
+fn window_floor(conn: &Connection, fts: &str, scope: &Scope) -> Result<Option<i64>, StoreError> {
     let before = scope.before_id.unwrap_or(i64::MAX);
     let (reader, admin, room, conversation) = scope.filter();
     Ok(conn
@@ -222,7 +222,7 @@ fn older_match_exists(
     fts: &str,
     scope: &Scope,
     id: i64,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let (reader, admin, room, conversation) = scope.filter();
     Ok(conn
         .prepare_cached(concat!(
@@ -239,7 +239,7 @@ fn older_match_exists(
 /// The best matches of `fts` that the reader may read now, best first (bm25), ties
 /// newest first, among the newest [`RANKED_WINDOW`] readable matches older than
 /// `scope.before_id`; and whether more exist (in the window or older).
-pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), ApiError> {
+pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), StoreError> {
     let before = scope.before_id.unwrap_or(i64::MAX);
     let floor = window_floor(conn, fts, &scope)?;
     let (reader, admin, room, conversation) = scope.filter();

@@ -4,7 +4,7 @@
 //! is unspent. Presenting a spent token means someone kept a copy: the whole session
 //! is revoked, which also kills its access tokens.
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params, Connection, OptionalExtension};
 use crate::store::users::Role;
 use crate::time;
@@ -30,7 +30,7 @@ pub fn create(
     info: SessionInfo<'_>,
     refresh_digest: &str,
     lifetimes: Lifetimes,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     let now = time::now_rfc3339();
     let expires = time::in_secs(lifetimes.refresh_ttl_secs.min(lifetimes.session_max_secs));
     conn.execute(
@@ -49,7 +49,7 @@ fn insert_refresh(
     digest: &str,
     now: &str,
     expires: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4)",
@@ -73,7 +73,7 @@ pub fn rotate(
     old: &str,
     new: &str,
     lifetimes: Lifetimes,
-) -> Result<Rotation, ApiError> {
+) -> Result<Rotation, StoreError> {
     let now = time::now_rfc3339();
     let row = conn
         .query_row(
@@ -103,7 +103,7 @@ pub fn rotate(
     };
     // The session's absolute end: refreshing never carries it past this.
     let session_end = time::plus_secs(&created_at, lifetimes.session_max_secs)
-        .ok_or_else(|| ApiError::internal("unreadable session timestamp"))?;
+        .ok_or_else(|| StoreError::failed("unreadable session timestamp"))?;
     if revoked_at.is_some() || !is_active || expires_at <= now || session_end <= now {
         return Ok(Rotation::Invalid);
     }
@@ -127,7 +127,7 @@ pub fn rotate(
     })
 }
 
-pub fn revoke(conn: &Connection, session_id: i64, reason: &str) -> Result<(), ApiError> {
+pub fn revoke(conn: &Connection, session_id: i64, reason: &str) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3
          WHERE id = ?1 AND revoked_at IS NULL",
@@ -142,7 +142,7 @@ pub fn revoke_all_but(
     user_id: i64,
     keep: Option<i64>,
     reason: &str,
-) -> Result<usize, ApiError> {
+) -> Result<usize, StoreError> {
     Ok(conn.execute(
         "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4
          WHERE user_id = ?1 AND revoked_at IS NULL AND id != ?2",
@@ -162,7 +162,7 @@ pub fn live_session_user(
     conn: &Connection,
     session_id: i64,
     user_id: i64,
-) -> Result<Option<LiveSession>, ApiError> {
+) -> Result<Option<LiveSession>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.username, u.role, u.last_seen
          FROM sessions s JOIN users u ON u.id = s.user_id

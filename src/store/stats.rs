@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::db::StoreError;
 use crate::rusqlite::{params, Connection, OptionalExtension};
 use crate::time;
 
@@ -75,7 +75,7 @@ pub struct RoomStats {
 
 const TOP_CONTRIBUTORS: i64 = 10;
 
-pub fn room(conn: &Connection, room_id: i64, period: Period) -> Result<RoomStats, ApiError> {
+pub fn room(conn: &Connection, room_id: i64, period: Period) -> Result<RoomStats, StoreError> {
     let since = period.since();
     let live = "m.room_id = ?1 AND m.deleted_at IS NULL AND m.created_at >= ?2";
     let (message_count, active_users, pinned_messages): (i64, i64, i64) = conn.query_row(

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::db::{Missing, StoreError};
 use crate::rusqlite::{params, Connection, Row};
 use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
@@ -92,7 +92,7 @@ pub struct NewStream {
     pub file_id: Option<i64>,
 }
 
-pub fn insert(conn: &Connection, new: &NewStream) -> Result<i64, ApiError> {
+pub fn insert(conn: &Connection, new: &NewStream) -> Result<i64, StoreError> {
     let now = time::now_rfc3339();
     conn.prepare_cached(
         "INSERT INTO streams (uuid, title, description, owner_id, room_id, playback_url, file_id,
@@ -140,12 +140,12 @@ const VISIBLE: &str = "(?1 OR s.owner_id = ?2
         OR EXISTS (SELECT 1 FROM room_members rm WHERE rm.room_id = s.room_id AND rm.user_id = ?2))";
 
 /// A stream `viewer` may see; any other is not found.
-pub fn get(conn: &Connection, id: i64, viewer: Viewer) -> Result<Stream, ApiError> {
+pub fn get(conn: &Connection, id: i64, viewer: Viewer) -> Result<Stream, StoreError> {
     let sql = format!("{STREAM_SELECT} WHERE s.id = ?3 AND {VISIBLE}");
     let (all, user) = viewer.params();
     query_rows(conn, &sql, params![all, user, id], from_row)?
         .pop()
-        .ok_or(ApiError::NotFoundBecause("stream not found"))
+        .ok_or(StoreError::NotFound(Missing::Stream))
 }
 
 /// The streams `viewer` may see, live ones first, then newest; `live` filters.
@@ -156,7 +156,7 @@ pub fn list(
     live: Option<bool>,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<Stream>, u64), ApiError> {
+) -> Result<(Vec<Stream>, u64), StoreError> {
     let (all, user) = viewer.params();
     let sql = format!(
         "{STREAM_SELECT} WHERE (?3 IS NULL OR s.is_live = ?3) AND {VISIBLE}
@@ -186,7 +186,7 @@ pub struct Changes {
     pub file_id: Option<Option<i64>>,
 }
 
-pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), ApiError> {
+pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), StoreError> {
     let now = time::now_rfc3339();
     if let Some(title) = &changes.title {
         conn.execute(
@@ -223,7 +223,7 @@ pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), ApiEr
 }
 
 /// Goes live (`true`) or stops; false when it already was so.
-pub fn set_live(conn: &Connection, id: i64, live: bool) -> Result<bool, ApiError> {
+pub fn set_live(conn: &Connection, id: i64, live: bool) -> Result<bool, StoreError> {
     let now = time::now_rfc3339();
     let changed = conn.execute(
         "UPDATE streams SET is_live = ?2,
@@ -237,14 +237,14 @@ pub fn set_live(conn: &Connection, id: i64, live: bool) -> Result<bool, ApiError
 }
 
 /// Whether some stream plays `file_id` (its listeners may then fetch it).
-pub fn plays_file(conn: &Connection, file_id: i64) -> Result<bool, ApiError> {
+pub fn plays_file(conn: &Connection, file_id: i64) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM streams WHERE file_id = ?1)")?
         .query_row([file_id], |r| r.get(0))?)
 }
 
 /// How many streams there are, and how many are live.
-pub fn counts(conn: &Connection) -> Result<(i64, i64), ApiError> {
+pub fn counts(conn: &Connection) -> Result<(i64, i64), StoreError> {
     Ok(conn
         .prepare_cached("SELECT count(*), coalesce(sum(is_live), 0) FROM streams")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)

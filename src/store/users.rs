@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::{ApiError, Missing};
+use crate::db::{Missing, Refusal, StoreError};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
 use crate::store::{columns, query_rows};
@@ -115,16 +115,16 @@ pub struct NewUser {
 }
 
 /// Whether the server has any account yet.
-pub fn any(conn: &Connection) -> Result<bool, ApiError> {
+pub fn any(conn: &Connection) -> Result<bool, StoreError> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
 }
 
 /// Inserts a user and returns its id; the first user of the server becomes admin.
 /// With `open == false` only the first user may register.
-pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<i64, ApiError> {
+pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<i64, StoreError> {
     let any_user = any(conn)?;
     if any_user && !open {
-        return Err(ApiError::RegistrationClosed);
+        return Err(StoreError::Refused(Refusal::NotFirstAccount));
     }
     ensure_unique(conn, Some(&new.username), Some(&new.email), None)?;
     let now = time::now_rfc3339();
@@ -149,10 +149,10 @@ pub fn insert(conn: &Connection, new: NewUser, open: bool) -> Result<i64, ApiErr
 }
 
 /// Whether an account has this username, ignoring case.
-pub fn username_taken(conn: &Connection, username: &str) -> Result<bool, ApiError> {
+pub fn username_taken(conn: &Connection, username: &str) -> Result<bool, StoreError> {
     ensure_unique(conn, Some(username), None, None).map_or_else(
         |e| match e {
-            ApiError::Conflict { .. } => Ok(true),
+            StoreError::Refused(Refusal::Taken { .. }) => Ok(true),
             other => Err(other),
         },
         |()| Ok(false),
@@ -160,23 +160,23 @@ pub fn username_taken(conn: &Connection, username: &str) -> Result<bool, ApiErro
 }
 
 /// Whether an account has this e-mail address, ignoring case.
-pub fn email_taken(conn: &Connection, email: &str) -> Result<bool, ApiError> {
+pub fn email_taken(conn: &Connection, email: &str) -> Result<bool, StoreError> {
     ensure_unique(conn, None, Some(email), None).map_or_else(
         |e| match e {
-            ApiError::Conflict { .. } => Ok(true),
+            StoreError::Refused(Refusal::Taken { .. }) => Ok(true),
             other => Err(other),
         },
         |()| Ok(false),
     )
 }
 
-/// Fails with 409 naming the field if `username` or `email` belongs to another user.
+/// Refuses (`Taken`) a `username` or `email` that belongs to another user.
 pub fn ensure_unique(
     conn: &Connection,
     username: Option<&str>,
     email: Option<&str>,
     except_id: Option<i64>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let except = except_id.unwrap_or(-1);
     if let Some(name) = username {
         let taken: bool = conn.query_row(
@@ -185,7 +185,7 @@ pub fn ensure_unique(
             |r| r.get(0),
         )?;
         if taken {
-            return Err(ApiError::conflict("username", "this username is taken"));
+            return Err(StoreError::Refused(Refusal::Taken { column: "username" }));
         }
     }
     if let Some(email) = email {
@@ -195,22 +195,19 @@ pub fn ensure_unique(
             |r| r.get(0),
         )?;
         if taken {
-            return Err(ApiError::conflict(
-                "email",
-                "this e-mail is already registered",
-            ));
+            return Err(StoreError::Refused(Refusal::Taken { column: "email" }));
         }
     }
     Ok(())
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<User>, ApiError> {
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
     Ok(query_rows(conn, &sql, [id], from_row)?.pop())
 }
 
 /// The id of the active account named `username` (case ignored).
-pub fn active_id_by_username(conn: &Connection, username: &str) -> Result<Option<i64>, ApiError> {
+pub fn active_id_by_username(conn: &Connection, username: &str) -> Result<Option<i64>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE AND is_active = 1",
@@ -219,8 +216,8 @@ pub fn active_id_by_username(conn: &Connection, username: &str) -> Result<Option
         .optional()?)
 }
 
-pub fn require(conn: &Connection, id: i64) -> Result<User, ApiError> {
-    by_id(conn, id)?.ok_or(ApiError::NotFound(Missing::User))
+pub fn require(conn: &Connection, id: i64) -> Result<User, StoreError> {
+    by_id(conn, id)?.ok_or(StoreError::NotFound(Missing::User))
 }
 
 /// What login needs to know about an account.
@@ -231,7 +228,7 @@ pub struct Credentials {
 }
 
 /// Finds an account by username or e-mail, ignoring case.
-pub fn credentials(conn: &Connection, login: &str) -> Result<Option<Credentials>, ApiError> {
+pub fn credentials(conn: &Connection, login: &str) -> Result<Option<Credentials>, StoreError> {
     let column = if login.contains('@') {
         "email"
     } else {
@@ -251,15 +248,15 @@ pub fn credentials(conn: &Connection, login: &str) -> Result<Option<Credentials>
         .optional()?)
 }
 
-pub fn password_hash(conn: &Connection, id: i64) -> Result<String, ApiError> {
+pub fn password_hash(conn: &Connection, id: i64) -> Result<String, StoreError> {
     conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
         r.get(0)
     })
     .optional()?
-    .ok_or(ApiError::NotFound(Missing::User))
+    .ok_or(StoreError::NotFound(Missing::User))
 }
 
-pub fn set_password(conn: &Connection, id: i64, hash: &str) -> Result<(), ApiError> {
+pub fn set_password(conn: &Connection, id: i64, hash: &str) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, hash, time::now_rfc3339()],
@@ -267,7 +264,7 @@ pub fn set_password(conn: &Connection, id: i64, hash: &str) -> Result<(), ApiErr
     Ok(())
 }
 
-pub fn record_login(conn: &Connection, id: i64) -> Result<(), ApiError> {
+pub fn record_login(conn: &Connection, id: i64) -> Result<(), StoreError> {
     let now = time::now_rfc3339();
     conn.execute(
         "UPDATE users SET last_login_at = ?2, last_seen = ?2 WHERE id = ?1",
@@ -276,7 +273,7 @@ pub fn record_login(conn: &Connection, id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn touch_last_seen(conn: &Connection, id: i64) -> Result<(), ApiError> {
+pub fn touch_last_seen(conn: &Connection, id: i64) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE users SET last_seen = ?2 WHERE id = ?1",
         params![id, time::now_rfc3339()],
@@ -295,7 +292,7 @@ pub struct ProfileChanges {
     pub status_message: Option<Option<String>>,
 }
 
-pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<(), ApiError> {
+pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<(), StoreError> {
     ensure_unique(conn, c.username.as_deref(), c.email.as_deref(), Some(id))?;
     let changed = conn.execute(
         "UPDATE users SET
@@ -320,7 +317,7 @@ pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<(
         ],
     )?;
     if changed == 0 {
-        return Err(ApiError::NotFound(Missing::User));
+        return Err(StoreError::NotFound(Missing::User));
     }
     Ok(())
 }
@@ -332,7 +329,7 @@ pub fn search(
     q: &str,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<User>, u64), ApiError> {
+) -> Result<(Vec<User>, u64), StoreError> {
     let pattern = format!("%{}%", escape_like(q));
     let prefix = format!("{}%", escape_like(q));
     let filter =
@@ -378,7 +375,7 @@ pub fn list_all(
     filter: &UserFilter,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<User>, u64), ApiError> {
+) -> Result<(Vec<User>, u64), StoreError> {
     let pattern = filter.q.as_deref().map(|q| format!("%{}%", escape_like(q)));
     let role = filter.role.map(Role::as_str);
     let condition = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'
@@ -409,7 +406,7 @@ pub fn set_status(
     id: i64,
     is_active: Option<bool>,
     role: Option<Role>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let user = require(conn, id)?;
     let stays_admin =
         is_active.unwrap_or(user.is_active) && role.unwrap_or(user.role) == Role::Admin;
@@ -420,9 +417,7 @@ pub fn set_status(
             |r| r.get(0),
         )?;
         if others == 0 {
-            return Err(ApiError::StateConflict(
-                "the last active admin cannot be demoted or deactivated; promote another admin first",
-            ));
+            return Err(StoreError::Refused(Refusal::LastAdmin));
         }
     }
     let role = role.map(Role::as_str);
@@ -436,7 +431,7 @@ pub fn set_status(
 
 /// Records whether a user holds a real-time connection; going offline sets
 /// `last_seen`. True when it changed.
-pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<bool, ApiError> {
+pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<bool, StoreError> {
     let changed = conn
         .prepare_cached(
             "UPDATE users SET online = ?2,
@@ -448,7 +443,7 @@ pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<bool, ApiE
 }
 
 /// A user's username, if the account exists.
-pub fn username_of(conn: &Connection, id: i64) -> Result<Option<String>, ApiError> {
+pub fn username_of(conn: &Connection, id: i64) -> Result<Option<String>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT username FROM users WHERE id = ?1")?
         .query_row([id], |r| r.get(0))

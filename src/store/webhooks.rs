@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::{ApiError, Missing};
+use crate::db::{Missing, StoreError};
 use crate::rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
@@ -63,8 +63,8 @@ fn from_row(row: &Row<'_>, c: &WebhookColumns) -> crate::rusqlite::Result<Webhoo
     })
 }
 
-fn events_json(events: &[String]) -> Result<String, ApiError> {
-    serde_json::to_string(events).map_err(|e| ApiError::internal(e.to_string()))
+fn events_json(events: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(events).map_err(|e| StoreError::failed(e.to_string()))
 }
 
 /// Records a webhook; returns its id.
@@ -75,7 +75,7 @@ pub fn insert(
     secret: &str,
     room_id: Option<i64>,
     created_by: i64,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     let now = time::now_rfc3339();
     conn.prepare_cached(
         "INSERT INTO webhooks (uuid, url, events, secret, room_id, created_by, created_at, updated_at)
@@ -93,11 +93,11 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Webhook, ApiError> {
+pub fn get(conn: &Connection, id: i64) -> Result<Webhook, StoreError> {
     let sql = format!("{WEBHOOK_SELECT} WHERE id = ?1");
     query_rows(conn, &sql, [id], from_row)?
         .pop()
-        .ok_or(ApiError::NotFound(Missing::Resource))
+        .ok_or(StoreError::NotFound(Missing::Resource))
 }
 
 /// The webhooks a user manages: all for admins; else those of the rooms they own
@@ -106,7 +106,7 @@ pub fn managed_by(
     conn: &Connection,
     user_id: i64,
     is_admin: bool,
-) -> Result<Vec<Webhook>, ApiError> {
+) -> Result<Vec<Webhook>, StoreError> {
     let sql = format!(
         "{WEBHOOK_SELECT} WHERE ?2 OR room_id IN (
              SELECT room_id FROM room_members
@@ -117,7 +117,7 @@ pub fn managed_by(
 }
 
 /// How many webhooks a room has (global ones: `None`).
-pub fn count_in(conn: &Connection, room_id: Option<i64>) -> Result<i64, ApiError> {
+pub fn count_in(conn: &Connection, room_id: Option<i64>) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM webhooks WHERE room_id IS ?1")?
         .query_row([room_id], |r| r.get(0))?)
@@ -134,7 +134,7 @@ pub struct Changes {
     pub switched_on_by: i64,
 }
 
-pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), ApiError> {
+pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), StoreError> {
     let events = changes.events.as_deref().map(events_json).transpose()?;
     conn.prepare_cached(
         "UPDATE webhooks SET url = coalesce(?2, url), events = coalesce(?3, events),
@@ -156,7 +156,7 @@ pub fn update(conn: &Connection, id: i64, changes: &Changes) -> Result<(), ApiEr
     Ok(())
 }
 
-pub fn delete(conn: &Connection, id: i64) -> Result<(), ApiError> {
+pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
     conn.prepare_cached("DELETE FROM webhooks WHERE id = ?1")?
         .execute([id])?;
     Ok(())
@@ -182,7 +182,7 @@ pub const CREATOR_LOST_ACCESS: &str =
 /// Switches off the active webhooks whose creator may no longer manage them: of
 /// room `room_id` and the global ones, or all of them with `None`. Their pending
 /// deliveries are not sent. Returns how many were switched off.
-pub fn disable_unmanaged(conn: &Connection, room_id: Option<i64>) -> Result<usize, ApiError> {
+pub fn disable_unmanaged(conn: &Connection, room_id: Option<i64>) -> Result<usize, StoreError> {
     Ok(conn
         .prepare_cached(concat!(
             "UPDATE webhooks AS w SET is_active = 0, disabled_reason = ?2, updated_at = ?3
@@ -200,7 +200,7 @@ pub fn disable_unmanaged(conn: &Connection, room_id: Option<i64>) -> Result<usiz
 pub fn listening(
     conn: &Connection,
     room_id: Option<i64>,
-) -> Result<Vec<(i64, Vec<String>)>, ApiError> {
+) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT w.id, w.events, ",
         creator_may_manage!(),
@@ -234,7 +234,7 @@ pub fn insert_delivery(
     webhook_id: i64,
     event: &str,
     body: &str,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     let now = time::now_rfc3339();
     conn.prepare_cached(
         "INSERT INTO webhook_deliveries (uuid, webhook_id, event, body, status, next_attempt_at, created_at)
@@ -258,7 +258,7 @@ pub struct Due {
 }
 
 /// Active webhooks with deliveries due now, at most `limit`.
-pub fn with_due(conn: &Connection, limit: u32) -> Result<Vec<i64>, ApiError> {
+pub fn with_due(conn: &Connection, limit: u32) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT w.id FROM webhooks w
              WHERE w.is_active = 1 AND EXISTS (
@@ -276,7 +276,7 @@ pub fn with_due(conn: &Connection, limit: u32) -> Result<Vec<i64>, ApiError> {
 
 /// A webhook's deliveries due now, oldest first, at most `limit` (none if the
 /// webhook is switched off).
-pub fn due_for(conn: &Connection, webhook_id: i64, limit: u32) -> Result<Vec<Due>, ApiError> {
+pub fn due_for(conn: &Connection, webhook_id: i64, limit: u32) -> Result<Vec<Due>, StoreError> {
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT d.id, d.uuid, d.webhook_id, w.url, w.secret, d.event, d.body, d.attempts
          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
@@ -304,7 +304,7 @@ pub fn due_for(conn: &Connection, webhook_id: i64, limit: u32) -> Result<Vec<Due
 
 /// Holds a webhook's other due deliveries back until `at`, when one of them has
 /// just failed: a receiver that is down is not hit by every queued delivery.
-pub fn hold_back(conn: &Connection, webhook_id: i64, at: &str) -> Result<(), ApiError> {
+pub fn hold_back(conn: &Connection, webhook_id: i64, at: &str) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE webhook_deliveries SET next_attempt_at = ?2
          WHERE webhook_id = ?1 AND status = 'pending' AND next_attempt_at < ?2",
@@ -314,7 +314,7 @@ pub fn hold_back(conn: &Connection, webhook_id: i64, at: &str) -> Result<(), Api
 }
 
 /// When the next pending delivery of an active webhook falls due, if any.
-pub fn next_due_at(conn: &Connection) -> Result<Option<String>, ApiError> {
+pub fn next_due_at(conn: &Connection) -> Result<Option<String>, StoreError> {
     Ok(conn
         // Per webhook through the index, not over every pending delivery.
         .prepare_cached(
@@ -350,7 +350,7 @@ pub fn record_attempt(
     webhook_id: i64,
     attempt: &Attempt<'_>,
     then: &Then,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let now = time::now_rfc3339();
     let duration = i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX);
     conn.prepare_cached(
@@ -434,7 +434,7 @@ pub fn deliveries(
     webhook_id: i64,
     limit: u32,
     offset: u64,
-) -> Result<(Vec<DeliveryView>, u64), ApiError> {
+) -> Result<(Vec<DeliveryView>, u64), StoreError> {
     let mut views = query_rows(
         conn,
         "SELECT id, uuid, event, status, attempts, last_status_code, last_duration_ms,
@@ -482,7 +482,7 @@ pub fn deliveries(
 }
 
 /// Forgets finished deliveries older than `before`, at most `limit` of them.
-pub fn prune_finished(conn: &Connection, before: &str, limit: u32) -> Result<usize, ApiError> {
+pub fn prune_finished(conn: &Connection, before: &str, limit: u32) -> Result<usize, StoreError> {
     Ok(conn
         .prepare_cached(
             "DELETE FROM webhook_deliveries WHERE id IN (
@@ -493,7 +493,7 @@ pub fn prune_finished(conn: &Connection, before: &str, limit: u32) -> Result<usi
 }
 
 /// Deliveries waiting, and deliveries given up, across all webhooks.
-pub fn queue_counts(conn: &Connection) -> Result<(i64, i64), ApiError> {
+pub fn queue_counts(conn: &Connection) -> Result<(i64, i64), StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT coalesce(sum(status = 'pending'), 0), coalesce(sum(status = 'failed'), 0)

@@ -64,7 +64,7 @@ pub async fn purge(journal: &Journal, store: &FileStore) -> Result<usize, ApiErr
         }
         done += removed.len();
         journal
-            .apply(move |c| files::removals_done(c, &removed))
+            .apply(move |c| Ok(files::removals_done(c, &removed)?))
             .await?;
     }
 }

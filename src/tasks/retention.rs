@@ -73,7 +73,7 @@ async fn purge(app: &Retention, scope: Scope, days: u64) -> Result<usize, ApiErr
         let cutoff = cutoff.clone();
         let batch = app
             .journal
-            .apply(move |c| retention::delete_expired(c, scope, &cutoff, after, BATCH))
+            .apply(move |c| Ok(retention::delete_expired(c, scope, &cutoff, after, BATCH)?))
             .await?;
         deleted += batch.deleted;
         if batch.done || batch.last_id == after {

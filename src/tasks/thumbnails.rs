@@ -85,7 +85,14 @@ async fn work(
     match made {
         Ok(Made::Thumbnail { width, height }) => {
             let kept = journal
-                .apply(move |c| files::finish_thumbnail(c, file_id, "ready", Some((width, height))))
+                .apply(move |c| {
+                    Ok(files::finish_thumbnail(
+                        c,
+                        file_id,
+                        "ready",
+                        Some((width, height)),
+                    )?)
+                })
                 .await?;
             if !kept {
                 // The file was deleted while its thumbnail was being made.
@@ -96,13 +103,13 @@ async fn work(
         Ok(Made::Refused(why)) => {
             log::info!("no thumbnail for file {file_id}: {why}");
             journal
-                .apply(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
+                .apply(move |c| Ok(files::finish_thumbnail(c, file_id, "failed", None).map(drop)?))
                 .await?;
         }
         Err(e) if job.attempts + 1 >= MAX_ATTEMPTS => {
             log::warn!("thumbnail of file {file_id} given up: {e}");
             journal
-                .apply(move |c| files::finish_thumbnail(c, file_id, "failed", None).map(drop))
+                .apply(move |c| Ok(files::finish_thumbnail(c, file_id, "failed", None).map(drop)?))
                 .await?;
         }
         Err(e) => {
@@ -110,7 +117,7 @@ async fn work(
             let delay = RETRY_SECS << job.attempts.clamp(0, 10);
             let at = time::in_secs(delay);
             journal
-                .apply(move |c| files::retry_thumbnail(c, file_id, &at))
+                .apply(move |c| Ok(files::retry_thumbnail(c, file_id, &at)?))
                 .await?;
         }
     }

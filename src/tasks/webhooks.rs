@@ -190,7 +190,7 @@ impl Worker {
         let before = time::ago_secs(KEEP_FINISHED_DAYS * 86_400);
         let pruned = self
             .journal
-            .apply(move |c| webhooks::prune_finished(c, &before, 10_000))
+            .apply(move |c| Ok(webhooks::prune_finished(c, &before, 10_000)?))
             .await;
         if let Err(e) = pruned {
             log::warn!("webhook log pruning failed: {e:?}");
