@@ -3,39 +3,30 @@
 use std::sync::Arc;
 
 use crate::auth::jwt::JwtKeys;
-use crate::auth::password::Passwords;
 use crate::auth::session_cache::SessionCache;
 use crate::config::Config;
 use crate::datadir::DataDir;
-use crate::db::Db;
-use crate::files::FileStore;
-use crate::journal::Journal;
+use crate::domain::Context;
 use crate::limiter::LoginThrottle;
 
+/// The domain's [`Context`], and beside it what only HTTP and the server hold:
+/// the JWT keys, the session cache and the login throttle (the guards'), the hub
+/// of sockets, the metrics, and the lifecycle handles.
 pub struct App {
-    pub config: Config,
-    /// Reads.
-    pub db: Db,
-    /// Writes: the one path for every change.
-    pub journal: Journal,
+    /// What the domain works with (a clone of its handles).
+    pub domain: Context,
+    /// The same settings the domain has.
+    pub config: Arc<Config>,
     pub metrics: crate::metrics::Metrics,
-    pub passwords: Passwords,
     pub jwt: Arc<JwtKeys>,
     pub sessions: Arc<SessionCache>,
     pub logins: LoginThrottle,
     /// The open real-time connections.
     pub hub: Arc<crate::realtime::Hub>,
-    /// Who watches which live stream.
-    pub viewers: crate::viewers::Viewers,
-    pub files: FileStore,
     /// Rung when webhook deliveries are queued.
     pub webhooks_queued: Arc<tokio::sync::Notify>,
-    /// The HTTP client of webhook deliveries.
-    pub webhook_sender: Arc<crate::webhooks::send::Sender>,
     /// The webhook worker, awaited at shutdown.
     pub webhook_worker: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// The identity provider, when `[oidc]` is configured.
-    pub oidc: Option<Arc<crate::oidc::Oidc>>,
     pub started_at: std::time::Instant,
     /// Held for the life of the app: the data directory's lock.
     pub _data_dir: DataDir,

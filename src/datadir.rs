@@ -130,7 +130,7 @@ impl DataDir {
             }
             return Ok(secret.as_bytes().to_vec());
         }
-        let secret = crate::auth::tokens::random_hex(32).map_err(|e| e.to_string())?;
+        let secret = crate::tokens::random_hex(32).map_err(|e| e.to_string())?;
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]

@@ -31,6 +31,7 @@ mod serve;
 pub mod store;
 pub mod tasks;
 pub mod time;
+pub mod tokens;
 pub mod validate;
 pub mod viewers;
 pub mod web_client;
@@ -115,26 +116,31 @@ fn build(
             removals: files.removals_queued.clone(),
         }))
         .in_order(hub.clone());
-    let app = App {
+    let config = Arc::new(config);
+    let domain = domain::Context {
         journal: journal::Journal::new(writer, db.clone(), subscribers),
         db,
-        metrics,
-        passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores.min(2))),
-        jwt: Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
-        sessions,
-        logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
-        hub,
-        viewers: viewers::Viewers::new(std::time::Duration::from_secs(
-            config.streams.viewer_window_secs,
-        )),
+        config: config.clone(),
         files,
-        webhooks_queued,
-        webhook_worker: Default::default(),
+        passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores.min(2))),
+        viewers: Arc::new(viewers::Viewers::new(std::time::Duration::from_secs(
+            config.streams.viewer_window_secs,
+        ))),
         webhook_sender: Arc::new(webhooks::send::Sender::new(
             config.webhooks.allow_private_targets,
             std::time::Duration::from_secs(config.webhooks.timeout_secs),
         )),
         oidc: config.oidc.clone().map(|c| Arc::new(oidc::Oidc::new(c))),
+    };
+    let app = App {
+        domain,
+        metrics,
+        jwt: Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
+        sessions,
+        logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
+        hub,
+        webhooks_queued,
+        webhook_worker: Default::default(),
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,
         config,

@@ -15,6 +15,10 @@ pub const USERNAME_MAX: usize = 32;
 pub const EMAIL_MAX: usize = 254;
 pub const NAME_MAX: usize = 64;
 pub const STATUS_MESSAGE_MAX: usize = 256;
+pub const PASSWORD_MIN_LENGTH: usize = 8;
+pub const PASSWORD_MAX_LENGTH: usize = 128;
+/// Files one message may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
 
 /// 3–32 characters of `[A-Za-z0-9_.-]`.
 pub fn username(value: &str) -> Result<String, ApiError> {
@@ -68,10 +72,14 @@ pub fn email(value: &str) -> Result<String, ApiError> {
 
 /// 8–128 characters; never trimmed (spaces are part of a passphrase).
 pub fn password(field: &str, value: &str) -> Result<(), ApiError> {
-    use crate::auth::password::{MAX_LENGTH, MIN_LENGTH};
     let len = value.chars().count();
-    if !(MIN_LENGTH..=MAX_LENGTH).contains(&len) {
-        return Err(ApiError::length(field, MIN_LENGTH, MAX_LENGTH, len));
+    if !(PASSWORD_MIN_LENGTH..=PASSWORD_MAX_LENGTH).contains(&len) {
+        return Err(ApiError::length(
+            field,
+            PASSWORD_MIN_LENGTH,
+            PASSWORD_MAX_LENGTH,
+            len,
+        ));
     }
     Ok(())
 }
@@ -306,9 +314,9 @@ pub fn idempotency_key(value: &str) -> Result<String, ApiError> {
 }
 
 /// The file ids of a message's attachments: at most
-/// [`MAX_ATTACHMENTS`](crate::store::files::MAX_ATTACHMENTS), each once, in order.
+/// [`MAX_ATTACHMENTS`], each once, in order.
 pub fn attachments(ids: Vec<i64>) -> Result<Vec<i64>, ApiError> {
-    let max = crate::store::files::MAX_ATTACHMENTS;
+    let max = MAX_ATTACHMENTS;
     let mut unique = Vec::with_capacity(ids.len().min(max));
     for id in ids {
         if !unique.contains(&id) {

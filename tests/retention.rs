@@ -13,8 +13,8 @@ use veza::tasks::retention::{run_once, Retention};
 fn retention_of(app: &TestApp) -> Retention {
     let state = app.client.rocket().state::<veza::app::App>().unwrap();
     Retention {
-        journal: state.journal.clone(),
-        files: state.files.clone(),
+        journal: state.domain.journal.clone(),
+        files: state.domain.files.clone(),
         config: state.config.retention.clone(),
     }
 }
@@ -145,7 +145,7 @@ async fn old_messages_and_their_files_go_and_nothing_else() {
         .await
         .succeeded();
     let state = app.client.rocket().state::<veza::app::App>().unwrap();
-    veza::tasks::janitor::purge(&state.journal, &state.files)
+    veza::tasks::janitor::purge(&state.domain.journal, &state.domain.files)
         .await
         .unwrap();
     assert_eq!(files_under(&files_dir).len(), 1, "one file's bytes left");

@@ -22,7 +22,11 @@ pub fn routes() -> Vec<Route> {
 /// Users, rooms, messages, files, database size, uptime and version.
 #[get("/admin/stats")]
 async fn stats(_admin: AdminUser, app: &State<App>) -> ApiResult<Success<ServerStats>> {
-    Ok(ok(users::server_stats(app).await?))
+    Ok(ok(users::server_stats(
+        &app.domain,
+        app.started_at.elapsed().as_secs(),
+    )
+    .await?))
 }
 
 fn parse_role(value: &str) -> Result<Role, ApiError> {
@@ -50,7 +54,7 @@ async fn list_users(
         is_active: is_active.map(|v| flag("is_active", Some(v))).transpose()?,
         role: role.map(parse_role).transpose()?,
     };
-    let (users, total) = users::list_all(app, filter, window.limit, window.offset).await?;
+    let (users, total) = users::list_all(&app.domain, filter, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, users.len(), total);
     Ok(ok(UserList { users, meta }))
 }
@@ -72,5 +76,7 @@ async fn update_user(
 ) -> ApiResult<Success<User>> {
     let body = body.0;
     let role = body.role.as_deref().map(parse_role).transpose()?;
-    Ok(ok(users::set_status(app, id, body.is_active, role).await?))
+    Ok(ok(
+        users::set_status(&app.domain, id, body.is_active, role).await?
+    ))
 }

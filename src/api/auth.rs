@@ -5,7 +5,8 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::domain::accounts::{self, Registering, TokenPair};
+use crate::auth::token_pair::TokenPair;
+use crate::domain::accounts::{self, Registering};
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::JsonBody;
 use crate::http::client::ClientInfo;
@@ -39,9 +40,8 @@ async fn register(
         first_name: body.first_name,
         last_name: body.last_name,
     };
-    Ok(created(
-        accounts::register(app, client.origin(), form).await?,
-    ))
+    let signed = accounts::register(&app.domain, client.origin(), form).await?;
+    Ok(created(TokenPair::issue(&app.jwt, signed)?))
 }
 
 #[derive(Deserialize)]
@@ -65,13 +65,15 @@ async fn login(
         .map(|l| l.trim().to_owned())
         .filter(|l| !l.is_empty())
         .ok_or_else(|| ApiError::validation("username", "give a username or an e-mail"))?;
-    Ok(ok(accounts::login(
-        app,
+    let signed = accounts::login(
+        &app.domain,
+        &app.logins,
         client.origin(),
         &login,
         body.password,
     )
-    .await?))
+    .await?;
+    Ok(ok(TokenPair::issue(&app.jwt, signed)?))
 }
 
 #[derive(Deserialize)]
@@ -83,12 +85,13 @@ pub struct RefreshBody {
 /// use revokes the whole session.
 #[post("/refresh", data = "<body>")]
 async fn refresh(body: JsonBody<RefreshBody>, app: &State<App>) -> ApiResult<Success<TokenPair>> {
-    Ok(ok(accounts::refresh(app, &body.0.refresh_token).await?))
+    let signed = accounts::refresh(&app.domain, &body.0.refresh_token).await?;
+    Ok(ok(TokenPair::issue(&app.jwt, signed)?))
 }
 
 /// Ends the caller's session: its refresh token and access tokens stop working.
 #[post("/logout")]
 async fn logout(user: AuthUser, app: &State<App>) -> ApiResult<NoContent> {
-    accounts::logout(app, user.session_id).await?;
+    accounts::logout(&app.domain, user.session_id).await?;
     Ok(NoContent)
 }

@@ -36,8 +36,14 @@ async fn list(
     let window = list.window()?;
     let with_last =
         include_last_message.is_none() || flag("include_last_message", include_last_message)?;
-    let (conversations, total) =
-        conversations::list(app, user.actor(), with_last, window.limit, window.offset).await?;
+    let (conversations, total) = conversations::list(
+        &app.domain,
+        user.actor(),
+        with_last,
+        window.limit,
+        window.offset,
+    )
+    .await?;
     let meta = ListMeta::new(window, conversations.len(), total);
     Ok(ok(ConversationList {
         conversations,
@@ -58,7 +64,8 @@ async fn open(
     user: AuthUser,
     app: &State<App>,
 ) -> ApiResult<Success<Conversation>> {
-    let (conversation, is_new) = conversations::open(app, user.actor(), body.0.user_id).await?;
+    let (conversation, is_new) =
+        conversations::open(&app.domain, user.actor(), body.0.user_id).await?;
     Ok(if is_new {
         created(conversation)
     } else {
@@ -69,7 +76,7 @@ async fn open(
 /// One conversation; 404 for anyone but its two participants.
 #[get("/conversations/<id>")]
 async fn get_one(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Conversation>> {
-    Ok(ok(conversations::get(app, user.actor(), id).await?))
+    Ok(ok(conversations::get(&app.domain, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -88,7 +95,7 @@ async fn block(
 ) -> ApiResult<Success<Conversation>> {
     let blocked = body.0.and_then(|b| b.blocked).unwrap_or(true);
     Ok(ok(conversations::set_blocked(
-        app,
+        &app.domain,
         user.actor(),
         id,
         blocked,

@@ -22,14 +22,14 @@ pub fn routes() -> Vec<Route> {
 /// The caller's own data: profile, rooms, conversations, files and messages.
 #[get("/users/me/export")]
 async fn user_export(user: AuthUser, app: &State<App>) -> ApiResult<JsonDownload> {
-    let (export, pages) = exports::user(app, user.actor()).await?;
+    let (export, pages) = exports::user(&app.domain, user.actor()).await?;
     JsonDownload::new(format!("veza-{}.json", user.username), &export, pages)
 }
 
 /// A room with its members and messages: its owner and admins.
 #[get("/rooms/<id>/export")]
 async fn room_export(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<JsonDownload> {
-    let (export, pages) = exports::room(app, user.actor(), id).await?;
+    let (export, pages) = exports::room(&app.domain, user.actor(), id).await?;
     JsonDownload::new(format!("veza-room-{id}.json"), &export, pages)
 }
 

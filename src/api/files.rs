@@ -39,12 +39,12 @@ async fn upload(
 ) -> ApiResult<Success<FileObject>> {
     let actor = user.actor();
     let limits = UploadLimits {
-        store: &app.files,
+        store: &app.domain.files,
         max_bytes: app.config.limits.upload_max_bytes,
     };
     let form = read_form(head, data, limits, |room_id, conversation_id| async move {
         match container(room_id, conversation_id) {
-            Some(place) => files::check_can_upload(app, actor, place).await,
+            Some(place) => files::check_can_upload(&app.domain, actor, place).await,
             None => Ok(()),
         }
     })
@@ -55,7 +55,7 @@ async fn upload(
         client_name: form.file_name,
         description: form.description,
     };
-    Ok(created(files::upload(app, actor, upload).await?))
+    Ok(created(files::upload(&app.domain, actor, upload).await?))
 }
 
 fn container(room_id: Option<i64>, conversation_id: Option<i64>) -> Option<Container> {
@@ -67,7 +67,7 @@ fn container(room_id: Option<i64>, conversation_id: Option<i64>) -> Option<Conta
 /// A file's metadata.
 #[get("/files/<id>")]
 async fn metadata(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<FileObject>> {
-    Ok(ok(files::get(app, user.actor(), id).await?))
+    Ok(ok(files::get(&app.domain, user.actor(), id).await?))
 }
 
 /// A file's bytes, with ranges and revalidation. Images that cannot run script are
@@ -79,10 +79,10 @@ async fn download(
     request: DownloadRequest,
     app: &State<App>,
 ) -> ApiResult<Download> {
-    let file = files::get(app, user.actor(), id).await?;
+    let file = files::get(&app.domain, user.actor(), id).await?;
     let inline = sniff::is_inline_safe(&file.mime_type);
     let served = Served {
-        path: app.files.bytes_path(&file.uuid),
+        path: app.domain.files.bytes_path(&file.uuid),
         size: u64::try_from(file.size).unwrap_or(0),
         content_type: sniff::served_type(&file.mime_type).to_owned(),
         disposition: names::content_disposition(inline, &file.filename),
@@ -99,13 +99,13 @@ async fn thumbnail(
     request: DownloadRequest,
     app: &State<App>,
 ) -> ApiResult<Download> {
-    let file = files::get(app, user.actor(), id).await?;
+    let file = files::get(&app.domain, user.actor(), id).await?;
     if file.thumbnail_status != "ready" {
         return Err(ApiError::NotFoundBecause(
             "this file has no thumbnail (yet)",
         ));
     }
-    let path = app.files.thumbnail_path(&file.uuid);
+    let path = app.domain.files.thumbnail_path(&file.uuid);
     let size = tokio::fs::metadata(&path)
         .await
         .map_err(|_| ApiError::NotFound(Missing::File))?
@@ -123,7 +123,7 @@ async fn thumbnail(
 /// Deletes a file and its bytes: the uploader, a room's moderators and owner, admins.
 #[delete("/files/<id>")]
 async fn delete_file(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<NoContent> {
-    files::delete(app, user.actor(), id).await?;
+    files::delete(&app.domain, user.actor(), id).await?;
     Ok(NoContent)
 }
 
@@ -143,7 +143,8 @@ async fn room_files(
     app: &State<App>,
 ) -> ApiResult<Success<FileList>> {
     let window = list.window()?;
-    let (files, total) = files::of_room(app, user.actor(), id, window.limit, window.offset).await?;
+    let (files, total) =
+        files::of_room(&app.domain, user.actor(), id, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, files.len(), total);
     Ok(ok(FileList { files, meta }))
 }

@@ -13,12 +13,13 @@ pub fn routes() -> Vec<Route> {
 
 #[get("/health")]
 async fn health(app: &State<App>) -> Result<Value, ApiError> {
-    if app.db.is_damaged() {
+    if app.domain.db.is_damaged() {
         return Err(ApiError::Unavailable(
             "the database file is damaged; restore a backup (see the log)",
         ));
     }
-    app.db
+    app.domain
+        .db
         .read(|c| Ok::<_, ApiError>(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
         .await?;
     Ok(json!({ "status": "ok" }))

@@ -46,8 +46,15 @@ async fn list(
         None | Some("") | Some("all") => None,
         Some(r) => Some(parse_role("role", r)?),
     };
-    let (members, total) =
-        members::list(app, user.actor(), id, role, window.limit, window.offset).await?;
+    let (members, total) = members::list(
+        &app.domain,
+        user.actor(),
+        id,
+        role,
+        window.limit,
+        window.offset,
+    )
+    .await?;
     let meta = ListMeta::new(window, members.len(), total);
     Ok(ok(MemberList { members, meta }))
 }
@@ -84,7 +91,7 @@ async fn add(
             ))
         }
     };
-    let member = members::add(app, user.actor(), client.ip, id, target, role).await?;
+    let member = members::add(&app.domain, user.actor(), client.ip, id, target, role).await?;
     Ok(created(member))
 }
 
@@ -105,7 +112,8 @@ async fn change_role(
     client: ClientInfo,
 ) -> ApiResult<Success<Member>> {
     let role = parse_role("role", &body.0.role)?;
-    let member = members::change_role(app, user.actor(), client.ip, id, user_id, role).await?;
+    let member =
+        members::change_role(&app.domain, user.actor(), client.ip, id, user_id, role).await?;
     Ok(ok(member))
 }
 
@@ -119,6 +127,6 @@ async fn remove(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    members::remove(app, user.actor(), client.ip, id, user_id).await?;
+    members::remove(&app.domain, user.actor(), client.ip, id, user_id).await?;
     Ok(NoContent)
 }

@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::app::App;
 use crate::auth::guard::AuthUser;
 use crate::domain::messages::{self, SendRequest};
-use crate::error::{stash, ApiResult};
+use crate::error::ApiResult;
 use crate::http::body::{JsonBody, OptionalJsonBody};
 use crate::http::client::ClientInfo;
+use crate::http::error::stash;
 use crate::http::pagination::{flag, optional_id, ListParams};
 use crate::http::respond::{ok, NoContent, Success};
 use crate::store::edits::Edit;
@@ -75,7 +76,7 @@ async fn page(
     container: Container,
     params: &PageParams,
 ) -> ApiResult<Success<MessagePage>> {
-    let page = messages::page(app, user.actor(), container, params.cursor()?).await?;
+    let page = messages::page(&app.domain, user.actor(), container, params.cursor()?).await?;
     Ok(ok(MessagePage {
         messages: page.messages,
         has_more: page.has_more,
@@ -165,7 +166,7 @@ async fn send_to(
         attachments: body.attachments,
         idempotency_key: key.0,
     };
-    let sent = messages::send(app, user.actor(), client.ip, container, request).await?;
+    let sent = messages::send(&app.domain, user.actor(), client.ip, container, request).await?;
     Ok(Sent {
         message: sent.message,
         replayed: sent.replayed,
@@ -201,7 +202,7 @@ async fn conversation_send(
 /// One message.
 #[get("/messages/<id>")]
 async fn get_message(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Message>> {
-    Ok(ok(messages::get(app, user.actor(), id).await?))
+    Ok(ok(messages::get(&app.domain, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -221,7 +222,7 @@ async fn edit(
 ) -> ApiResult<Success<Message>> {
     let body = body.0;
     let message = messages::edit(
-        app,
+        &app.domain,
         user.actor(),
         client.ip,
         id,
@@ -249,7 +250,7 @@ async fn delete_message(
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
     let reason = body.0.and_then(|b| b.reason).or(reason);
-    messages::delete(app, user.actor(), client.ip, id, reason.as_deref()).await?;
+    messages::delete(&app.domain, user.actor(), client.ip, id, reason.as_deref()).await?;
     Ok(NoContent)
 }
 
@@ -270,7 +271,8 @@ async fn thread(
 ) -> ApiResult<Success<Thread>> {
     let after_id = optional_id("after_id", after_id)?;
     let limit = list.window()?.limit;
-    let (messages, has_more) = messages::thread(app, user.actor(), id, after_id, limit).await?;
+    let (messages, has_more) =
+        messages::thread(&app.domain, user.actor(), id, after_id, limit).await?;
     Ok(ok(Thread { messages, has_more }))
 }
 
@@ -282,7 +284,7 @@ struct History {
 /// Earlier versions of a message, newest first: its author and moderators.
 #[get("/messages/<id>/history")]
 async fn history(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<History>> {
-    let history = messages::history(app, user.actor(), id).await?;
+    let history = messages::history(&app.domain, user.actor(), id).await?;
     Ok(ok(History { history }))
 }
 
@@ -302,6 +304,6 @@ async fn pin(
     client: ClientInfo,
 ) -> ApiResult<Success<Message>> {
     let pinned = body.0.and_then(|b| b.pinned).unwrap_or(true);
-    let message = messages::pin(app, user.actor(), client.ip, id, pinned).await?;
+    let message = messages::pin(&app.domain, user.actor(), client.ip, id, pinned).await?;
     Ok(ok(message))
 }

@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 
 use crate::app::App;
 use crate::domain::operations;
-use crate::error::{stash, ApiError, Missing};
+use crate::error::{ApiError, Missing};
+use crate::http::error::stash;
 
 pub fn routes() -> Vec<Route> {
     routes![metrics]
@@ -47,7 +48,8 @@ impl<'r> FromRequest<'r> for Scraper {
 
 #[get("/metrics")]
 async fn metrics(_scraper: Scraper, app: &State<App>) -> Result<(ContentType, String), ApiError> {
-    let text = operations::metrics_text(app).await?;
+    let text =
+        operations::metrics_text(&app.domain, &app.metrics, app.hub.connection_count()).await?;
     let format =
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);
     Ok((format, text))

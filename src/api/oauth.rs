@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::auth::guard::MaybeUser;
-use crate::domain::accounts::TokenPair;
+use crate::auth::token_pair::TokenPair;
 use crate::domain::oidc::{self, Returned, Started};
 use crate::error::ApiResult;
 use crate::http::body::JsonBody;
@@ -26,12 +26,12 @@ struct Provider {
 #[get("/oauth/provider")]
 fn provider(app: &State<App>) -> ApiResult<Success<Provider>> {
     Ok(ok(Provider {
-        display_name: oidc::provider(app)?.config.display_name.clone(),
+        display_name: oidc::provider(&app.domain)?.config.display_name.clone(),
     }))
 }
 
 async fn authorize(app: &App, user: MaybeUser) -> ApiResult<Success<Started>> {
-    let started = oidc::start(app, user.0.map(|u| u.id)).await?;
+    let started = oidc::start(&app.domain, user.0.map(|u| u.id)).await?;
     Ok(found(started.authorization_url.clone(), started))
 }
 
@@ -65,7 +65,8 @@ async fn callback(
         error,
         error_description,
     };
-    Ok(ok(oidc::finish(app, client.origin(), returned).await?))
+    let signed = oidc::finish(&app.domain, client.origin(), returned).await?;
+    Ok(ok(TokenPair::issue(&app.jwt, signed)?))
 }
 
 #[derive(Deserialize)]
@@ -91,5 +92,6 @@ async fn token(
         error: body.error,
         error_description: body.error_description,
     };
-    Ok(ok(oidc::finish(app, client.origin(), returned).await?))
+    let signed = oidc::finish(&app.domain, client.origin(), returned).await?;
+    Ok(ok(TokenPair::issue(&app.jwt, signed)?))
 }

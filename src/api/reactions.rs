@@ -19,7 +19,7 @@ pub fn routes() -> Vec<Route> {
 /// A message's reactions, grouped by emoji, with who reacted.
 #[get("/messages/<id>/reactions")]
 async fn list(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<MessageReactions>> {
-    Ok(ok(reactions::list(app, user.actor(), id).await?))
+    Ok(ok(reactions::list(&app.domain, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -37,7 +37,8 @@ async fn add(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<Success<MessageReactions>> {
-    let (added, found) = reactions::add(app, user.actor(), client.ip, id, &body.0.emoji).await?;
+    let (added, found) =
+        reactions::add(&app.domain, user.actor(), client.ip, id, &body.0.emoji).await?;
     Ok(if added { created(found) } else { ok(found) })
 }
 
@@ -50,6 +51,6 @@ async fn remove(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    reactions::remove(app, user.actor(), client.ip, id, emoji).await?;
+    reactions::remove(&app.domain, user.actor(), client.ip, id, emoji).await?;
     Ok(NoContent)
 }

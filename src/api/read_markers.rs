@@ -25,7 +25,7 @@ async fn mark_read(
 ) -> ApiResult<Success<ReadState>> {
     let message_id = body.0.and_then(|b| b.message_id);
     Ok(ok(read_markers::mark_read(
-        app,
+        &app.domain,
         user.actor(),
         container,
         message_id,

@@ -28,8 +28,8 @@ fn socket(
         });
     }
     let cx = Context {
-        db: app.db.clone(),
-        journal: app.journal.clone(),
+        db: app.domain.db.clone(),
+        journal: app.domain.journal.clone(),
         hub: app.hub.clone(),
         jwt: app.jwt.clone(),
         actor: user.actor(),

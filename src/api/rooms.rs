@@ -68,7 +68,7 @@ async fn list(
         }
     }
     let (rooms, total) = rooms::list(
-        app,
+        &app.domain,
         user.actor(),
         filter,
         search,
@@ -109,14 +109,14 @@ async fn create(
         max_members: body.max_members.map(validate::max_members).transpose()?,
     };
     Ok(created(
-        rooms::create(app, user.actor(), client.ip, new).await?,
+        rooms::create(&app.domain, user.actor(), client.ip, new).await?,
     ))
 }
 
 /// One room, with the caller's role and unread count.
 #[get("/rooms/<id>")]
 async fn get_room(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Room>> {
-    Ok(ok(rooms::get(app, user.actor(), id).await?))
+    Ok(ok(rooms::get(&app.domain, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -161,7 +161,7 @@ async fn update(
             .map(|d| d.map(validate::retention_days).transpose())
             .transpose()?,
     };
-    let room = rooms::update(app, user.actor(), client.ip, id, changes).await?;
+    let room = rooms::update(&app.domain, user.actor(), client.ip, id, changes).await?;
     Ok(ok(room))
 }
 
@@ -173,7 +173,7 @@ async fn delete_room(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    rooms::delete(app, user.actor(), client.ip, id).await?;
+    rooms::delete(&app.domain, user.actor(), client.ip, id).await?;
     Ok(NoContent)
 }
 
@@ -185,7 +185,9 @@ async fn join(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<Success<Room>> {
-    Ok(ok(rooms::join(app, user.actor(), client.ip, id).await?))
+    Ok(ok(
+        rooms::join(&app.domain, user.actor(), client.ip, id).await?
+    ))
 }
 
 /// Leaves a room.
@@ -196,7 +198,7 @@ async fn leave(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    rooms::leave(app, user.actor(), client.ip, id).await?;
+    rooms::leave(&app.domain, user.actor(), client.ip, id).await?;
     Ok(NoContent)
 }
 
@@ -221,8 +223,15 @@ async fn audit_log(
     let action = action
         .map(|a| a.trim().to_owned())
         .filter(|a| !a.is_empty());
-    let (logs, total) =
-        rooms::audit_log(app, user.actor(), id, action, window.limit, window.offset).await?;
+    let (logs, total) = rooms::audit_log(
+        &app.domain,
+        user.actor(),
+        id,
+        action,
+        window.limit,
+        window.offset,
+    )
+    .await?;
     let meta = ListMeta::new(window, logs.len(), total);
     Ok(ok(AuditList { logs, meta }))
 }

@@ -49,7 +49,7 @@ async fn search_messages(
         before_id: optional_id("before_id", before_id)?,
         limit: list.window_with_default(20)?.limit,
     };
-    let (hits, has_more) = domain::search(app, user.actor(), query).await?;
+    let (hits, has_more) = domain::search(&app.domain, user.actor(), query).await?;
     let messages = hits
         .into_iter()
         .map(|hit| Found {

@@ -27,7 +27,9 @@ async fn room_stats(
         Some(p) => Period::parse(p)
             .ok_or_else(|| ApiError::validation("period", "must be one of 24h, 7d, 30d, all"))?,
     };
-    Ok(ok(rooms::statistics(app, user.actor(), id, period).await?))
+    Ok(ok(
+        rooms::statistics(&app.domain, user.actor(), id, period).await?
+    ))
 }
 
 /// Answers without touching the database or checking a token: a liveness probe,

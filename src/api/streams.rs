@@ -56,7 +56,7 @@ async fn create(
         file_id: body.file_id,
     };
     Ok(created(
-        streams::create(app, user.actor(), client.ip, request).await?,
+        streams::create(&app.domain, user.actor(), client.ip, request).await?,
     ))
 }
 
@@ -86,7 +86,7 @@ async fn page(
     let window = list.window_with_default(20)?;
     let live = live_filter(live)?;
     let (streams, total) =
-        streams::list(app, user.actor(), live, window.limit, window.offset).await?;
+        streams::list(&app.domain, user.actor(), live, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, streams.len(), total);
     Ok((streams, meta))
 }
@@ -134,7 +134,7 @@ async fn seed_list(
 
 #[get("/streams/<id>")]
 async fn get_stream(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Stream>> {
-    Ok(ok(streams::get(app, user.actor(), id).await?))
+    Ok(ok(streams::get(&app.domain, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -163,7 +163,9 @@ async fn update(
         playback_url: body.playback_url,
         file_id: body.file_id,
     };
-    Ok(ok(streams::update(app, user.actor(), id, update).await?))
+    Ok(ok(
+        streams::update(&app.domain, user.actor(), id, update).await?
+    ))
 }
 
 /// Deletes a stream and its room: its owner or an admin.
@@ -174,20 +176,24 @@ async fn delete_stream(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<NoContent> {
-    streams::delete(app, user.actor(), client.ip, id).await?;
+    streams::delete(&app.domain, user.actor(), client.ip, id).await?;
     Ok(NoContent)
 }
 
 /// Goes live (the owner); 409 if it already is.
 #[post("/streams/<id>/start")]
 async fn start(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Stream>> {
-    Ok(ok(streams::set_live(app, user.actor(), id, true).await?))
+    Ok(ok(
+        streams::set_live(&app.domain, user.actor(), id, true).await?
+    ))
 }
 
 /// Stops (the owner or an admin); 409 if it is not live.
 #[post("/streams/<id>/stop")]
 async fn stop(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Stream>> {
-    Ok(ok(streams::set_live(app, user.actor(), id, false).await?))
+    Ok(ok(
+        streams::set_live(&app.domain, user.actor(), id, false).await?
+    ))
 }
 
 #[derive(Serialize)]
@@ -198,6 +204,6 @@ struct Watching {
 /// A viewer's heartbeat (send one every 30 s or so while watching).
 #[post("/streams/<id>/watch")]
 async fn watch(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Watching>> {
-    let viewer_count = streams::watch(app, user.actor(), id).await?;
+    let viewer_count = streams::watch(&app.domain, user.actor(), id).await?;
     Ok(ok(Watching { viewer_count }))
 }

@@ -26,7 +26,7 @@ pub fn alias_routes() -> Vec<Route> {
 /// The caller's own profile, e-mail included.
 #[get("/me")]
 async fn me(user: AuthUser, app: &State<App>) -> ApiResult<Success<User>> {
-    Ok(ok(users::get(app, user.actor(), user.id).await?))
+    Ok(ok(users::get(&app.domain, user.actor(), user.id).await?))
 }
 
 #[derive(Deserialize)]
@@ -74,7 +74,12 @@ async fn update_me(
             validate::STATUS_MESSAGE_MAX,
         )?,
     };
-    Ok(ok(users::update_profile(app, user.actor(), changes).await?))
+    Ok(ok(users::update_profile(
+        &app.domain,
+        user.actor(),
+        changes,
+    )
+    .await?))
 }
 
 #[derive(Deserialize)]
@@ -93,7 +98,8 @@ async fn change_password(
 ) -> ApiResult<Success<accounts::PasswordChanged>> {
     let body = body.0;
     let changed = accounts::change_password(
-        app,
+        &app.domain,
+        &app.logins,
         user.id,
         user.session_id,
         &client.ip_key,
@@ -107,7 +113,7 @@ async fn change_password(
 /// One user's public profile (the e-mail only for the user and admins).
 #[get("/<id>", rank = 3)]
 async fn by_id(id: i64, viewer: AuthUser, app: &State<App>) -> ApiResult<Success<User>> {
-    Ok(ok(users::get(app, viewer.actor(), id).await?))
+    Ok(ok(users::get(&app.domain, viewer.actor(), id).await?))
 }
 
 /// Active users whose username or name contains `q`; all active users without `q`.
@@ -128,7 +134,8 @@ async fn search(
             q.chars().count(),
         ));
     }
-    let (users, total) = users::search(app, viewer.actor(), q, window.limit, window.offset).await?;
+    let (users, total) =
+        users::search(&app.domain, viewer.actor(), q, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, users.len(), total);
     Ok(ok(UserList { users, meta }))
 }

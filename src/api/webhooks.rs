@@ -49,7 +49,9 @@ async fn create(
         secret: body.secret,
         room_id: body.room_id,
     };
-    Ok(created(webhooks::create(app, user.actor(), new).await?))
+    Ok(created(
+        webhooks::create(&app.domain, user.actor(), new).await?,
+    ))
 }
 
 #[derive(Serialize)]
@@ -60,13 +62,13 @@ struct WebhookList {
 /// The webhooks the caller manages.
 #[get("/webhooks")]
 async fn list(user: AuthUser, app: &State<App>) -> ApiResult<Success<WebhookList>> {
-    let webhooks = webhooks::list(app, user.actor()).await?;
+    let webhooks = webhooks::list(&app.domain, user.actor()).await?;
     Ok(ok(WebhookList { webhooks }))
 }
 
 #[get("/webhooks/<id>")]
 async fn get_webhook(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Webhook>> {
-    Ok(ok(webhooks::get(app, user.actor(), id).await?))
+    Ok(ok(webhooks::get(&app.domain, user.actor(), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -92,26 +94,30 @@ async fn update(
         secret: body.secret,
         is_active: body.is_active,
     };
-    Ok(ok(webhooks::update(app, user.actor(), id, update).await?))
+    Ok(ok(
+        webhooks::update(&app.domain, user.actor(), id, update).await?
+    ))
 }
 
 /// Removes a webhook and its delivery log.
 #[delete("/webhooks/<id>")]
 async fn delete_webhook(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<NoContent> {
-    webhooks::delete(app, user.actor(), id).await?;
+    webhooks::delete(&app.domain, user.actor(), id).await?;
     Ok(NoContent)
 }
 
 /// Sends a `webhook.test` event now; answers how it went.
 #[post("/webhooks/<id>/test")]
 async fn test(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<TestResult>> {
-    Ok(ok(webhooks::test(app, user.actor(), id).await?))
+    Ok(ok(webhooks::test(&app.domain, user.actor(), id).await?))
 }
 
 /// A new secret, shown this once; the old one stops signing at once.
 #[post("/webhooks/<id>/rotate-secret")]
 async fn rotate_secret(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<Success<Webhook>> {
-    Ok(ok(webhooks::rotate_secret(app, user.actor(), id).await?))
+    Ok(ok(
+        webhooks::rotate_secret(&app.domain, user.actor(), id).await?
+    ))
 }
 
 #[derive(Serialize)]
@@ -131,7 +137,7 @@ async fn deliveries(
 ) -> ApiResult<Success<DeliveryList>> {
     let window = list.window()?;
     let (deliveries, total) =
-        webhooks::deliveries(app, user.actor(), id, window.limit, window.offset).await?;
+        webhooks::deliveries(&app.domain, user.actor(), id, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, deliveries.len(), total);
     Ok(ok(DeliveryList { deliveries, meta }))
 }

@@ -11,7 +11,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 
 use crate::app::App;
 use crate::auth::jwt::Claims;
-use crate::error::{stash, ApiError};
+use crate::error::ApiError;
+use crate::http::error::stash;
 use crate::store::sessions;
 
 /// What the `Authorization` header of this request holds.
@@ -123,7 +124,8 @@ impl<'r> FromRequest<'r> for AuthUser {
         if let Some((user, seen_due)) = app.sessions.get(claims.sid, user_id, seen_every) {
             if seen_due {
                 let id = user.id;
-                app.journal
+                app.domain
+                    .journal
                     .apply_detached(move |c| crate::store::users::touch_last_seen(c, id));
             }
             return Outcome::Success(user);
@@ -131,6 +133,7 @@ impl<'r> FromRequest<'r> for AuthUser {
         // Taken before the read: a session evicted while it runs must not be cached.
         let generation = app.sessions.generation();
         let found = app
+            .domain
             .db
             .read(move |c| sessions::live_session_user(c, claims.sid, user_id))
             .await;
@@ -142,7 +145,8 @@ impl<'r> FromRequest<'r> for AuthUser {
                 });
                 if stale {
                     let id = live.user_id;
-                    app.journal
+                    app.domain
+                        .journal
                         .apply_detached(move |c| crate::store::users::touch_last_seen(c, id));
                 }
                 let user = AuthUser {

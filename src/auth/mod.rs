@@ -1,8 +1,9 @@
-//! Authentication: the `AuthUser` guard, access tokens, passwords, opaque tokens.
+//! Authentication: the `AuthUser` guard, access tokens and what a sign-in
+//! answers, passwords, the session cache.
 
 pub mod guard;
 pub mod jwt;
 pub mod password;
 pub mod session_cache;
-pub mod tokens;
+pub mod token_pair;
 pub mod user;

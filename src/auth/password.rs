@@ -14,9 +14,6 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ApiError;
 
-pub const MIN_LENGTH: usize = 8;
-pub const MAX_LENGTH: usize = 128;
-
 const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const OUTPUT_BYTES: usize = 32;

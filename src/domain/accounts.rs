@@ -2,16 +2,18 @@
 
 use serde::Serialize;
 
-use crate::app::App;
-use crate::auth::password::MAX_LENGTH as PASSWORD_MAX;
-use crate::auth::tokens;
+use crate::limiter::LoginThrottle;
+
 use crate::config::Registration;
+use crate::domain::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::event::{EndedSessions, Event};
 use crate::rusqlite::Connection;
 use crate::store::sessions::{self, Lifetimes, Rotation, SessionInfo};
 use crate::store::users::{self, NewUser, User};
+use crate::tokens;
 use crate::validate;
+use crate::validate::PASSWORD_MAX_LENGTH as PASSWORD_MAX;
 
 /// Where a sign-in comes from, as the network tells.
 #[derive(Debug, Clone)]
@@ -22,20 +24,19 @@ pub struct Origin {
     pub address_key: String,
 }
 
-/// What register, login and refresh answer.
-#[derive(Serialize)]
-pub struct TokenPair {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_in: u64,
-    pub token_type: &'static str,
+/// A signed-in session: what register, login, refresh and an identity
+/// provider's sign-in give. The HTTP layer adds the access token.
+pub struct SignedIn {
     pub user: User,
+    pub session_id: i64,
+    /// The client's copy of the refresh token (the database keeps its digest).
+    pub refresh_token: String,
 }
 
-pub(crate) fn lifetimes(app: &App) -> Lifetimes {
+pub(crate) fn lifetimes(cx: &Context) -> Lifetimes {
     Lifetimes {
-        refresh_ttl_secs: app.config.auth.refresh_token_ttl_secs,
-        session_max_secs: app.config.auth.session_max_days * 86_400,
+        refresh_ttl_secs: cx.config.auth.refresh_token_ttl_secs,
+        session_max_secs: cx.config.auth.session_max_days * 86_400,
     }
 }
 
@@ -65,20 +66,18 @@ pub(crate) fn open_session(
     Ok(session_id)
 }
 
-/// The answer of a sign-in: a fresh access token beside the refresh token.
-pub(crate) async fn token_pair(
-    app: &App,
+/// The sign-in of a session just opened or renewed.
+pub(crate) async fn signed_in(
+    cx: &Context,
     user_id: i64,
     session_id: i64,
-    refresh: String,
-) -> ApiResult<TokenPair> {
-    let user = app.db.read(move |c| users::require(c, user_id)).await?;
-    Ok(TokenPair {
-        access_token: app.jwt.issue(user.id, session_id)?,
-        refresh_token: refresh,
-        expires_in: app.jwt.access_ttl_secs,
-        token_type: "Bearer",
+    refresh_token: String,
+) -> ApiResult<SignedIn> {
+    let user = cx.db.read(move |c| users::require(c, user_id)).await?;
+    Ok(SignedIn {
         user,
+        session_id,
+        refresh_token,
     })
 }
 
@@ -92,17 +91,17 @@ pub struct Registering {
 }
 
 /// Creates an account and signs it in. The server's first account is its admin.
-pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult<TokenPair> {
+pub async fn register(cx: &Context, origin: Origin, form: Registering) -> ApiResult<SignedIn> {
     let username = validate::username(&form.username)?;
     let email = validate::email(&form.email)?;
     validate::password("password", &form.password)?;
     let first_name = validate::label("first_name", form.first_name.as_deref(), validate::NAME_MAX)?;
     let last_name = validate::label("last_name", form.last_name.as_deref(), validate::NAME_MAX)?;
-    let open = app.config.registration == Registration::Open;
+    let open = cx.config.registration == Registration::Open;
 
     // Refuse early what the write would refuse, so no hash is spent on it.
     let (name, mail) = (username.clone(), email.clone());
-    app.db
+    cx.db
         .read(move |c| {
             if users::any(c)? && !open {
                 return Err(ApiError::RegistrationClosed);
@@ -111,9 +110,9 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
         })
         .await?;
 
-    let password_hash = app.passwords.hash(form.password).await?;
+    let password_hash = cx.passwords.hash(form.password).await?;
     let (refresh, digest) = new_refresh_token()?;
-    let lifetimes = lifetimes(app);
+    let lifetimes = lifetimes(cx);
     let new = NewUser {
         username,
         email,
@@ -122,7 +121,7 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
         last_name,
         email_verified: false,
     };
-    let (user_id, session_id) = app
+    let (user_id, session_id) = cx
         .journal
         .write(None, move |c, events| {
             let user_id = users::insert(c, new, open)?;
@@ -133,24 +132,24 @@ pub async fn register(app: &App, origin: Origin, form: Registering) -> ApiResult
             ))
         })
         .await?;
-    token_pair(app, user_id, session_id, refresh).await
+    signed_in(cx, user_id, session_id, refresh).await
 }
 
 /// Signs in by username or e-mail. An unknown account, a wrong password and a
 /// deactivated account answer alike.
 pub async fn login(
-    app: &App,
+    cx: &Context,
+    logins: &LoginThrottle,
     origin: Origin,
     login: &str,
     password: String,
-) -> ApiResult<TokenPair> {
+) -> ApiResult<SignedIn> {
     // Resolve the account first, so its username and e-mail share one count, and
     // count the attempt before the (slow) password check.
     let too_long = password.chars().count() > PASSWORD_MAX;
     let lookup = login.to_owned();
-    let account = app.db.read(move |c| users::credentials(c, &lookup)).await?;
-    let attempt = app
-        .logins
+    let account = cx.db.read(move |c| users::credentials(c, &lookup)).await?;
+    let attempt = logins
         .attempt(account.as_ref().map(|a| a.id), &origin.address_key)
         .map_err(|wait| ApiError::RateLimited {
             retry_after_secs: wait,
@@ -159,7 +158,7 @@ pub async fn login(
         None // no account has such a password; do not spend a hash on it
     } else {
         let hash = account.as_ref().map(|a| a.password_hash.clone());
-        let matches = app.passwords.verify(password, hash).await?;
+        let matches = cx.passwords.verify(password, hash).await?;
         // A deactivated account answers as a wrong password does, so that the
         // answer never confirms a password (and it counts as a failure).
         account.filter(|a| matches && a.is_active)
@@ -168,23 +167,23 @@ pub async fn login(
         attempt.failed();
         return Err(ApiError::InvalidCredentials);
     };
-    app.logins.succeeded(attempt);
+    logins.succeeded(attempt);
     let (refresh, digest) = new_refresh_token()?;
-    let lifetimes = lifetimes(app);
-    let session_id = app
+    let lifetimes = lifetimes(cx);
+    let session_id = cx
         .journal
         .apply(move |c| open_session(c, account.id, &origin, &digest, lifetimes))
         .await?;
-    token_pair(app, account.id, session_id, refresh).await
+    signed_in(cx, account.id, session_id, refresh).await
 }
 
 /// Trades a refresh token for a new pair. Each refresh token works once; a second
 /// use revokes the whole session.
-pub async fn refresh(app: &App, refresh_token: &str) -> ApiResult<TokenPair> {
+pub async fn refresh(cx: &Context, refresh_token: &str) -> ApiResult<SignedIn> {
     let old = tokens::digest(refresh_token.trim());
     let (refresh, new) = new_refresh_token()?;
-    let lifetimes = lifetimes(app);
-    let rotation = app
+    let lifetimes = lifetimes(cx);
+    let rotation = cx
         .journal
         .write(None, move |c, events| {
             let rotation = sessions::rotate(c, &old, &new, lifetimes)?;
@@ -198,7 +197,7 @@ pub async fn refresh(app: &App, refresh_token: &str) -> ApiResult<TokenPair> {
         Rotation::Rotated {
             user_id,
             session_id,
-        } => token_pair(app, user_id, session_id, refresh).await,
+        } => signed_in(cx, user_id, session_id, refresh).await,
         Rotation::Reused { .. } => Err(ApiError::InvalidToken(
             "refresh token already used; the session has been revoked",
         )),
@@ -207,8 +206,8 @@ pub async fn refresh(app: &App, refresh_token: &str) -> ApiResult<TokenPair> {
 }
 
 /// Ends a session: its refresh token and access tokens stop working at once.
-pub async fn logout(app: &App, session_id: i64) -> ApiResult<()> {
-    app.journal
+pub async fn logout(cx: &Context, session_id: i64) -> ApiResult<()> {
+    cx.journal
         .write(None, move |c, events| {
             sessions::revoke(c, session_id, "logout")?;
             events.push(Event::SessionsEnded(EndedSessions::One(session_id)));
@@ -227,7 +226,8 @@ pub struct PasswordChanged {
 /// Changes `user_id`'s password and ends their other sessions. A wrong current
 /// password counts as a failed login, counted before it is checked.
 pub async fn change_password(
-    app: &App,
+    cx: &Context,
+    logins: &LoginThrottle,
     user_id: i64,
     keep_session: i64,
     address_key: &str,
@@ -235,23 +235,23 @@ pub async fn change_password(
     new: String,
 ) -> ApiResult<PasswordChanged> {
     validate::password("new_password", &new)?;
-    let attempt = app
-        .logins
-        .attempt(Some(user_id), address_key)
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait,
-        })?;
-    let hash = app
+    let attempt =
+        logins
+            .attempt(Some(user_id), address_key)
+            .map_err(|wait| ApiError::RateLimited {
+                retry_after_secs: wait,
+            })?;
+    let hash = cx
         .db
         .read(move |c| users::password_hash(c, user_id))
         .await?;
-    if !app.passwords.verify(current, Some(hash)).await? {
+    if !cx.passwords.verify(current, Some(hash)).await? {
         attempt.failed();
         return Err(ApiError::validation("current_password", "is not correct"));
     }
-    app.logins.succeeded(attempt);
-    let new_hash = app.passwords.hash(new).await?;
-    let ended = app
+    logins.succeeded(attempt);
+    let new_hash = cx.passwords.hash(new).await?;
+    let ended = cx
         .journal
         .write(None, move |c, events| {
             users::set_password(c, user_id, &new_hash)?;

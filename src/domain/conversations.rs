@@ -1,7 +1,6 @@
 //! Direct conversations: one per pair of users, seen by its two participants only.
 
-use crate::app::App;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::Event;
 use crate::store::conversations::{self, Conversation};
@@ -9,21 +8,21 @@ use crate::store::users;
 
 /// `actor`'s conversations, most recently active first, and how many there are.
 pub async fn list(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     with_last_message: bool,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<Conversation>, u64)> {
-    Ok(app
+    Ok(cx
         .db
         .read(move |c| conversations::list(c, actor.id, with_last_message, limit, offset))
         .await?)
 }
 
 /// One conversation; 404 for anyone but its two participants.
-pub async fn get(app: &App, actor: Actor, id: i64) -> ApiResult<Conversation> {
-    app.db
+pub async fn get(cx: &Context, actor: Actor, id: i64) -> ApiResult<Conversation> {
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::conversation(c, id, actor)?;
             Ok(conversations::get(c, id, actor.id)?)
@@ -33,14 +32,14 @@ pub async fn get(app: &App, actor: Actor, id: i64) -> ApiResult<Conversation> {
 
 /// Opens the conversation with `other`: the existing one (one per pair, whoever
 /// opened it) or a new one; answers it and whether it is new.
-pub async fn open(app: &App, actor: Actor, other: i64) -> ApiResult<(Conversation, bool)> {
+pub async fn open(cx: &Context, actor: Actor, other: i64) -> ApiResult<(Conversation, bool)> {
     if actor.id == other {
         return Err(ApiError::validation(
             "user_id",
             "a conversation needs another user",
         ));
     }
-    let (id, is_new) = app
+    let (id, is_new) = cx
         .journal
         .write(None, move |c, events| {
             match users::by_id(c, other)? {
@@ -57,21 +56,21 @@ pub async fn open(app: &App, actor: Actor, other: i64) -> ApiResult<(Conversatio
             Ok((id, is_new))
         })
         .await?;
-    Ok((get(app, actor, id).await?, is_new))
+    Ok((get(cx, actor, id).await?, is_new))
 }
 
 /// Blocks or unblocks the other participant; answers the conversation.
 pub async fn set_blocked(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     id: i64,
     blocked: bool,
 ) -> ApiResult<Conversation> {
-    app.journal
+    cx.journal
         .apply(move |c| {
             access::conversation(c, id, actor)?;
             Ok(conversations::set_blocked(c, id, actor.id, blocked)?)
         })
         .await?;
-    get(app, actor, id).await
+    get(cx, actor, id).await
 }

@@ -4,9 +4,8 @@
 
 use serde::Serialize;
 
-use crate::app::App;
 use crate::db::Db;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::store::exports::{self, ConversationEntry, ExportedMessage, Membership};
 use crate::store::files::{self, FileObject};
@@ -29,9 +28,9 @@ pub struct UserExport {
 
 /// The caller's own profile, memberships, conversations and files, and the pages
 /// of their messages.
-pub async fn user(app: &App, actor: Actor) -> ApiResult<(UserExport, MessagePages)> {
+pub async fn user(cx: &Context, actor: Actor) -> ApiResult<(UserExport, MessagePages)> {
     let id = actor.id;
-    let export = app
+    let export = cx
         .db
         .read(move |c| {
             Ok::<_, ApiError>(UserExport {
@@ -44,7 +43,7 @@ pub async fn user(app: &App, actor: Actor) -> ApiResult<(UserExport, MessagePage
         })
         .await?;
     let pages = MessagePages {
-        db: app.db.clone(),
+        db: cx.db.clone(),
         of: Messages::ByAuthor {
             user_id: id,
             after: (String::new(), 0),
@@ -64,12 +63,16 @@ pub struct RoomExport {
 /// A room and its members, and the pages of its messages, for its owner and
 /// admins; others are refused before anything is read (a room they may not see
 /// is not found).
-pub async fn room(app: &App, actor: Actor, room_id: i64) -> ApiResult<(RoomExport, MessagePages)> {
-    app.db
+pub async fn room(
+    cx: &Context,
+    actor: Actor,
+    room_id: i64,
+) -> ApiResult<(RoomExport, MessagePages)> {
+    cx.db
         .read(move |c| access::room(c, room_id, actor)?.require_owner())
         .await?;
-    let room = crate::domain::rooms::get(app, actor, room_id).await?;
-    let members = app
+    let room = crate::domain::rooms::get(cx, actor, room_id).await?;
+    let members = cx
         .db
         .read(move |c| Ok::<_, ApiError>(members::list(c, room_id, None, u32::MAX, 0)?.0))
         .await?;
@@ -79,7 +82,7 @@ pub async fn room(app: &App, actor: Actor, room_id: i64) -> ApiResult<(RoomExpor
         members,
     };
     let pages = MessagePages {
-        db: app.db.clone(),
+        db: cx.db.clone(),
         of: Messages::OfRoom {
             room_id,
             after_id: 0,

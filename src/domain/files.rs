@@ -2,8 +2,7 @@
 //! message), reading, downloading and deleting them. Who may see a file is who may
 //! read where it belongs, and its uploader; to anyone else it does not exist.
 
-use crate::app::App;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
 use crate::files::{names, sniff, Staged};
@@ -29,15 +28,15 @@ pub struct Upload {
 /// Whether `actor` may upload into `container`: checked before the bytes are
 /// received when the form names the place first, and again when the file is
 /// recorded.
-pub async fn check_can_upload(app: &App, actor: Actor, container: Container) -> ApiResult<()> {
-    app.db
+pub async fn check_can_upload(cx: &Context, actor: Actor, container: Container) -> ApiResult<()> {
+    cx.db
         .read(move |c| access::container(c, container, actor)?.require_can_write())
         .await
 }
 
 /// Records a staged upload: its type sniffed from its bytes, its bytes moved into
 /// place, its row written (with its thumbnail job) once the rules allow it.
-pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileObject> {
+pub async fn upload(cx: &Context, actor: Actor, upload: Upload) -> ApiResult<FileObject> {
     let description = validate::label(
         "description",
         upload.description.as_deref(),
@@ -60,10 +59,10 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
     };
     let uuid = new.uuid.clone();
     staged
-        .publish(&app.files)
+        .publish(&cx.files)
         .await
         .map_err(|e| ApiError::io("cannot store an upload", &e))?;
-    let recorded = app
+    let recorded = cx
         .journal
         .write(None, move |c, events| {
             if let Some(place) = new.container {
@@ -78,12 +77,12 @@ pub async fn upload(app: &App, actor: Actor, upload: Upload) -> ApiResult<FileOb
     let id = match recorded {
         Ok(id) => id,
         Err(e) => {
-            let store = app.files.clone();
+            let store = cx.files.clone();
             let _ = tokio::task::spawn_blocking(move || store.remove(&uuid)).await;
             return Err(e);
         }
     };
-    Ok(app.db.read(move |c| files::get(c, id)).await?)
+    Ok(cx.db.read(move |c| files::get(c, id)).await?)
 }
 
 /// A file `actor` may see, and what they are to where it belongs.
@@ -103,39 +102,39 @@ fn visible(c: &Connection, file_id: i64, actor: Actor) -> ApiResult<(FileObject,
 }
 
 /// A file's metadata (also what a download serves).
-pub async fn get(app: &App, actor: Actor, file_id: i64) -> ApiResult<FileObject> {
-    app.db
+pub async fn get(cx: &Context, actor: Actor, file_id: i64) -> ApiResult<FileObject> {
+    cx.db
         .read(move |c| visible(c, file_id, actor).map(|(file, _)| file))
         .await
 }
 
 /// Deletes a file: its uploader, a room's moderators and owner, admins. Its bytes
 /// are gone from the disk when this returns.
-pub async fn delete(app: &App, actor: Actor, file_id: i64) -> ApiResult<()> {
-    app.journal
+pub async fn delete(cx: &Context, actor: Actor, file_id: i64) -> ApiResult<()> {
+    cx.journal
         .apply(move |c| {
             let (file, access) = visible(c, file_id, actor)?;
             policy::require_can_delete_file(actor.id, file.uploader_id, access.as_ref())?;
             Ok(files::delete(c, file_id)?)
         })
         .await?;
-    if let Err(e) = janitor::purge(&app.journal, &app.files).await {
+    if let Err(e) = janitor::purge(&cx.journal, &cx.files).await {
         // Still queued: the background pass retries.
         log::warn!("file {file_id} deleted, its bytes not yet: {e:?}");
-        app.files.removals_queued.notify_one();
+        cx.files.removals_queued.notify_one();
     }
     Ok(())
 }
 
 /// A room's files, newest first, and how many it holds: for whoever may read it.
 pub async fn of_room(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     room_id: i64,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<FileObject>, u64)> {
-    app.db
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?;
             Ok(files::of_room(c, room_id, limit, offset)?)

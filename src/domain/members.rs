@@ -1,7 +1,6 @@
 //! Room members: list, add (or add oneself), change roles, remove.
 
-use crate::app::App;
-use crate::domain::{access, rooms, Actor};
+use crate::domain::{access, rooms, Actor, Context};
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::Event;
 use crate::policy::{RoomAccess, RoomRole};
@@ -16,8 +15,8 @@ pub enum Target {
 }
 
 /// One member as the API shows them.
-pub async fn get(app: &App, room_id: i64, user_id: i64) -> ApiResult<Member> {
-    Ok(app
+pub async fn get(cx: &Context, room_id: i64, user_id: i64) -> ApiResult<Member> {
+    Ok(cx
         .db
         .read(move |c| members::get(c, room_id, user_id))
         .await?)
@@ -25,14 +24,14 @@ pub async fn get(app: &App, room_id: i64, user_id: i64) -> ApiResult<Member> {
 
 /// Who is in the room and with which role (owner first, then moderators).
 pub async fn list(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     room_id: i64,
     role: Option<RoomRole>,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<Member>, u64)> {
-    app.db
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?;
             Ok(members::list(c, room_id, role, limit, offset)?)
@@ -43,14 +42,14 @@ pub async fn list(
 /// Adds a user to the room: moderators add members, the owner adds moderators;
 /// anyone adds themself to a public room (as a member). Answers the new member.
 pub async fn add(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     room_id: i64,
     target: Target,
     role: RoomRole,
 ) -> ApiResult<Member> {
-    let user_id = app
+    let user_id = cx
         .journal
         .write(ip, move |c, events| {
             let user_id = match target {
@@ -94,20 +93,20 @@ pub async fn add(
             Ok(user_id)
         })
         .await?;
-    get(app, room_id, user_id).await
+    get(cx, room_id, user_id).await
 }
 
 /// Changes a member's role: the owner only. `Owner` transfers ownership; the old
 /// owner becomes a moderator.
 pub async fn change_role(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     room_id: i64,
     user_id: i64,
     role: RoomRole,
 ) -> ApiResult<Member> {
-    app.journal
+    cx.journal
         .write(ip, move |c, events| {
             access::room(c, room_id, actor)?.require_owner()?;
             let current = members::role_of(c, room_id, user_id)?
@@ -139,19 +138,19 @@ pub async fn change_role(
             Ok(())
         })
         .await?;
-    get(app, room_id, user_id).await
+    get(cx, room_id, user_id).await
 }
 
 /// Removes a member: moderators remove members, the owner removes moderators,
 /// nobody removes the owner; removing oneself is leaving.
 pub async fn remove(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     room_id: i64,
     user_id: i64,
 ) -> ApiResult<()> {
-    app.journal
+    cx.journal
         .write(ip, move |c, events| {
             if user_id == actor.id {
                 return rooms::leave_in(c, events, room_id, actor);

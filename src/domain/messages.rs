@@ -1,8 +1,7 @@
 //! Messages of rooms and conversations alike: pages, sends, edits, deletes,
 //! threads, history, pins.
 
-use crate::app::App;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Payload, Work};
 use crate::mentions;
@@ -14,12 +13,12 @@ use crate::validate;
 
 /// A page of a room's or conversation's messages, newest first.
 pub async fn page(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     container: Container,
     cursor: Cursor,
 ) -> ApiResult<Page> {
-    app.db
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::container(c, container, actor)?;
             Ok(messages::list(c, container, cursor)?)
@@ -49,15 +48,14 @@ pub struct Sent {
 /// Posts a message where `actor` may write (a room they belong to, a conversation
 /// nobody has blocked).
 pub async fn send(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     container: Container,
     request: SendRequest,
 ) -> ApiResult<Sent> {
     let attachments = validate::attachments(request.attachments)?;
-    let content =
-        validate::message_content(&request.content, app.config.limits.message_max_length)?;
+    let content = validate::message_content(&request.content, cx.config.limits.message_max_length)?;
     let new = NewMessage {
         container,
         author_id: actor.id,
@@ -68,7 +66,7 @@ pub async fn send(
         metadata: validate::metadata(request.metadata)?,
         idempotency_key: request.idempotency_key,
     };
-    let (sent, changes) = app
+    let (sent, changes) = cx
         .journal
         .write_events(ip, move |c, events| {
             access::container(c, container, actor)?.require_can_write()?;
@@ -112,7 +110,7 @@ pub async fn send(
             })
         }
         Err(existing) => {
-            let message = app.db.read(move |c| messages::get(c, existing)).await?;
+            let message = cx.db.read(move |c| messages::get(c, existing)).await?;
             let json = serde_json::to_string(&message)
                 .map_err(|e| ApiError::internal(format!("message: {e}")))?;
             Ok(Sent {
@@ -140,8 +138,8 @@ fn check_parent(c: &Connection, container: Container, parent_id: i64) -> ApiResu
 }
 
 /// One message.
-pub async fn get(app: &App, actor: Actor, message_id: i64) -> ApiResult<Message> {
-    app.db
+pub async fn get(cx: &Context, actor: Actor, message_id: i64) -> ApiResult<Message> {
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::message(c, message_id, actor)?;
             Ok(messages::get(c, message_id)?)
@@ -152,17 +150,17 @@ pub async fn get(app: &App, actor: Actor, message_id: i64) -> ApiResult<Message>
 /// Rewrites a message: its author only (not while a conversation is blocked). The
 /// previous text is kept in its history.
 pub async fn edit(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     message_id: i64,
     content: &str,
     edit_reason: Option<&str>,
 ) -> ApiResult<Message> {
-    let content = validate::message_content(content, app.config.limits.message_max_length)?;
+    let content = validate::message_content(content, cx.config.limits.message_max_length)?;
     let reason = validate::optional_text("edit_reason", edit_reason, validate::EDIT_REASON_MAX)?;
     let names = mentions::usernames(&content);
-    app.journal
+    cx.journal
         .write(ip, move |c, events| {
             let (message, access) = access::message(c, message_id, actor)?;
             access.require_author(actor.id, message.author_id)?;
@@ -176,20 +174,20 @@ pub async fn edit(
             Ok(())
         })
         .await?;
-    Ok(app.db.read(move |c| messages::get(c, message_id)).await?)
+    Ok(cx.db.read(move |c| messages::get(c, message_id)).await?)
 }
 
 /// Deletes a message: its author, the room's moderators and owner, admins. A
 /// delete by someone else goes to the room's audit log with its reason.
 pub async fn delete(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     message_id: i64,
     reason: Option<&str>,
 ) -> ApiResult<()> {
     let reason = validate::optional_text("reason", reason, validate::EDIT_REASON_MAX)?;
-    app.journal
+    cx.journal
         .write(ip, move |c, events| -> ApiResult<_> {
             let (message, access) = access::message(c, message_id, actor)?;
             access.require_author_or_moderator(actor.id, message.author_id)?;
@@ -211,13 +209,13 @@ pub async fn delete(
 
 /// The replies to a message, oldest first, after `after_id`; and whether more follow.
 pub async fn thread(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     message_id: i64,
     after_id: Option<i64>,
     limit: u32,
 ) -> ApiResult<(Vec<Message>, bool)> {
-    app.db
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::message(c, message_id, actor)?;
             Ok(messages::thread(c, message_id, after_id, limit)?)
@@ -226,8 +224,8 @@ pub async fn thread(
 }
 
 /// Earlier versions of a message, newest first: its author and moderators.
-pub async fn history(app: &App, actor: Actor, message_id: i64) -> ApiResult<Vec<Edit>> {
-    app.db
+pub async fn history(cx: &Context, actor: Actor, message_id: i64) -> ApiResult<Vec<Edit>> {
+    cx.db
         .read(move |c| -> ApiResult<_> {
             let (message, access) = access::message(c, message_id, actor)?;
             access.require_author_or_moderator(actor.id, message.author_id)?;
@@ -239,13 +237,13 @@ pub async fn history(app: &App, actor: Actor, message_id: i64) -> ApiResult<Vec<
 /// Pins or unpins a message: room moderators and owner, either participant of a
 /// conversation.
 pub async fn pin(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     message_id: i64,
     pinned: bool,
 ) -> ApiResult<Message> {
-    app.journal
+    cx.journal
         .write(ip, move |c, events| {
             let (message, access) = access::message(c, message_id, actor)?;
             access.require_can_pin()?;
@@ -261,5 +259,5 @@ pub async fn pin(
             Ok(())
         })
         .await?;
-    Ok(app.db.read(move |c| messages::get(c, message_id)).await?)
+    Ok(cx.db.read(move |c| messages::get(c, message_id)).await?)
 }

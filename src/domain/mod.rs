@@ -1,6 +1,6 @@
 //! The operations of Veza, one file per resource: plain Rust functions that take
-//! the app's state and an [`Actor`], check the rules (`policy`), change or read the
-//! data (`store`) and announce changes (`events`). No HTTP types: handlers in `api/`
+//! a [`Context`] and an [`Actor`], check the rules (`policy`), read the data
+//! (`store`) and change it through the journal, announcing each change as events. No HTTP types: handlers in `api/`
 //! parse a request, call one of these, and shape the answer.
 //!
 //! Writes run their checks and changes in one writer closure (no gap between a
@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod accounts;
+mod context;
 pub mod conversations;
 pub mod exports;
 pub mod files;
@@ -23,6 +24,8 @@ pub mod search;
 pub mod streams;
 pub mod users;
 pub mod webhooks;
+
+pub use context::Context;
 
 /// Who performs an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,10 +10,9 @@
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::app::App;
-use crate::auth::tokens;
 use crate::config::Registration;
-use crate::domain::accounts::{self, Origin, TokenPair};
+use crate::domain::accounts::{self, Origin, SignedIn};
+use crate::domain::Context;
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::Event;
 use crate::oidc::id_token::IdClaims;
@@ -21,6 +20,7 @@ use crate::oidc::Oidc;
 use crate::rusqlite::Connection;
 use crate::store::oidc::{self as identities, Pending, STATE_TTL_SECS};
 use crate::store::users::{self, NewUser};
+use crate::tokens;
 use crate::validate;
 
 /// The password hash of an account made by the provider: not a hash at all, so
@@ -46,17 +46,15 @@ pub struct Returned {
 }
 
 /// The configured provider; 404 when there is none.
-pub fn provider(app: &App) -> ApiResult<&Oidc> {
-    app.oidc
-        .as_deref()
-        .ok_or(ApiError::NotFound(Missing::Route))
+pub fn provider(cx: &Context) -> ApiResult<&Oidc> {
+    cx.oidc.as_deref().ok_or(ApiError::NotFound(Missing::Route))
 }
 
 /// Starts a sign-in: a fresh state, nonce and PKCE verifier kept server-side,
 /// and the provider's URL to send the browser to. With `link_user_id`, the
 /// identity the provider vouches for is linked to that account.
-pub async fn start(app: &App, link_user_id: Option<i64>) -> ApiResult<Started> {
-    let oidc = provider(app)?;
+pub async fn start(cx: &Context, link_user_id: Option<i64>) -> ApiResult<Started> {
+    let oidc = provider(cx)?;
     let metadata = oidc.metadata().await?;
     let state = tokens::random_hex(32)?;
     let pending = Pending {
@@ -67,7 +65,7 @@ pub async fn start(app: &App, link_user_id: Option<i64>) -> ApiResult<Started> {
     let authorization_url =
         oidc.authorization_url(&metadata, &state, &pending.nonce, &pending.code_verifier)?;
     let digest = tokens::digest(&state);
-    app.journal
+    cx.journal
         .apply(move |c| {
             Ok(identities::begin(
                 c,
@@ -105,12 +103,12 @@ fn required(field: &str, value: Option<String>) -> ApiResult<String> {
 
 /// Finishes a sign-in: takes its state (once), exchanges the code, checks the
 /// ID token and signs the account in, with the same answer as a password login.
-pub async fn finish(app: &App, origin: Origin, returned: Returned) -> ApiResult<TokenPair> {
-    let oidc = provider(app)?;
+pub async fn finish(cx: &Context, origin: Origin, returned: Returned) -> ApiResult<SignedIn> {
+    let oidc = provider(cx)?;
     let state = required("state", returned.state)?;
     let digest = tokens::digest(&state);
     let now = crate::time::unix_now();
-    let pending = app
+    let pending = cx
         .journal
         .apply(move |c| Ok(identities::take(c, &digest, now)?))
         .await?
@@ -134,12 +132,12 @@ pub async fn finish(app: &App, origin: Origin, returned: Returned) -> ApiResult<
     let claims = oidc.verify(&metadata, &id_token, &pending.nonce).await?;
 
     let issuer = metadata.issuer.clone();
-    let open = app.config.registration == Registration::Open;
+    let open = cx.config.registration == Registration::Open;
     let link_user_id = pending.link_user_id;
     let (refresh, refresh_digest) = accounts::new_refresh_token()?;
-    let lifetimes = accounts::lifetimes(app);
+    let lifetimes = accounts::lifetimes(cx);
     let ip = origin.ip.clone();
-    let (user_id, session_id) = app
+    let (user_id, session_id) = cx
         .journal
         .write(ip, move |c, events| {
             let user_id = account_for(c, events, &issuer, &claims, link_user_id, open)?;
@@ -150,7 +148,7 @@ pub async fn finish(app: &App, origin: Origin, returned: Returned) -> ApiResult<
             Ok((user_id, session))
         })
         .await?;
-    accounts::token_pair(app, user_id, session_id, refresh).await
+    accounts::signed_in(cx, user_id, session_id, refresh).await
 }
 
 /// The account the provider's identity signs in to: the linked one, the one being

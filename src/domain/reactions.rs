@@ -1,15 +1,14 @@
 //! Reactions: list, add, take back.
 
-use crate::app::App;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::Event;
 use crate::store::reactions::{self, MessageReactions};
 use crate::validate;
 
 /// A message's reactions, grouped by emoji, with who reacted.
-pub async fn list(app: &App, actor: Actor, message_id: i64) -> ApiResult<MessageReactions> {
-    app.db
+pub async fn list(cx: &Context, actor: Actor, message_id: i64) -> ApiResult<MessageReactions> {
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::message(c, message_id, actor)?;
             Ok(reactions::list(c, message_id)?)
@@ -20,14 +19,14 @@ pub async fn list(app: &App, actor: Actor, message_id: i64) -> ApiResult<Message
 /// Reacts to a message (members only); answers the reactions and whether this one
 /// is new (a reaction counts once).
 pub async fn add(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     message_id: i64,
     emoji: &str,
 ) -> ApiResult<(bool, MessageReactions)> {
     let emoji = validate::emoji(emoji)?;
-    let added = app
+    let added = cx
         .journal
         .write(ip, move |c, events| {
             let (message, access) = access::message(c, message_id, actor)?;
@@ -44,20 +43,20 @@ pub async fn add(
             Ok(added)
         })
         .await?;
-    let found = app.db.read(move |c| reactions::list(c, message_id)).await?;
+    let found = cx.db.read(move |c| reactions::list(c, message_id)).await?;
     Ok((added, found))
 }
 
 /// Takes back `actor`'s reaction; 404 naming the emoji when they had none.
 pub async fn remove(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     message_id: i64,
     emoji: &str,
 ) -> ApiResult<()> {
     let emoji = validate::emoji(emoji)?;
-    app.journal
+    cx.journal
         .write(ip, move |c, events| {
             let (message, _) = access::message(c, message_id, actor)?;
             if !reactions::remove(c, message_id, actor.id, &emoji)? {

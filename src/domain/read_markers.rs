@@ -1,7 +1,6 @@
 //! Read markers of rooms and conversations.
 
-use crate::app::App;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::ApiResult;
 use crate::policy::Access;
 use crate::store::messages::Container;
@@ -10,12 +9,12 @@ use crate::store::read_markers::{self, ReadState};
 /// Moves `actor`'s read marker to `message_id` (default: the latest message): room
 /// members and conversation participants.
 pub async fn mark_read(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     container: Container,
     message_id: Option<i64>,
 ) -> ApiResult<ReadState> {
-    app.journal
+    cx.journal
         .apply(move |c| {
             if let Access::Room(room) = access::container(c, container, actor)? {
                 room.require_member()?;

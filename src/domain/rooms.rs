@@ -1,7 +1,6 @@
 //! Rooms: list, create, read, change, delete, join, leave, and the audit log.
 
-use crate::app::App;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
 use crate::policy::RoomRole;
@@ -19,8 +18,8 @@ pub(crate) fn namer(actor: Actor) -> Namer {
 }
 
 /// One room as `actor` sees it (with their role and unread count).
-pub async fn get(app: &App, actor: Actor, room_id: i64) -> ApiResult<Room> {
-    app.db
+pub async fn get(cx: &Context, actor: Actor, room_id: i64) -> ApiResult<Room> {
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?;
             Ok(rooms::get(c, room_id, actor.id)?)
@@ -30,14 +29,14 @@ pub async fn get(app: &App, actor: Actor, room_id: i64) -> ApiResult<Room> {
 
 /// The rooms `actor` may see, by name, and how many there are.
 pub async fn list(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     filter: Filter,
     search: Option<String>,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<Room>, u64)> {
-    Ok(app
+    Ok(cx
         .db
         .read(move |c| {
             rooms::list(
@@ -54,8 +53,13 @@ pub async fn list(
 }
 
 /// Creates a room; `actor` becomes its owner and first member.
-pub async fn create(app: &App, actor: Actor, ip: Option<String>, new: NewRoom) -> ApiResult<Room> {
-    let room_id = app
+pub async fn create(
+    cx: &Context,
+    actor: Actor,
+    ip: Option<String>,
+    new: NewRoom,
+) -> ApiResult<Room> {
+    let room_id = cx
         .journal
         .write(ip, move |c, events| {
             let room_id = rooms::create(c, namer(actor), &new)?;
@@ -66,19 +70,19 @@ pub async fn create(app: &App, actor: Actor, ip: Option<String>, new: NewRoom) -
             Ok(room_id)
         })
         .await?;
-    get(app, actor, room_id).await
+    get(cx, actor, room_id).await
 }
 
 /// Changes a room: name and description by moderators, visibility and the member
 /// cap by the owner.
 pub async fn update(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     room_id: i64,
     changes: RoomChanges,
 ) -> ApiResult<Room> {
-    app.journal
+    cx.journal
         .write(ip, move |c, events| {
             let touches_settings = changes.is_public.is_some()
                 || changes.max_members.is_some()
@@ -95,12 +99,12 @@ pub async fn update(
             Ok(())
         })
         .await?;
-    get(app, actor, room_id).await
+    get(cx, actor, room_id).await
 }
 
 /// Deletes a room with its messages and log: the owner (or an admin) only.
-pub async fn delete(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<()> {
-    app.journal
+pub async fn delete(cx: &Context, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<()> {
+    cx.journal
         .write(ip, move |c, events| {
             access::room(c, room_id, actor)?.require_owner()?;
             let member_ids = crate::store::members::user_ids(c, room_id)?;
@@ -143,11 +147,11 @@ pub fn join_in(
 }
 
 /// Joins a public room (a no-op for members); answers the room.
-pub async fn join(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<Room> {
-    app.journal
+pub async fn join(cx: &Context, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<Room> {
+    cx.journal
         .write(ip, move |c, events| join_in(c, events, room_id, actor))
         .await?;
-    get(app, actor, room_id).await
+    get(cx, actor, room_id).await
 }
 
 /// Removes `actor` from a room, inside a write. The owner must hand over ownership
@@ -177,8 +181,8 @@ pub fn leave_in(
 }
 
 /// Leaves a room.
-pub async fn leave(app: &App, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<()> {
-    app.journal
+pub async fn leave(cx: &Context, actor: Actor, ip: Option<String>, room_id: i64) -> ApiResult<()> {
+    cx.journal
         .write(ip, move |c, events| leave_in(c, events, room_id, actor))
         .await
 }
@@ -186,14 +190,14 @@ pub async fn leave(app: &App, actor: Actor, ip: Option<String>, room_id: i64) ->
 /// The room's audit log, newest first, optionally of one `action`: moderators,
 /// the owner and admins.
 pub async fn audit_log(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     room_id: i64,
     action: Option<String>,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<audit::Entry>, u64)> {
-    app.db
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?.require_moderator()?;
             Ok(audit::list(c, room_id, action.as_deref(), limit, offset)?)
@@ -203,12 +207,12 @@ pub async fn audit_log(
 
 /// A room's activity over a period: members (and admins) only.
 pub async fn statistics(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     room_id: i64,
     period: Period,
 ) -> ApiResult<RoomStats> {
-    app.db
+    cx.db
         .read(move |c| -> ApiResult<_> {
             access::room(c, room_id, actor)?.require_member_or_admin()?;
             Ok(stats::room(c, room_id, period)?)

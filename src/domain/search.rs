@@ -1,8 +1,7 @@
 //! Full-text search over the messages the actor may read.
 
-use crate::app::App;
 use crate::db::within_budget;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::store::messages::Container;
 use crate::store::search::{self, Hit, QueryRefused, Scope, MAX_PREFIXES, MAX_TERMS};
@@ -22,7 +21,7 @@ pub struct Query {
 /// The best matches `actor` may read, best first, and whether more exist. Narrowed
 /// to a room or conversation, that place must be one the actor may read (404
 /// otherwise, as everywhere).
-pub async fn search(app: &App, actor: Actor, query: Query) -> ApiResult<(Vec<Hit>, bool)> {
+pub async fn search(cx: &Context, actor: Actor, query: Query) -> ApiResult<(Vec<Hit>, bool)> {
     let q = query.q.trim();
     let len = q.chars().count();
     if len == 0 || len > QUERY_MAX {
@@ -63,8 +62,8 @@ pub async fn search(app: &App, actor: Actor, query: Query) -> ApiResult<(Vec<Hit
         (_, Some(conversation)) => Some(Container::Conversation(conversation)),
         _ => None,
     };
-    let budget = std::time::Duration::from_millis(app.config.limits.search_budget_ms);
-    let found = app
+    let budget = std::time::Duration::from_millis(cx.config.limits.search_budget_ms);
+    let found = cx
         .db
         .read_heavy(move |c| -> ApiResult<_> {
             if let Some(place) = place {

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::app::App;
 use crate::domain::rooms::namer;
 use crate::domain::Actor;
+use crate::domain::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
 use crate::rusqlite::Connection;
@@ -75,9 +75,9 @@ fn room_name(title: &str, uuid: &str) -> String {
     name
 }
 
-fn with_viewers(app: &App, mut stream: Stream) -> Stream {
+fn with_viewers(cx: &Context, mut stream: Stream) -> Stream {
     stream.viewer_count = if stream.is_live {
-        app.viewers.count(stream.id)
+        cx.viewers.count(stream.id)
     } else {
         0
     };
@@ -85,13 +85,13 @@ fn with_viewers(app: &App, mut stream: Stream) -> Stream {
 }
 
 /// A stream `actor` may see (see [`Viewer`]); any other is not found.
-pub async fn get(app: &App, actor: Actor, stream_id: i64) -> ApiResult<Stream> {
+pub async fn get(cx: &Context, actor: Actor, stream_id: i64) -> ApiResult<Stream> {
     let viewer = viewer(actor);
-    let stream = app
+    let stream = cx
         .db
         .read(move |c| streams::get(c, stream_id, viewer))
         .await?;
-    Ok(with_viewers(app, stream))
+    Ok(with_viewers(cx, stream))
 }
 
 fn viewer(actor: Actor) -> Viewer {
@@ -103,7 +103,7 @@ fn viewer(actor: Actor) -> Viewer {
 
 /// Announces a stream (not live yet), with its chat room.
 pub async fn create(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     ip: Option<String>,
     request: StreamRequest,
@@ -123,7 +123,7 @@ pub async fn create(
         .transpose()?;
     let file_id = request.file_id;
     let uuid = uuid::Uuid::new_v4().to_string();
-    let id = app
+    let id = cx
         .journal
         .write(ip, move |c, events| {
             if let Some(file_id) = file_id {
@@ -154,23 +154,23 @@ pub async fn create(
             )?)
         })
         .await?;
-    get(app, actor, id).await
+    get(cx, actor, id).await
 }
 
 /// The streams `actor` may see, live ones first, then newest.
 pub async fn list(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     live: Option<bool>,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<Stream>, u64)> {
     let viewer = viewer(actor);
-    let (list, total) = app
+    let (list, total) = cx
         .db
         .read(move |c| streams::list(c, viewer, live, limit, offset))
         .await?;
-    let list = list.into_iter().map(|s| with_viewers(app, s)).collect();
+    let list = list.into_iter().map(|s| with_viewers(cx, s)).collect();
     Ok((list, total))
 }
 
@@ -194,7 +194,12 @@ pub struct StreamUpdate {
 }
 
 /// Changes a stream: its owner or an admin.
-pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> ApiResult<Stream> {
+pub async fn update(
+    cx: &Context,
+    actor: Actor,
+    id: i64,
+    update: StreamUpdate,
+) -> ApiResult<Stream> {
     if matches!(
         (&update.playback_url, &update.file_id),
         (Some(Some(_)), Some(Some(_)))
@@ -216,7 +221,7 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> A
             .transpose()?,
         file_id: update.file_id,
     };
-    app.journal
+    cx.journal
         .apply(move |c| {
             let stream = streams::get(c, id, viewer(actor))?;
             require_owner(&stream, actor, true)?;
@@ -226,12 +231,12 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: StreamUpdate) -> A
             Ok(streams::update(c, id, &changes)?)
         })
         .await?;
-    get(app, actor, id).await
+    get(cx, actor, id).await
 }
 
 /// Deletes a stream with its room (and the room's messages): owner or admin.
-pub async fn delete(app: &App, actor: Actor, ip: Option<String>, id: i64) -> ApiResult<()> {
-    app.journal
+pub async fn delete(cx: &Context, actor: Actor, ip: Option<String>, id: i64) -> ApiResult<()> {
+    cx.journal
         .write(ip, move |c, events| {
             let stream = streams::get(c, id, viewer(actor))?;
             require_owner(&stream, actor, true)?;
@@ -253,7 +258,7 @@ pub async fn delete(app: &App, actor: Actor, ip: Option<String>, id: i64) -> Api
             Ok(())
         })
         .await?;
-    app.viewers.forget(id);
+    cx.viewers.forget(id);
     Ok(())
 }
 
@@ -270,8 +275,8 @@ fn live_event(c: &Connection, stream: Stream, live: bool) -> ApiResult<Event> {
 }
 
 /// Goes live (the owner) or stops (the owner or an admin); 409 when it already is.
-pub async fn set_live(app: &App, actor: Actor, id: i64, live: bool) -> ApiResult<Stream> {
-    app.journal
+pub async fn set_live(cx: &Context, actor: Actor, id: i64, live: bool) -> ApiResult<Stream> {
+    cx.journal
         .write(None, move |c, events| {
             let stream = streams::get(c, id, viewer(actor))?;
             require_owner(&stream, actor, !live)?;
@@ -291,17 +296,17 @@ pub async fn set_live(app: &App, actor: Actor, id: i64, live: bool) -> ApiResult
         })
         .await?;
     if !live {
-        app.viewers.forget(id);
+        cx.viewers.forget(id);
     }
-    get(app, actor, id).await
+    get(cx, actor, id).await
 }
 
 /// A viewer's heartbeat on a live stream; the viewer count after it.
-pub async fn watch(app: &App, actor: Actor, id: i64) -> ApiResult<usize> {
+pub async fn watch(cx: &Context, actor: Actor, id: i64) -> ApiResult<usize> {
     let viewer = viewer(actor);
-    let stream = app.db.read(move |c| streams::get(c, id, viewer)).await?;
+    let stream = cx.db.read(move |c| streams::get(c, id, viewer)).await?;
     if !stream.is_live {
         return Err(ApiError::StateConflict("the stream is not live"));
     }
-    Ok(app.viewers.watch(id, actor.id))
+    Ok(cx.viewers.watch(id, actor.id))
 }

@@ -1,22 +1,25 @@
 //! Users: profiles, search, and what administrators do to accounts.
 
-use crate::app::App;
-use crate::domain::Actor;
+use crate::domain::{Actor, Context};
 use crate::error::ApiResult;
 use crate::event::{EndedSessions, Event};
 use crate::store::sessions;
 use crate::store::users::{self, ProfileChanges, Role, User, UserFilter};
 
 /// A user's profile as `actor` may see it (the e-mail only for themself and admins).
-pub async fn get(app: &App, actor: Actor, user_id: i64) -> ApiResult<User> {
-    let user = app.db.read(move |c| users::require(c, user_id)).await?;
+pub async fn get(cx: &Context, actor: Actor, user_id: i64) -> ApiResult<User> {
+    let user = cx.db.read(move |c| users::require(c, user_id)).await?;
     Ok(user.visible_to(actor.id, actor.is_admin))
 }
 
 /// Changes `actor`'s own profile; answers it.
-pub async fn update_profile(app: &App, actor: Actor, changes: ProfileChanges) -> ApiResult<User> {
+pub async fn update_profile(
+    cx: &Context,
+    actor: Actor,
+    changes: ProfileChanges,
+) -> ApiResult<User> {
     let id = actor.id;
-    app.journal
+    cx.journal
         .write(None, move |c, events| {
             users::update_profile(c, id, changes)?;
             // The cached username may have changed.
@@ -24,18 +27,18 @@ pub async fn update_profile(app: &App, actor: Actor, changes: ProfileChanges) ->
             Ok(())
         })
         .await?;
-    get(app, actor, id).await
+    get(cx, actor, id).await
 }
 
 /// Active users matching `q`, as `actor` may see them, and how many there are.
 pub async fn search(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     q: String,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<User>, u64)> {
-    let (found, total) = app
+    let (found, total) = cx
         .db
         .read(move |c| users::search(c, &q, limit, offset))
         .await?;
@@ -48,12 +51,12 @@ pub async fn search(
 
 /// Every account, inactive ones included (administrators).
 pub async fn list_all(
-    app: &App,
+    cx: &Context,
     filter: UserFilter,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<User>, u64)> {
-    Ok(app
+    Ok(cx
         .db
         .read(move |c| users::list_all(c, &filter, limit, offset))
         .await?)
@@ -62,12 +65,12 @@ pub async fn list_all(
 /// Deactivates (ending every session at once), reactivates, promotes or demotes an
 /// account (administrators). The server always keeps one active admin.
 pub async fn set_status(
-    app: &App,
+    cx: &Context,
     user_id: i64,
     is_active: Option<bool>,
     role: Option<Role>,
 ) -> ApiResult<User> {
-    app.journal
+    cx.journal
         .write(None, move |c, events| {
             users::set_status(c, user_id, is_active, role)?;
             if is_active == Some(false) {
@@ -84,14 +87,16 @@ pub async fn set_status(
             Ok(())
         })
         .await?;
-    Ok(app.db.read(move |c| users::require(c, user_id)).await?)
+    Ok(cx.db.read(move |c| users::require(c, user_id)).await?)
 }
 
-/// The server's statistics (administrators).
-pub async fn server_stats(app: &App) -> ApiResult<crate::store::admin::ServerStats> {
-    let data_dir = app.config.data_dir.clone();
-    let uptime = app.started_at.elapsed().as_secs();
-    Ok(app
+/// The server's statistics (administrators), `uptime` seconds after its start.
+pub async fn server_stats(
+    cx: &Context,
+    uptime: u64,
+) -> ApiResult<crate::store::admin::ServerStats> {
+    let data_dir = cx.config.data_dir.clone();
+    Ok(cx
         .db
         .read(move |c| crate::store::admin::server(c, &data_dir, uptime))
         .await?)

@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::app::App;
-use crate::domain::{access, Actor};
+use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::{Event, Work};
 use crate::policy;
@@ -47,9 +46,9 @@ fn managed(c: &Connection, id: i64, actor: Actor) -> ApiResult<Webhook> {
 
 /// The URL, checked: a web URL whose host resolves to public addresses only
 /// (unless private targets are allowed). Resolving is blocking: off the async threads.
-async fn checked_url(app: &App, raw: &str) -> ApiResult<String> {
+async fn checked_url(cx: &Context, raw: &str) -> ApiResult<String> {
     let url = target::parse(raw).map_err(|why| ApiError::validation("url", why))?;
-    let allow = app.config.webhooks.allow_private_targets;
+    let allow = cx.config.webhooks.allow_private_targets;
     let checked = url.clone();
     tokio::task::spawn_blocking(move || target::resolve(&checked, allow))
         .await
@@ -114,7 +113,7 @@ fn generated_secret() -> ApiResult<String> {
 }
 
 /// Registers a webhook; the answer shows its secret, this once.
-pub async fn create(app: &App, actor: Actor, new: NewWebhook) -> ApiResult<Webhook> {
+pub async fn create(cx: &Context, actor: Actor, new: NewWebhook) -> ApiResult<Webhook> {
     let events = checked_events(new.events)?;
     let secret = match new.secret.as_deref() {
         Some(s) => checked_secret(s)?,
@@ -122,12 +121,12 @@ pub async fn create(app: &App, actor: Actor, new: NewWebhook) -> ApiResult<Webho
     };
     let room_id = new.room_id;
     // Who may, before any DNS lookup is spent on the URL.
-    app.db
+    cx.db
         .read(move |c| require_manager(c, room_id, actor))
         .await?;
-    let url = checked_url(app, &new.url).await?;
+    let url = checked_url(cx, &new.url).await?;
     let stored = secret.clone();
-    let id = app
+    let id = cx
         .journal
         .apply(move |c| {
             require_manager(c, room_id, actor)?;
@@ -141,21 +140,21 @@ pub async fn create(app: &App, actor: Actor, new: NewWebhook) -> ApiResult<Webho
             )?)
         })
         .await?;
-    let mut webhook = app.db.read(move |c| webhooks::get(c, id)).await?;
+    let mut webhook = cx.db.read(move |c| webhooks::get(c, id)).await?;
     webhook.secret = Some(secret);
     Ok(webhook)
 }
 
 /// The webhooks `actor` manages, newest first.
-pub async fn list(app: &App, actor: Actor) -> ApiResult<Vec<Webhook>> {
-    Ok(app
+pub async fn list(cx: &Context, actor: Actor) -> ApiResult<Vec<Webhook>> {
+    Ok(cx
         .db
         .read(move |c| webhooks::managed_by(c, actor.id, actor.is_admin))
         .await?)
 }
 
-pub async fn get(app: &App, actor: Actor, id: i64) -> ApiResult<Webhook> {
-    app.db.read(move |c| managed(c, id, actor)).await
+pub async fn get(cx: &Context, actor: Actor, id: i64) -> ApiResult<Webhook> {
+    cx.db.read(move |c| managed(c, id, actor)).await
 }
 
 /// What a client may change of a webhook.
@@ -169,11 +168,11 @@ pub struct Update {
 
 /// Changes a webhook. Switching it back on clears why it was switched off, and
 /// makes the one who did it its creator: it delivers while they may manage it.
-pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResult<Webhook> {
-    app.db.read(move |c| managed(c, id, actor)).await?;
+pub async fn update(cx: &Context, actor: Actor, id: i64, update: Update) -> ApiResult<Webhook> {
+    cx.db.read(move |c| managed(c, id, actor)).await?;
     let changes = Changes {
         url: match update.url {
-            Some(url) => Some(checked_url(app, &url).await?),
+            Some(url) => Some(checked_url(cx, &url).await?),
             None => None,
         },
         events: update.events.map(checked_events).transpose()?,
@@ -181,7 +180,7 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResu
         is_active: update.is_active,
         switched_on_by: actor.id,
     };
-    app.journal
+    cx.journal
         .write(None, move |c, events| {
             managed(c, id, actor)?;
             if changes.is_active == Some(true) {
@@ -191,14 +190,14 @@ pub async fn update(app: &App, actor: Actor, id: i64, update: Update) -> ApiResu
             Ok(webhooks::update(c, id, &changes)?)
         })
         .await?;
-    Ok(app.db.read(move |c| webhooks::get(c, id)).await?)
+    Ok(cx.db.read(move |c| webhooks::get(c, id)).await?)
 }
 
 /// A new secret for a webhook, shown this once.
-pub async fn rotate_secret(app: &App, actor: Actor, id: i64) -> ApiResult<Webhook> {
+pub async fn rotate_secret(cx: &Context, actor: Actor, id: i64) -> ApiResult<Webhook> {
     let secret = generated_secret()?;
     let stored = secret.clone();
-    app.journal
+    cx.journal
         .apply(move |c| {
             managed(c, id, actor)?;
             Ok(webhooks::update(
@@ -211,14 +210,14 @@ pub async fn rotate_secret(app: &App, actor: Actor, id: i64) -> ApiResult<Webhoo
             )?)
         })
         .await?;
-    let mut webhook = app.db.read(move |c| webhooks::get(c, id)).await?;
+    let mut webhook = cx.db.read(move |c| webhooks::get(c, id)).await?;
     webhook.secret = Some(secret);
     Ok(webhook)
 }
 
 /// Removes a webhook with its delivery log (pending deliveries are dropped).
-pub async fn delete(app: &App, actor: Actor, id: i64) -> ApiResult<()> {
-    app.journal
+pub async fn delete(cx: &Context, actor: Actor, id: i64) -> ApiResult<()> {
+    cx.journal
         .apply(move |c| {
             managed(c, id, actor)?;
             Ok(webhooks::delete(c, id)?)
@@ -228,13 +227,13 @@ pub async fn delete(app: &App, actor: Actor, id: i64) -> ApiResult<()> {
 
 /// A webhook's deliveries, newest first, each with its attempts.
 pub async fn deliveries(
-    app: &App,
+    cx: &Context,
     actor: Actor,
     id: i64,
     limit: u32,
     offset: u64,
 ) -> ApiResult<(Vec<DeliveryView>, u64)> {
-    app.db
+    cx.db
         .read(move |c| -> ApiResult<_> {
             managed(c, id, actor)?;
             Ok(webhooks::deliveries(c, id, limit, offset)?)
@@ -254,8 +253,8 @@ pub struct TestResult {
 
 /// Sends a `webhook.test` event now, records it in the delivery log, and tells how
 /// it went. Sent even to a switched-off webhook: that is how one checks a fix.
-pub async fn test(app: &App, actor: Actor, id: i64) -> ApiResult<TestResult> {
-    let webhook = app.db.read(move |c| managed(c, id, actor)).await?;
+pub async fn test(cx: &Context, actor: Actor, id: i64) -> ApiResult<TestResult> {
+    let webhook = cx.db.read(move |c| managed(c, id, actor)).await?;
     let uuid = uuid::Uuid::new_v4().to_string();
     let data = json!({
         "webhook_id": webhook.id,
@@ -265,7 +264,7 @@ pub async fn test(app: &App, actor: Actor, id: i64) -> ApiResult<TestResult> {
     });
     let data = crate::webhooks::js_json::to_string(&data);
     let body = outbox::body("webhook.test", webhook.id, &uuid, &data);
-    let sender = Arc::clone(&app.webhook_sender);
+    let sender = Arc::clone(&cx.webhook_sender);
     let (url, secret, id_sent, body_sent) = (
         webhook.url.clone(),
         webhook.stored_secret.clone(),
@@ -285,7 +284,7 @@ pub async fn test(app: &App, actor: Actor, id: i64) -> ApiResult<TestResult> {
     .map_err(|e| ApiError::internal(format!("delivery task failed: {e}")))?;
     let recorded = outcome.clone();
     let delivery_uuid = uuid.clone();
-    app.journal
+    cx.journal
         .apply(move |c| {
             let delivery = webhooks::insert_delivery(c, &delivery_uuid, id, "webhook.test", &body)?;
             let then = if recorded.succeeded() {

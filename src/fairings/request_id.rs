@@ -4,23 +4,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Data, Request, Response};
 
-pub struct RequestId(String);
-
-impl RequestId {
-    /// The id of this request, made on first use and cached for its lifetime.
-    pub fn of<'r>(req: &'r Request<'_>) -> &'r RequestId {
-        req.local_cache(|| RequestId(RequestId::fresh()))
-    }
-
-    /// A new id, for answers made outside Rocket (the connection gate).
-    pub fn fresh() -> String {
-        format!("req_{}", uuid::Uuid::new_v4().simple())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+use crate::http::request_id::RequestId;
 
 pub struct RequestIdFairing;
 

@@ -8,7 +8,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Data, Request, Response};
 
 use crate::app::App;
-use crate::fairings::request_id::RequestId;
+use crate::http::request_id::RequestId;
 use crate::metrics::UNMATCHED;
 
 pub struct RequestLog;

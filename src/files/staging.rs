@@ -124,7 +124,7 @@ impl Staging {
             uuid: std::mem::take(&mut self.uuid),
             path: std::mem::take(&mut self.path),
             size: self.size,
-            sha256: crate::auth::tokens::to_hex(&sink.hasher.finalize()),
+            sha256: crate::tokens::to_hex(&sink.hasher.finalize()),
             head: std::mem::take(&mut self.head),
         })
     }

@@ -568,7 +568,7 @@ fn refuse_now(client: TcpStream, error: &ApiError) {
 
 /// A complete HTTP/1.1 response carrying `error` in the envelope.
 pub fn error_response(error: &ApiError) -> String {
-    let request_id = crate::fairings::request_id::RequestId::fresh();
+    let request_id = crate::http::request_id::RequestId::fresh();
     let body = error.envelope(&request_id);
     let status = error.status();
     let mut extra = String::new();

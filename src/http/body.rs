@@ -8,7 +8,8 @@ use rocket::data::{Data, FromData, Outcome, ToByteUnit};
 use rocket::request::Request;
 use serde::de::DeserializeOwned;
 
-use crate::error::{stash, ApiError};
+use crate::error::ApiError;
+use crate::http::error::stash;
 
 pub struct JsonBody<T>(pub T);
 

@@ -8,7 +8,8 @@ use rocket::http::{Method, Status};
 use rocket::response::{Responder, Response};
 use rocket::{Catcher, Request};
 
-use crate::error::{take_stashed, ApiError, Missing};
+use crate::error::{ApiError, Missing};
+use crate::http::error::take_stashed;
 use crate::web_client;
 
 pub fn catchers() -> Vec<Catcher> {

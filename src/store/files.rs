@@ -204,7 +204,7 @@ pub fn of_messages(
 }
 
 /// Most files one message may carry.
-pub const MAX_ATTACHMENTS: usize = 10;
+pub use crate::validate::MAX_ATTACHMENTS;
 
 /// Attaches the files `ids` to a new message of `author_id` in `container`. Each
 /// must be the author's own upload, not yet attached, and either unplaced or

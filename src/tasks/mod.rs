@@ -46,13 +46,13 @@ pub fn fairing() -> AdHoc {
             };
             let shutdown = rocket.shutdown();
             tokio::spawn(janitor::run(
-                app.journal.clone(),
-                app.files.clone(),
+                app.domain.journal.clone(),
+                app.domain.files.clone(),
                 shutdown.clone(),
             ));
             let deliveries = webhooks::Worker {
-                journal: app.journal.clone(),
-                sender: app.webhook_sender.clone(),
+                journal: app.domain.journal.clone(),
+                sender: app.domain.webhook_sender.clone(),
                 queued: app.webhooks_queued.clone(),
                 config: app.config.webhooks.clone(),
             };
@@ -61,15 +61,15 @@ pub fn fairing() -> AdHoc {
                 *slot = Some(handle);
             }
             let expiry = retention::Retention {
-                journal: app.journal.clone(),
-                files: app.files.clone(),
+                journal: app.domain.journal.clone(),
+                files: app.domain.files.clone(),
                 config: app.config.retention.clone(),
             };
             tokio::spawn(retention::run(expiry, shutdown.clone()));
             if app.config.files.thumbnails {
                 tokio::spawn(thumbnails::run(
-                    app.journal.clone(),
-                    app.files.clone(),
+                    app.domain.journal.clone(),
+                    app.domain.files.clone(),
                     app.config.limits.thumbnail_max_pixels,
                     shutdown,
                 ));

@@ -26,7 +26,7 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 
 /// `X-Webhook-Signature`: hex HMAC-SHA256 of `body` with the secret as given.
 pub fn veza_signature(secret: &str, body: &str) -> String {
-    crate::auth::tokens::to_hex(&hmac(secret.as_bytes(), &[body.as_bytes()]))
+    crate::tokens::to_hex(&hmac(secret.as_bytes(), &[body.as_bytes()]))
 }
 
 /// The key Standard Webhooks receivers derive from `secret`.

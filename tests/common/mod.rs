@@ -284,7 +284,8 @@ impl TestApp {
             .rocket()
             .state::<veza::app::App>()
             .expect("app state");
-        app.journal
+        app.domain
+            .journal
             .apply(move |c| {
                 c.execute(sql, veza::rusqlite::params_from_iter(params))?;
                 Ok(())

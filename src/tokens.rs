@@ -1,14 +1,22 @@
-//! Opaque random tokens (refresh tokens, secrets) and their stored digests.
+//! Hex, opaque random tokens (refresh tokens, secrets) and their stored digests.
+//! A leaf: everything that needs hex or a token takes it from here.
 
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+/// The OS random source failed.
+#[derive(Debug)]
+pub struct NoRandomness(pub String);
+
+impl std::fmt::Display for NoRandomness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the OS random source failed: {}", self.0)
+    }
+}
 
 /// `bytes` random bytes from the OS, as lowercase hex.
-pub fn random_hex(bytes: usize) -> Result<String, ApiError> {
+pub fn random_hex(bytes: usize) -> Result<String, NoRandomness> {
     let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf)
-        .map_err(|e| ApiError::internal(format!("the OS random source failed: {e}")))?;
+    getrandom::fill(&mut buf).map_err(|e| NoRandomness(e.to_string()))?;
     Ok(to_hex(&buf))
 }
 
@@ -17,6 +25,7 @@ pub fn digest(token: &str) -> String {
     to_hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// `bytes` as lowercase hex.
 pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
