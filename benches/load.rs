@@ -239,7 +239,10 @@ fn peak_rss_mib(pid: u32) -> f64 {
 }
 
 fn start_server(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_veza"))
+    // `VEZA_BENCH_BIN` measures another build (an earlier commit's) with this
+    // same load generator, for before-and-after figures from one machine.
+    let binary = std::env::var("VEZA_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_veza").into());
+    Command::new(binary)
         .current_dir(dir)
         .env("VEZA_PORT", port.to_string())
         .env("VEZA_LOG_LEVEL", "off")
@@ -926,6 +929,50 @@ async fn open_socket(port: u16, token: &str) -> Socket {
     socket
 }
 
+/// Registers `n` users (each may hold only a few sockets) and has each join
+/// `room`; answers their access tokens.
+async fn members_of(port: u16, room: i64, n: usize) -> Vec<String> {
+    let next = Arc::new(AtomicU64::new(0));
+    let tokens = Arc::new(std::sync::Mutex::new(Vec::with_capacity(n)));
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (next, tokens) = (next.clone(), tokens.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(port).await;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                if i >= n {
+                    break;
+                }
+                let body = format!(
+                    r#"{{"username":"listener{i}","email":"listener{i}@example.com","password":"bench password"}}"#
+                );
+                let (status, answer) = conn
+                    .roundtrip(&request("POST", "/api/v1/auth/register", None, &body))
+                    .await;
+                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+                let token = json(&answer)["data"]["access_token"]
+                    .as_str()
+                    .expect("token")
+                    .to_owned();
+                let path = format!("/api/v1/rooms/{room}/join");
+                let (status, _) = conn
+                    .roundtrip(&request("POST", &path, Some(&token), "{}"))
+                    .await;
+                assert!(status == 200 || status == 201, "join: {status}");
+                tokens.lock().expect("tokens").push(token);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("registration");
+    }
+    Arc::try_unwrap(tokens)
+        .expect("every task ended")
+        .into_inner()
+        .expect("tokens")
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted
         .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
@@ -942,18 +989,20 @@ async fn realtime_benchmark(port: u16, pid: u32, secs: u64) {
         "veza real-time benchmark: {secs} s per measurement, {} cores, open-files limit {limit}\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    // 1,000 members: one tab each (a user may hold 16 sockets) will listen,
+    // each counting what it hears. Sends alone are measured with them in the
+    // room but not connected.
+    let listeners = 1000;
+    let members = members_of(port, room, listeners).await;
     let sends = send_requests(&[room], &token);
     let alone = measure(port, 16, secs, 201, sends.clone()).await;
-
-    // 1,000 listeners: tabs of the room owner, each counting what it hears.
     let started = Instant::now();
-    let listeners = 1000;
     let latencies = Arc::new(std::sync::Mutex::new(Vec::<Duration>::new()));
     let heard = Arc::new(AtomicU64::new(0));
     let epoch = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..listeners {
-        let mut socket = open_socket(port, &token).await;
+    for member in &members {
+        let mut socket = open_socket(port, member).await;
         let (latencies, heard) = (latencies.clone(), heard.clone());
         tasks.push(tokio::spawn(async move {
             while let Some(Ok(message)) = socket.next().await {
@@ -1023,8 +1072,9 @@ async fn realtime_benchmark(port: u16, pid: u32, secs: u64) {
     let idle = (limit.saturating_sub(500) / 3).min(10_000) as usize;
     let before = resident_mib(pid);
     let mut sockets = Vec::with_capacity(idle);
-    for _ in 0..idle {
-        sockets.push(open_socket(port, &token).await);
+    for i in 0..idle {
+        // Ten tabs per member at most.
+        sockets.push(open_socket(port, &members[i % members.len()]).await);
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = resident_mib(pid);
