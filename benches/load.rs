@@ -239,9 +239,9 @@ fn peak_rss_mib(pid: u32) -> f64 {
 }
 
 fn start_server(dir: &std::path::Path, port: u16) -> Child {
-    // `VEZA_BENCH_BIN` measures another build (an earlier commit's) with this
+    // `BENCH_SERVER_BIN` measures another build (an earlier commit's) with this
     // same load generator, for before-and-after figures from one machine.
-    let binary = std::env::var("VEZA_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_veza").into());
+    let binary = std::env::var("BENCH_SERVER_BIN").unwrap_or(env!("CARGO_BIN_EXE_veza").into());
     Command::new(binary)
         .current_dir(dir)
         .env("VEZA_PORT", port.to_string())

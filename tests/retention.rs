@@ -14,7 +14,6 @@ fn retention_of(app: &TestApp) -> Retention {
     let state = app.client.rocket().state::<veza::app::App>().unwrap();
     Retention {
         journal: state.domain.journal.clone(),
-        files: state.domain.files.clone(),
         config: state.config.retention.clone(),
     }
 }

@@ -32,15 +32,19 @@ impl Subscribers {
     }
 }
 
+/// Changes waiting for the events thread before the writer waits for it: memory
+/// stays bounded when delivery falls behind, at the cost of slowing the writes.
+const QUEUE_CHANGES: usize = 1024;
+
 pub(super) struct Dispatch {
     at_commit: Vec<Arc<dyn Subscriber>>,
     /// To the events thread; it stops when the last journal is dropped.
-    queue: mpsc::Sender<Arc<[Committed]>>,
+    queue: mpsc::SyncSender<Arc<[Committed]>>,
 }
 
 impl Dispatch {
     pub(super) fn start(subscribers: Subscribers) -> Dispatch {
-        let (tx, rx) = mpsc::channel::<Arc<[Committed]>>();
+        let (tx, rx) = mpsc::sync_channel::<Arc<[Committed]>>(QUEUE_CHANGES);
         let in_order = subscribers.in_order;
         let spawned = std::thread::Builder::new()
             .name("veza-events".into())
@@ -71,5 +75,14 @@ impl Dispatch {
         }
         // The events thread only stops with the journal.
         let _ = self.queue.send(Arc::clone(changes));
+    }
+
+    /// Like [`Dispatch::committed`] for what was never written (a typing
+    /// notice): dropped rather than waited for when delivery is behind.
+    pub(super) fn announced(&self, changes: Arc<[Committed]>) {
+        for subscriber in &self.at_commit {
+            subscriber.committed(&changes);
+        }
+        let _ = self.queue.try_send(changes);
     }
 }

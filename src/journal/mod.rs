@@ -108,7 +108,7 @@ impl Journal {
         match payload::encode(None, &event) {
             Ok(payload) => self
                 .subscribers
-                .committed(&Arc::from(vec![Committed { event, payload }])),
+                .announced(Arc::from(vec![Committed { event, payload }])),
             Err(e) => log::warn!("event not announced: {e:?}"),
         }
     }

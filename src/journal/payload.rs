@@ -19,6 +19,14 @@ pub fn encode(conn: Option<&Connection>, event: &Event) -> Result<Option<Payload
     if !event.spec().has_payload() {
         return Ok(None);
     }
+    if let Event::MessageCreated { message, .. } = event {
+        // Built by the send from what it wrote: no read needed.
+        let text = match written_directly(message)? {
+            Some(direct) => direct,
+            None => js_json::to_string(&message_data(message)?),
+        };
+        return Ok(Some(text.into()));
+    }
     let data = match conn {
         Some(conn) => data(conn, event)?,
         None => announced(event)?,
@@ -50,7 +58,6 @@ fn with_place(mut data: Value, place: Container) -> Value {
 
 fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
     Ok(match event {
-        Event::MessageCreated { message, .. } => message_data(message)?,
         Event::MessageUpdated { message_id, .. } | Event::MessagePinned { message_id, .. } => {
             message_data(&messages::get(conn, *message_id)?)?
         }
@@ -162,7 +169,98 @@ fn data(conn: &Connection, event: &Event) -> Result<Value, ApiError> {
     })
 }
 
+/// A message serialised straight from its struct, when that is already how
+/// JavaScript would write it back: integers only (ids and counts), keys in the
+/// struct's order (which JavaScript keeps), strings escaped alike. What a client
+/// wrote freely (`metadata`, a reaction named like an array index) takes the
+/// general path. The common send skips a `Value` and a second walk.
+fn written_directly(message: &messages::Message) -> Result<Option<String>, ApiError> {
+    let plain =
+        message.metadata.is_none() && !message.reactions.keys().any(|k| js_json::is_array_index(k));
+    if !plain {
+        return Ok(None);
+    }
+    serde_json::to_string(message)
+        .map(Some)
+        .map_err(|e| ApiError::internal(format!("message payload: {e}")))
+}
+
 /// The message object, as the REST API answers it.
 fn message_data(message: &messages::Message) -> Result<Value, ApiError> {
     serde_json::to_value(message).map_err(|e| ApiError::internal(format!("message payload: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::messages::Message;
+
+    fn message(metadata: Option<&str>, reaction: Option<&str>) -> Message {
+        let mut reactions = std::collections::BTreeMap::new();
+        if let Some(emoji) = reaction {
+            reactions.insert(emoji.to_owned(), Default::default());
+        }
+        Message {
+            id: 7,
+            uuid: "u".into(),
+            room_id: Some(1),
+            conversation_id: None,
+            author_id: 2,
+            user_id: 2,
+            username: "ana \"quoted\" \u{1}".into(),
+            content: "héllo\n\u{2028}".into(),
+            parent_message_id: None,
+            thread_count: 0,
+            is_pinned: false,
+            is_edited: false,
+            edit_count: 0,
+            edited_at: None,
+            reactions,
+            mentions: vec![3],
+            mentioned_users: vec![],
+            metadata: metadata.map(|m| serde_json::value::RawValue::from_string(m.into()).unwrap()),
+            attachments: vec![],
+            created_at: "2026-12-07T00:00:00.000Z".into(),
+            updated_at: "2026-12-07T00:00:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_plain_message_is_written_straight_from_its_struct() {
+        let plain = message(None, Some(":tada:"));
+        let direct = written_directly(&plain).unwrap().unwrap();
+        assert_eq!(direct, serde_json::to_string(&plain).unwrap());
+        // JavaScript's escapes: control characters as lowercase \u00xx, U+2028 as is.
+        assert!(
+            direct.contains(r#""username":"ana \"quoted\" \u0001""#),
+            "{direct}"
+        );
+        assert!(direct.contains("h\u{e9}llo\\n\u{2028}"), "{direct}");
+        // Keys in the struct's order, which JavaScript keeps.
+        assert!(
+            direct.starts_with(r#"{"id":7,"uuid":"u","room_id":1,"#),
+            "{direct}"
+        );
+    }
+
+    #[test]
+    fn what_a_client_wrote_freely_takes_the_general_path() {
+        assert!(written_directly(&message(Some(r#"{"n":1.50}"#), None))
+            .unwrap()
+            .is_none());
+        assert!(written_directly(&message(None, Some("42")))
+            .unwrap()
+            .is_none());
+        let event = Event::MessageCreated {
+            container: Container::Room(1),
+            message_id: 7,
+            author_id: 2,
+            message: std::sync::Arc::new(message(Some(r#"{"n":1.50,"k":[1e2]}"#), None)),
+        };
+        let payload = encode(None, &event).unwrap().unwrap();
+        assert!(
+            payload.contains(r#""metadata":{"k":[100],"n":1.5}"#),
+            "{payload}"
+        );
+    }
 }

@@ -42,6 +42,11 @@ const TYPING_EVERY: Duration = Duration::from_millis(500);
 pub const PING_EVERY: Duration = Duration::from_secs(30);
 const SILENT_FOR: Duration = Duration::from_secs(75);
 const WRITE_STALL: Duration = Duration::from_secs(5);
+/// Frames waiting in a connection's queue are written together, up to this many
+/// bytes per write: under load a listener costs one write for many frames.
+const WRITE_BATCH_BYTES: usize = 16 * 1024;
+/// Frames taken from the queue for one write at most.
+const WRITE_BATCH_FRAMES: usize = 64;
 /// How long a connection whose input is broken stays open after its close frame.
 const LINGER: Duration = Duration::from_millis(500);
 /// How long a closing connection waits for the client's own close frame.
@@ -60,7 +65,8 @@ pub fn config() -> rocket_ws::Config {
     rocket_ws::Config {
         max_message_size: Some(MAX_FRAME_BYTES),
         max_frame_size: Some(MAX_FRAME_BYTES),
-        write_buffer_size: 0,
+        // Frames queued together go out in one write (see `write_frames`).
+        write_buffer_size: WRITE_BATCH_BYTES,
         max_write_buffer_size: 1024 * 1024,
         ..rocket_ws::Config::default()
     }
@@ -165,7 +171,7 @@ async fn run(
             }
             frame = registration.frames.recv() => {
                 let Some(frame) = frame else { break End::Quietly };
-                if !write(&mut sink, Message::Text(frame.to_string())).await {
+                if !write_frames(&mut sink, frame, &mut registration.frames).await {
                     break End::Quietly;
                 }
             }
@@ -269,6 +275,29 @@ where
         tokio::time::timeout(WRITE_STALL, sink.send(message)).await,
         Ok(Ok(()))
     )
+}
+
+/// Writes `first` and the frames queued behind it (a bounded batch) with one
+/// flush; false when the client is gone or not reading.
+async fn write_frames<S>(
+    sink: &mut S,
+    first: crate::realtime::hub::Frame,
+    queue: &mut tokio::sync::mpsc::Receiver<crate::realtime::hub::Frame>,
+) -> bool
+where
+    S: rocket::futures::Sink<Message> + Unpin,
+{
+    let batch = async {
+        sink.feed(Message::Text(first.to_string())).await?;
+        for _ in 1..WRITE_BATCH_FRAMES {
+            match queue.try_recv() {
+                Ok(frame) => sink.feed(Message::Text(frame.to_string())).await?,
+                Err(_) => break,
+            }
+        }
+        sink.flush().await
+    };
+    matches!(tokio::time::timeout(WRITE_STALL, batch).await, Ok(Ok(())))
 }
 
 enum Ready {

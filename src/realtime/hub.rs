@@ -141,6 +141,19 @@ impl State {
         }
     }
 
+    /// Whether anyone connected may be in `audience` (cheap, may say yes wrongly).
+    fn reaches_anyone(&self, audience: Audience<'_>) -> bool {
+        let someone_in = |place| self.in_place(place).is_some_and(|users| !users.is_empty());
+        match audience {
+            Audience::Nobody => false,
+            Audience::Place(place) | Audience::PlaceExcept(place, _) => someone_in(place),
+            Audience::PlaceAnd(place, also) => someone_in(place) || self.users.contains_key(&also),
+            Audience::Users(_) | Audience::ContactsOf(..) | Audience::Everyone => {
+                !self.users.is_empty()
+            }
+        }
+    }
+
     /// Queues `frame` for the connected users of `audience`.
     fn deliver(&self, audience: Audience<'_>, frame: &Frame) {
         let place_users = |place| self.in_place(place).into_iter().flatten();
@@ -289,9 +302,13 @@ impl Hub {
             _ => {}
         }
         // Joins take effect before their frame (the new member hears it), leaves
-        // after it (the one who left hears it too).
-        if let Some(frame) = committed.frame() {
-            state.deliver(committed.event.spec().audience, &frame);
+        // after it (the one who left hears it too). The frame is built only for
+        // an event someone connected may hear.
+        let audience = committed.event.spec().audience;
+        if state.reaches_anyone(audience) {
+            if let Some(frame) = committed.frame() {
+                state.deliver(audience, &frame);
+            }
         }
         match &committed.event {
             MemberLeft {

@@ -62,7 +62,6 @@ pub fn fairing() -> AdHoc {
             }
             let expiry = retention::Retention {
                 journal: app.domain.journal.clone(),
-                files: app.domain.files.clone(),
                 config: app.config.retention.clone(),
             };
             tokio::spawn(retention::run(expiry, shutdown.clone()));

@@ -9,7 +9,7 @@ use rocket::Shutdown;
 
 use crate::config::RetentionConfig;
 use crate::error::ApiError;
-use crate::files::FileStore;
+use crate::event::{Event, Work};
 use crate::journal::Journal;
 use crate::store::retention::{self, Scope};
 
@@ -20,7 +20,6 @@ const BATCH: u32 = 200;
 #[derive(Clone)]
 pub struct Retention {
     pub journal: Journal,
-    pub files: FileStore,
     pub config: RetentionConfig,
 }
 
@@ -59,9 +58,6 @@ pub async fn run_once(app: &Retention) -> Result<usize, ApiError> {
             deleted += purge(app, Scope::Room(room_id), days).await?;
         }
     }
-    if deleted > 0 {
-        app.files.removals_queued.notify_one();
-    }
     Ok(deleted)
 }
 
@@ -73,7 +69,14 @@ async fn purge(app: &Retention, scope: Scope, days: u64) -> Result<usize, ApiErr
         let cutoff = cutoff.clone();
         let batch = app
             .journal
-            .apply(move |c| Ok(retention::delete_expired(c, scope, &cutoff, after, BATCH)?))
+            .write(None, move |c, events| {
+                let batch = retention::delete_expired(c, scope, &cutoff, after, BATCH)?;
+                if batch.deleted > 0 {
+                    // Their files' bytes leave the disk in the background.
+                    events.push(Event::Queued(Work::FileRemovals));
+                }
+                Ok(batch)
+            })
             .await?;
         deleted += batch.deleted;
         if batch.done || batch.last_id == after {

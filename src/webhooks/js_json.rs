@@ -57,6 +57,11 @@ fn write(value: &Value, out: &mut String) {
     }
 }
 
+/// Whether JavaScript would move `key` to the front of its object.
+pub fn is_array_index(key: &str) -> bool {
+    array_index(key).is_some()
+}
+
 /// A key JavaScript treats as an array index: a canonical decimal below 2^32 - 1.
 fn array_index(key: &str) -> Option<u32> {
     let canonical =
