@@ -311,3 +311,29 @@ async fn a_client_that_does_not_read_delays_no_one_else() {
     }
     sender.join().unwrap();
 }
+
+#[tokio::test]
+async fn a_room_made_after_connecting_is_heard_at_once() {
+    let server = Server::start(&[]);
+    let alice = server.register("alice");
+    let bob = server.register("bob");
+    // Connected first, then the room: the hub learns alice is in it from the
+    // room's creation, with no reconnect.
+    let (mut alice_ws, _) = Ws::connect(server.port, &alice.token).await;
+    let room = server.room(&alice, "fresh", true);
+    call_ok(
+        &server,
+        "POST",
+        &format!("/api/v1/rooms/{room}/join"),
+        &bob,
+        json!({}),
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&alice_ws.expect_raw("member.joined").await).unwrap()["data"]
+            ["user_id"],
+        bob.id
+    );
+    server.send(&bob, room, "first words");
+    let frame: Value = serde_json::from_str(&alice_ws.expect_raw("message.created").await).unwrap();
+    assert_eq!(frame["data"]["content"], "first words");
+}

@@ -287,6 +287,11 @@ impl Hub {
             MemberJoined {
                 room_id, user_id, ..
             } => state.set_in(Container::Room(*room_id), *user_id, true),
+            // A room's creator is its owner, a member from the start (creating a
+            // room announces no join).
+            RoomCreated { room_id, actor_id } => {
+                state.set_in(Container::Room(*room_id), *actor_id, true)
+            }
             ConversationOpened {
                 conversation_id,
                 participants,
