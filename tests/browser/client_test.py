@@ -779,6 +779,71 @@ async def an_over_long_message_comes_back_to_the_composer(browser, server, shots
     return [alice, bob]
 
 
+# Each hostile message: what it tries, and its text. None may run script, load an
+# image or make a link outside http:, https: and mailto:.
+XSS_CORPUS = [
+    "<script>window.__xss = 1</script>",
+    "<img src=x onerror=\"window.__xss = 2\">",
+    "[click](javascript:window.__xss=3)",
+    "[data](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX194c3M9NDwvc2NyaXB0Pg==)",
+    "![pic](https://example.com/x.png)",
+    "![pic](javascript:window.__xss=5)",
+    "<a href=\"javascript:window.__xss=6\">a</a>",
+    "[x](JaVaScRiPt:window.__xss=7) <svg onload=window.__xss=8>",
+    "**<iframe src=javascript:window.__xss=9>**",
+    "`<b>code</b>` and ```<i>fence</i>```",
+    "[nested [brackets](javascript:window.__xss=10)](https://example.com)",
+    "<https://example.com/\"onmouseover=\"window.__xss=11>",
+]
+
+
+async def markdown_renders_and_nothing_runs(browser, server, shots):
+    """Messages are Markdown (API.md §18): emphasis, code, fences, quotes, lists
+    and safe links render; raw HTML, script links and images stay text."""
+    alice_token, bob_token, room = room_of_two(server, "formatting")
+    path = f"/rooms/{room['id']}/messages"
+    server.api("POST", path, {"content": "**bold** _it_ ~~gone~~ `x < y` and snake_case_name"}, alice_token)
+    server.api("POST", path, {"content": "```rust\nfn main() {}\n<b>not bold</b>\n```"}, alice_token)
+    server.api("POST", path, {"content": "> quoted\n\n- one\n- two\n\n1. first\n2. second"}, alice_token)
+    server.api("POST", path, {"content": "see https://example.com/a_b. and [docs](https://example.com/docs) @bob #formatting"}, alice_token)
+    for text in XSS_CORPUS:
+        server.api("POST", path, {"content": text}, bob_token)
+    server.api("POST", path, {"content": "end of corpus"}, bob_token)
+    alice, bob = await both_in_room(browser, server, room, lambda page: message(page, "end of corpus"))
+    for page in (alice, bob):
+        content = page.locator("li.message .content")
+        first = message(page, "snake_case_name").locator(".content")
+        await expect(first.locator("strong")).to_have_text("bold")
+        await expect(first.locator("em")).to_have_text("it")
+        await expect(first.locator("del")).to_have_text("gone")
+        await expect(first.locator("code")).to_have_text("x < y")
+        await expect(first).to_contain_text("snake_case_name")
+        fence = page.locator("li.message .content pre code.language-rust")
+        await expect(fence).to_have_text("fn main() {}\n<b>not bold</b>")
+        await expect(page.locator("li.message .content blockquote")).to_have_text("quoted")
+        await expect(page.locator("li.message .content ul li")).to_have_count(2)
+        await expect(page.locator("li.message .content ol li")).to_have_count(2)
+        links = message(page, "see https").locator(".content")
+        await expect(links.locator("a[href='https://example.com/a_b']")).to_have_count(1)
+        docs = links.locator("a", has_text="docs")
+        await expect(docs).to_have_attribute("href", "https://example.com/docs")
+        await expect(docs).to_have_attribute("rel", "noopener noreferrer nofollow")
+        await expect(links.locator(".mention")).to_have_text("@bob")
+        await expect(links.locator("a.room-link")).to_have_attribute("href", f"/rooms/{room['id']}")
+        # The corpus: no element a message could smuggle in, no other scheme.
+        for tag in ("script", "img", "iframe", "svg", "b", "i"):
+            await expect(content.locator(tag)).to_have_count(0)
+        hrefs = await content.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert all(h.startswith(("https:", "http:", "mailto:", "/rooms/")) for h in hrefs), hrefs
+        await expect(message(page, "<script>")).to_have_count(1)  # shown as typed
+        # Hover and click what the corpus made into links and text.
+        for a in await content.locator("a").all():
+            await a.hover()
+        assert await page.evaluate("window.__xss") is None
+    await alice.screenshot(path=f"{shots}/markdown.png")
+    return [alice, bob]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -800,15 +865,19 @@ SCENARIOS = [
     live_updates_outlast_the_access_token,
     live_updates_resume_after_a_server_restart,
     an_over_long_message_comes_back_to_the_composer,
+    markdown_renders_and_nothing_runs,
 ]
 
 
 async def main(binary, shots):
     os.makedirs(shots, exist_ok=True)
     failed = []
+    # BROWSER_ONLY=name,name runs those scenarios alone (while working on them).
+    only = [n for n in os.environ.get("BROWSER_ONLY", "").split(",") if n]
+    scenarios = [s for s in SCENARIOS if not only or s.__name__ in only]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             provider = Provider() if getattr(scenario, "provider", False) else None
             env = getattr(scenario, "env", {})
             server = Server(binary, lambda url: {**env, **({
@@ -841,7 +910,7 @@ async def main(binary, shots):
                 if provider:
                     provider.stop()
         await browser.close()
-    print(f"{len(SCENARIOS) - len(failed)} passed, {len(failed)} failed; screenshots in {shots}")
+    print(f"{len(scenarios) - len(failed)} passed, {len(failed)} failed; screenshots in {shots}")
     return 1 if failed else 0
 
 

@@ -76,6 +76,15 @@ class App {
     this.showAuth('signin');
   }
 
+  /** The page of the room named `name` among the reader's rooms, if any. */
+  roomPath(name) {
+    const key = name.toLowerCase();
+    for (const room of this.sidebar?.rooms?.values() ?? []) {
+      if (room.name.toLowerCase() === key) return `/rooms/${room.id}`;
+    }
+    return null;
+  }
+
   go(path) {
     if (path !== location.pathname) history.pushState(null, '', path);
     this.route();

@@ -1,6 +1,7 @@
 // One message as an element: author, time, text, attachments, reactions, actions.
 
 import { h, clock, bytes } from './dom.js';
+import { renderMarkdown } from './markdown.js';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '👀'];
 
@@ -25,7 +26,7 @@ export function renderMessage(ctx, m) {
       m.is_pinned ? h('span', { class: 'pin-badge', title: 'Pinned' }, ' 📌 pinned') : null,
       m._state === 'pending' ? h('span', { class: 'state' }, ' sending…') : null,
     ),
-    h('div', { class: 'content' }, m.content),
+    h('div', { class: 'content' }, renderMarkdown(m.content, formatting(ctx, m))),
   );
   if (m.attachments?.length) {
     li.append(h('div', { class: 'attachments' }, m.attachments.map((f) => attachment(ctx.api, f))));
@@ -44,6 +45,16 @@ export function renderMessage(ctx, m) {
   }
   li.append(actions(ctx, m, mine));
   return li;
+}
+
+/** What the formatting may link: the users the server resolved as mentions,
+ * and the rooms the reader can see. */
+function formatting(ctx, m) {
+  const mentioned = new Set((m.mentioned_users || []).map((u) => u.username.toLowerCase()));
+  return {
+    mention: (name) => mentioned.has(name.toLowerCase()),
+    room: (name) => ctx.roomPath?.(name),
+  };
 }
 
 function reactions(ctx, m) {

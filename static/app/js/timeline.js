@@ -208,6 +208,7 @@ export class Timeline {
       api: this.app.api,
       me: this.app.me,
       canModerate: this.spec.canModerate,
+      roomPath: (name) => this.app.roomPath(name),
       inThread: this.spec.kind === 'thread',
       onThread: (m) => this.app.openThread(m, this.spec),
       onEdit: (m) => this.edit(m),
