@@ -755,3 +755,35 @@ async fn a_renamed_author_posts_under_the_new_name() {
         "older messages show the new name too"
     );
 }
+
+/// `GET /limits` tells clients what a send may hold, before they send: the same
+/// numbers the refusals give.
+#[rocket::async_test]
+async fn the_limits_a_client_counts_against_are_the_servers() {
+    let app = TestApp::with(|c| c.limits.message_max_length = 120).await;
+    let limits = app.get("/api/v1/limits", None).await;
+    limits.succeeded();
+    assert_eq!(limits.data()["message_max_length"], 120);
+    assert_eq!(limits.data()["max_attachments"], 10);
+    assert_eq!(limits.data()["metadata_max_bytes"], 4096);
+    assert_eq!(
+        limits.data()["upload_max_bytes"],
+        app.client
+            .rocket()
+            .state::<veza::app::App>()
+            .unwrap()
+            .config
+            .limits
+            .upload_max_bytes
+    );
+    let r = room(&app, true).await;
+    let refused = app
+        .post(
+            &format!("/api/v1/rooms/{}/messages", r.id),
+            Some(&r.member.token),
+            json!({"content": "é".repeat(121)}),
+        )
+        .await;
+    refused.assert_error(400, "MESSAGE_TOO_LONG");
+    assert_eq!(refused.body["error"]["details"]["max_length"], 120);
+}

@@ -757,26 +757,58 @@ async def live_updates_resume_after_a_server_restart(browser, server, shots):
 
 
 async def an_over_long_message_comes_back_to_the_composer(browser, server, shots):
-    """A message the server refuses for good (too long) is not left as a failed
-    message with a Retry that can never succeed: its text returns to the composer
-    with the server's reason, to be shortened."""
+    """A message over the server's limit is caught before it is sent: counted
+    against the limit (from GET /limits), refused with the reason, and its text
+    kept whole in the composer to be shortened. Nothing reaches the room."""
     _, _, room = room_of_two(server, "essays")
     alice, bob = await both_in_room(browser, server, room, lambda page: composer(page, "#essays"))
     essay = "word " * 500
     box = composer(alice, "#essays")
     await box.fill(essay)
+    counter = alice.locator(".composer .counter")
+    await expect(counter).to_have_text("2,499 / 2,000")
+    await expect(counter).to_have_class(re.compile(r"\bover\b"))
     await box.press("Enter")
-    toast = alice.locator(".toast.error")
-    await expect(toast).to_contain_text("longer than 2000 characters")
-    await expect(alice.locator("li.message.failed")).to_have_count(0)
-    await expect(box).to_have_value(essay.strip())
-    assert await box.evaluate("b => b.maxLength") == 2000
+    await expect(alice.locator(".toast.error")).to_contain_text("the limit is 2,000")
+    await expect(alice.locator("li.message")).to_have_count(0)
+    await expect(box).to_have_value(essay)
     await box.fill(essay[:1000])
+    await expect(counter).to_have_text("")
     await box.press("Enter")
     await expect(message(bob, "word word")).to_have_count(1)
     await expect(box).to_have_value("")
     await alice.screenshot(path=f"{shots}/too-long.png")
     return [alice, bob]
+
+
+async def drafts_survive_switches_and_reloads(browser, server, shots):
+    """Text being written stays with its room: switching rooms, reloading the page
+    and coming back finds it; sending it clears it; signing out forgets it."""
+    alice_token, _, room = room_of_two(server, "drafting")
+    other = server.api("POST", "/rooms", {"name": "elsewhere"}, alice_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    box = composer(alice, "#drafting")
+    await box.fill("half a thought")
+    await alice.wait_for_timeout(400)  # drafts are kept after a short pause
+    await alice.locator("#sidebar").get_by_role("link", name="elsewhere").click()
+    await expect(composer(alice, "#elsewhere")).to_have_value("")
+    await alice.locator("#sidebar").get_by_role("link", name="drafting").click()
+    await expect(box).to_have_value("half a thought")
+    await alice.reload()
+    await expect(composer(alice, "#drafting")).to_have_value("half a thought")
+    await composer(alice, "#drafting").press("Enter")
+    await expect(message(alice, "half a thought")).to_have_count(1)
+    await alice.reload()
+    await expect(composer(alice, "#drafting")).to_have_value("")
+    await composer(alice, "#drafting").fill("private words")
+    await alice.wait_for_timeout(400)
+    await alice.get_by_role("button", name="Sign out").click()
+    await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
+    kept = await alice.evaluate("Object.keys(localStorage).filter(k => k.startsWith('veza.draft.'))")
+    assert kept == [], kept
+    assert other["id"]
+    return [alice]
 
 
 # Each hostile message: what it tries, and its text. None may run script, load an
@@ -866,6 +898,7 @@ SCENARIOS = [
     live_updates_resume_after_a_server_restart,
     an_over_long_message_comes_back_to_the_composer,
     markdown_renders_and_nothing_runs,
+    drafts_survive_switches_and_reloads,
 ]
 
 

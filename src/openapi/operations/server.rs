@@ -1,7 +1,7 @@
 //! The server itself: health, metrics, real time, this document.
 
 use super::op::{op, Op};
-use crate::openapi::schemas::{boolean, object, string};
+use crate::openapi::schemas::{boolean, integer, object, string};
 
 pub(super) fn operations() -> Vec<Op> {
     vec![
@@ -21,6 +21,25 @@ pub(super) fn operations() -> Vec<Op> {
         )
         .public()
         .answers(200, object(&[("pong", boolean())], 1)),
+        op(
+            "get",
+            "/api/v1/limits",
+            "operations",
+            "What clients may send: message length, upload size, attachments, metadata",
+        )
+        .public()
+        .answers(
+            200,
+            object(
+                &[
+                    ("message_max_length", integer()),
+                    ("upload_max_bytes", integer()),
+                    ("max_attachments", integer()),
+                    ("metadata_max_bytes", integer()),
+                ],
+                4,
+            ),
+        ),
         op(
             "get",
             "/metrics",

@@ -5,7 +5,7 @@ import { Live } from './socket.js';
 import { h, fill, toast } from './dom.js';
 import { authScreen, finishProviderSignIn } from './auth.js';
 import { Sidebar } from './sidebar.js';
-import { Timeline } from './timeline.js';
+import { DRAFT_PREFIX, Timeline } from './timeline.js';
 import {
   app_menu, browsePage, peoplePage, searchPanel, membersPanel, pinsPanel, streamsPage, streamPage,
 } from './views.js';
@@ -52,6 +52,10 @@ class App {
 
   async signedIn(user) {
     this.me = user;
+    // What a message may hold, to count and refuse before sending (a
+    // default until the server answers).
+    this.limits = { message_max_length: 2000 };
+    this.api.get('limits').then((limits) => { this.limits = limits; }).catch(() => {});
     this.sidebar = new Sidebar(this);
     this.main = h('main', { id: 'main', 'aria-label': 'Conversation' });
     this.panelTitle = h('h2', {});
@@ -71,6 +75,8 @@ class App {
 
   async signOut() {
     this.live.stop();
+    // Drafts stay on this browser only while someone is signed in on it.
+    for (const key of Object.keys(localStorage)) if (key.startsWith(DRAFT_PREFIX)) localStorage.removeItem(key);
     await this.api.logout();
     history.replaceState(null, '', '/');
     this.showAuth('signin');

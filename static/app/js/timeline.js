@@ -8,6 +8,9 @@
 import { h, fill, toast, day } from './dom.js';
 import { renderMessage } from './message.js';
 
+/** Where drafts are kept in `localStorage`, one key per room, conversation or thread. */
+export const DRAFT_PREFIX = 'veza.draft.';
+
 const PAGE = 50;
 const TYPING_SHOWN_MS = 4000;
 const TYPING_SENT_EVERY_MS = 3000;
@@ -63,17 +66,23 @@ export class Timeline {
 
   composer() {
     const id = `composer-${this.spec.kind}-${this.spec.id}`;
+    this.draftKey = `${DRAFT_PREFIX}${this.spec.kind}.${this.spec.id}`;
+    // No maxlength: a pasted text over the limit is kept whole, counted, and
+    // refused before sending, never cut.
     this.input = h('textarea', {
-      id, rows: '1', placeholder: `Message ${this.spec.label}`, maxlength: '4000',
-      'aria-label': `Message ${this.spec.label}`,
+      id, rows: '1', placeholder: `Message ${this.spec.label}`,
+      'aria-label': `Message ${this.spec.label}`, 'aria-describedby': `${id}-count`,
       onkeydown: (e) => {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
           e.preventDefault();
           this.submit();
         }
       },
-      oninput: () => { this.autosize(); this.typing(); },
+      oninput: () => { this.autosize(); this.typing(); this.counted(); this.keepDraft(); },
     });
+    this.counter = h('span', { id: `${id}-count`, class: 'counter', 'aria-live': 'polite' });
+    this.input.value = localStorage.getItem(this.draftKey) ?? '';
+    this.counted();
     this.picker = h('input', {
       type: 'file', multiple: true, class: 'visually-hidden', id: `${id}-file`, tabindex: '-1', 'aria-hidden': 'true',
       onchange: () => { for (const f of this.picker.files) this.attach(f); this.picker.value = ''; },
@@ -88,7 +97,28 @@ export class Timeline {
         }, '📎'),
         this.picker,
         this.input,
-        h('button', { type: 'submit', class: 'send' }, 'Send')));
+        h('button', { type: 'submit', class: 'send' }, 'Send')),
+      this.counter);
+  }
+
+  /** The length against the server's limit, shown near it and over it. */
+  counted() {
+    const limit = this.app.limits?.message_max_length ?? 2000;
+    const length = [...this.input.value.trim()].length;
+    const over = length > limit;
+    this.counter.textContent = length > limit * 0.9 ? `${length.toLocaleString()} / ${limit.toLocaleString()}` : '';
+    this.counter.classList.toggle('over', over);
+    return { length, limit, over };
+  }
+
+  /** Keeps the text being written across room switches and reloads. */
+  keepDraft() {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = setTimeout(() => {
+      const text = this.input.value;
+      if (text.trim()) localStorage.setItem(this.draftKey, text);
+      else localStorage.removeItem(this.draftKey);
+    }, 300);
   }
 
   autosize() {
@@ -350,6 +380,12 @@ export class Timeline {
   submit() {
     const text = this.input.value.trim();
     if (!text && !this.attachments.length) return;
+    const { length, limit, over } = this.counted();
+    if (over) {
+      toast(`This message is ${length.toLocaleString()} characters long; the limit is ${limit.toLocaleString()}. Shorten it to send.`, 'error');
+      this.input.focus();
+      return;
+    }
     if (this.chips.querySelector('.uploading')) { toast('Wait for the upload to finish.'); return; }
     const files = this.attachments;
     const key = crypto.randomUUID();
@@ -366,6 +402,9 @@ export class Timeline {
       thread_count: 0,
     };
     this.input.value = '';
+    clearTimeout(this.draftTimer);
+    localStorage.removeItem(this.draftKey);
+    this.counted();
     this.autosize();
     this.attachments = [];
     this.chips.replaceChildren();
@@ -387,8 +426,8 @@ export class Timeline {
     } catch (e) {
       // The live event may already have brought the server's copy: then it was sent.
       if (!this.pending.has(m._key)) return;
-      if (e.code === 'MESSAGE_TOO_LONG' && e.details?.max_length) {
-        this.input.maxLength = e.details.max_length; // the server's own limit
+      if (e.code === 'MESSAGE_TOO_LONG' && e.details?.max_length && this.app.limits) {
+        this.app.limits.message_max_length = e.details.max_length; // the server's own limit
       }
       if (e.status >= 400 && e.status < 500 && ![401, 408, 429].includes(e.status)) {
         // A refusal that no retry can change: the text goes back to the composer.
@@ -410,6 +449,8 @@ export class Timeline {
     if (!this.input.value.trim()) {
       this.input.value = m.content;
       this.autosize();
+      this.counted();
+      this.keepDraft();
     }
     this.input.focus();
   }
