@@ -876,6 +876,63 @@ async def markdown_renders_and_nothing_runs(browser, server, shots):
     return [alice, bob]
 
 
+async def a_room_is_managed_from_the_page(browser, server, shots):
+    """A moderator adds a member to a private room from the members panel and the
+    member sees the room arrive live; the owner renames it from its settings and
+    every open tab shows the new name; controls a user may not use are not shown."""
+    alice_token, _ = server.register("alice")
+    bob_token, bob = server.register("bob")
+    server.register("carol")
+    room = server.api("POST", "/rooms", {"name": "secret", "is_public": False}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/members", {"user_id": bob["id"], "role": "moderator"}, alice_token)
+    alice = await sign_in(browser, server, "alice")
+    bob_page = await sign_in(browser, server, "bob")
+    carol = await sign_in(browser, server, "carol")
+    await expect(carol.locator("#sidebar").get_by_role("link", name="secret")).to_have_count(0)
+    for page in (alice, bob_page):
+        await page.goto(f"{server.url}/rooms/{room['id']}")
+        await expect(page.locator("#main h1")).to_have_text("🔒 secret")
+
+    # The moderator adds carol; she sees the room without reloading.
+    await bob_page.get_by_role("button", name="Members (2)").click()
+    await bob_page.get_by_label("Username to add").fill("carol")
+    await bob_page.get_by_role("button", name="Add", exact=True).click()
+    await expect(bob_page.locator("#panel .members li", has_text="carol")).to_have_count(1)
+    await expect(carol.locator("#sidebar").get_by_role("link", name="secret")).to_have_count(1)
+    # A moderator may remove plain members, not change roles; a plain member, neither.
+    await expect(bob_page.get_by_role("button", name="Remove carol")).to_have_count(1)
+    await expect(bob_page.get_by_label("Role of carol")).to_have_count(0)
+    await carol.locator("#sidebar").get_by_role("link", name="secret").click()
+    await expect(carol.get_by_role("button", name="Settings")).to_have_count(0)
+    await carol.get_by_role("button", name="Members (3)").click()
+    await expect(carol.locator("#panel .members li")).to_have_count(3)
+    await expect(carol.locator("#panel").get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+    await expect(carol.get_by_label("Username to add")).to_have_count(0)
+    # The moderator's settings: name and description, not privacy nor deletion.
+    await bob_page.get_by_role("button", name="Settings").click()
+    await expect(bob_page.get_by_label("Name")).to_have_value("secret")
+    await expect(bob_page.get_by_role("button", name="Delete room")).to_have_count(0)
+    await expect(bob_page.locator("#panel input[name=is_public]")).to_have_count(0)
+
+    # The owner renames it: every open tab follows.
+    await alice.get_by_role("button", name="Settings").click()
+    await alice.get_by_label("Name").fill("vault")
+    await alice.get_by_label("Description").fill("where the keys are")
+    await alice.get_by_role("button", name="Save").click()
+    for page in (alice, bob_page, carol):
+        await expect(page.locator("#main h1")).to_have_text("🔒 vault")
+        await expect(page.locator("#main .topic")).to_have_text("where the keys are")
+        await expect(page.locator("#sidebar").get_by_role("link", name="vault")).to_have_count(1)
+    # The owner gives carol the moderator role from the list.
+    await alice.get_by_role("button", name=re.compile(r"^Members")).click()
+    await alice.get_by_label("Role of carol").select_option("moderator")
+    await expect(alice.locator("#panel .members li", has_text="carol")).to_contain_text("moderator")
+    members = server.api("GET", f"/rooms/{room['id']}/members", token=bob_token)["members"]
+    assert {m["username"]: m["role"] for m in members}["carol"] == "moderator", members
+    await alice.screenshot(path=f"{shots}/room-settings.png")
+    return [alice, bob_page, carol]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -899,6 +956,7 @@ SCENARIOS = [
     an_over_long_message_comes_back_to_the_composer,
     markdown_renders_and_nothing_runs,
     drafts_survive_switches_and_reloads,
+    a_room_is_managed_from_the_page,
 ]
 
 

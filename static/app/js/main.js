@@ -7,7 +7,8 @@ import { authScreen, finishProviderSignIn } from './auth.js';
 import { Sidebar } from './sidebar.js';
 import { DRAFT_PREFIX, Timeline } from './timeline.js';
 import {
-  app_menu, browsePage, peoplePage, searchPanel, membersPanel, pinsPanel, streamsPage, streamPage,
+  app_menu, browsePage, peoplePage, searchPanel, membersPanel, pinsPanel, powers, settingsPanel,
+  streamsPage, streamPage,
 } from './views.js';
 
 class App {
@@ -126,6 +127,13 @@ class App {
     fill(this.main, view);
   }
 
+  /** The open room's name and topic, as they are now. */
+  showRoomTitle(room) {
+    fill(this.roomTitle, h('h1', {}, `${room.is_public ? '#' : '🔒'} ${room.name}`),
+      room.description ? h('p', { class: 'topic' }, room.description) : null);
+    document.title = `#${room.name} · Veza`;
+  }
+
   async openRoom(id) {
     this.current = { kind: 'room', id };
     let room = this.sidebar.rooms.get(id);
@@ -136,12 +144,14 @@ class App {
     const canModerate = ['owner', 'moderator'].includes(room.my_role) || this.me.role === 'admin';
     const timeline = new Timeline(this, { kind: 'room', id, label: `#${room.name}`, canPost: !!room.my_role, canModerate });
     this.timeline = timeline;
-    const header = h('header', { class: 'bar' }, app_menu(),
-      h('div', { class: 'title' }, h('h1', {}, `${room.is_public ? '#' : '🔒'} ${room.name}`),
-        room.description ? h('p', { class: 'topic' }, room.description) : null),
+    this.roomTitle = h('div', { class: 'title' });
+    this.showRoomTitle(room);
+    const header = h('header', { class: 'bar' }, app_menu(), this.roomTitle,
       h('div', { class: 'tools' },
-        h('button', { type: 'button', onclick: () => this.openPanel(membersPanel(this, id)) }, `Members (${room.member_count})`),
+        h('button', { type: 'button', onclick: () => this.openPanel(membersPanel(this, room)) }, `Members (${room.member_count})`),
         h('button', { type: 'button', onclick: () => this.openPanel(pinsPanel(this, id)) }, 'Pinned'),
+        powers(this, room).moderator
+          ? h('button', { type: 'button', onclick: () => this.openPanel(settingsPanel(this, room)) }, 'Settings') : null,
         room.my_role && room.my_role !== 'owner'
           ? h('button', { type: 'button', onclick: () => this.leaveRoom(id) }, 'Leave') : null));
     const join = room.my_role ? null : h('div', { class: 'join-bar' }, 'You are reading this room. ',
@@ -249,7 +259,13 @@ class App {
       this.sidebar.render();
       if (this.current?.kind === 'room' && this.current.id === f.data.room_id) toast('You are no longer a member of this room.');
     });
-    live.on('room.updated', () => this.sidebar.load());
+    live.on('room.updated', (f) => {
+      this.sidebar.load();
+      // Every open tab shows the new name at once (the frame carries the room).
+      if (this.current?.kind === 'room' && this.current.id === f.data.room_id && this.roomTitle) {
+        this.showRoomTitle({ name: f.data.name, description: f.data.description, is_public: f.data.is_public });
+      }
+    });
     live.on('room.deleted', (f) => {
       this.sidebar.rooms.delete(f.data.room_id);
       this.sidebar.render();

@@ -80,14 +80,97 @@ export function searchPanel(app, q) {
   return { title: `Search: ${q}`, body: list };
 }
 
-export function membersPanel(app, roomId) {
+/** What the reader may do in a room, as the server's rules say (API.md §4):
+ * the controls a user may not use are not shown. */
+export function powers(app, room) {
+  const admin = app.me.role === 'admin';
+  const owner = room.my_role === 'owner' || admin;
+  const moderator = owner || room.my_role === 'moderator';
+  return { owner, moderator };
+}
+
+export function membersPanel(app, room) {
+  const { owner, moderator } = powers(app, room);
   const list = h('ul', { class: 'members', 'aria-label': 'Members' });
-  app.api.get(`rooms/${roomId}/members?limit=100`).then((data) => {
-    fill(list, data.members.map((m) => h('li', { dataset: { user: m.user_id } },
-      h('span', { class: `dot ${m.is_online ? 'online' : ''}`, 'aria-label': m.is_online ? 'online' : 'offline' }), ' ',
-      m.username, m.role !== 'member' ? h('span', { class: 'muted' }, ` ${m.role}`) : null)));
+  const load = () => app.api.get(`rooms/${room.id}/members?limit=100`).then((data) => {
+    fill(list, data.members.map((m) => memberRow(app, room, m, { owner, moderator }, load)));
   }).catch((e) => fill(list, h('li', { class: 'error' }, e.message)));
-  return { title: 'Members', body: list };
+  load();
+  const error = h('p', { class: 'error', role: 'alert' });
+  const name = h('input', { name: 'username', 'aria-label': 'Username to add', placeholder: 'username', autocomplete: 'off' });
+  const add = moderator ? h('form', {
+    class: 'add-member',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      try {
+        await app.api.post(`rooms/${room.id}/members`, { username: name.value.trim() });
+        name.value = '';
+        load();
+      } catch (err) { error.textContent = err.message; }
+    },
+  }, h('label', {}, 'Add someone', name), h('button', { type: 'submit', class: 'primary' }, 'Add'), error) : null;
+  return { title: 'Members', body: h('div', {}, add, list) };
+}
+
+function memberRow(app, room, m, { owner, moderator }, reload) {
+  const self = m.user_id === app.me.id;
+  const act = (promise) => promise.then(reload).catch((e) => toast(e.message, 'error'));
+  const controls = [];
+  if (owner && !self && m.role !== 'owner') {
+    controls.push(h('select', {
+      'aria-label': `Role of ${m.username}`,
+      onchange: (e) => act(app.api.put(`rooms/${room.id}/members/${m.user_id}`, { role: e.target.value })),
+    }, ['member', 'moderator', 'owner'].map((role) => h('option', { value: role, selected: role === m.role }, role))));
+  }
+  const removable = !self && m.role !== 'owner' && (owner || (moderator && m.role === 'member'));
+  if (removable) {
+    controls.push(h('button', {
+      type: 'button', class: 'link', 'aria-label': `Remove ${m.username}`,
+      onclick: () => { if (confirm(`Remove ${m.username} from #${room.name}?`)) act(app.api.del(`rooms/${room.id}/members/${m.user_id}`)); },
+    }, 'Remove'));
+  }
+  return h('li', { dataset: { user: m.user_id } },
+    h('span', { class: `dot ${m.is_online ? 'online' : ''}`, 'aria-label': m.is_online ? 'online' : 'offline' }), ' ',
+    m.username, m.role !== 'member' ? h('span', { class: 'muted' }, ` ${m.role}`) : null,
+    controls.length ? h('span', { class: 'member-tools' }, controls) : null);
+}
+
+/** A room's name, topic and privacy (moderators edit the first two, the owner
+ * all three), and deleting it (the owner). */
+export function settingsPanel(app, room) {
+  const { owner } = powers(app, room);
+  const error = h('p', { class: 'error', role: 'alert' });
+  const name = h('input', { name: 'name', value: room.name, required: true, maxlength: '100' });
+  const topic = h('textarea', { name: 'description', rows: '3', maxlength: '500' });
+  topic.value = room.description ?? '';
+  const open = h('input', { type: 'checkbox', name: 'is_public', checked: room.is_public });
+  const form = h('form', {
+    class: 'room-settings',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      const body = { name: name.value.trim(), description: topic.value.trim() || null };
+      if (owner) body.is_public = open.checked;
+      try {
+        await app.api.put(`rooms/${room.id}`, body);
+        toast('Room saved');
+      } catch (err) { error.textContent = err.message; }
+    },
+  },
+  h('label', {}, 'Name', name),
+  h('label', {}, 'Description', topic),
+  owner ? h('label', { class: 'check' }, open, ' Anyone can find and join it') : null,
+  h('button', { type: 'submit', class: 'primary' }, 'Save'), error);
+  const danger = owner ? h('div', { class: 'danger-zone' },
+    h('button', {
+      type: 'button', class: 'danger',
+      onclick: async () => {
+        if (!confirm(`Delete #${room.name} and all its messages? This cannot be undone.`)) return;
+        try { await app.api.del(`rooms/${room.id}`); } catch (err) { error.textContent = err.message; }
+      },
+    }, 'Delete room')) : null;
+  return { title: 'Room settings', body: h('div', {}, form, danger) };
 }
 
 export function pinsPanel(app, roomId) {
