@@ -124,6 +124,20 @@ def png(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
+def upload(server, token, room_id, name, data, mime="image/png"):
+    """Uploads `data` into a room through the API (multipart, as a browser would)."""
+    boundary = "vezaboundary7d1f"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"room_id\"\r\n\r\n{room_id}\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+        f"Content-Type: {mime}\r\n\r\n"
+    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    status, answer = server.call("POST", "/api/v1/files/upload", token=token, raw=body,
+                                 content_type=f"multipart/form-data; boundary={boundary}")
+    assert status == 201, (status, answer)
+    return answer["data"]
+
+
 async def open_page(browser, server, viewport=None):
     """Veza's page in a new browser context, its script errors collected."""
     context = await browser.new_context(viewport=viewport or {"width": 1280, "height": 800})
@@ -933,6 +947,49 @@ async def a_room_is_managed_from_the_page(browser, server, shots):
     return [alice, bob_page, carol]
 
 
+async def a_room_with_images_opens_at_its_newest(browser, server, shots):
+    """Images keep their place before they load (the server gives their size), so
+    a room opens at its newest message and stays there as thumbnails arrive; when
+    the reader scrolls up, a button brings them back to the latest."""
+    alice_token, bob_token, room = room_of_two(server, "gallery")
+    path = f"/rooms/{room['id']}/messages"
+    for i in range(30):
+        server.api("POST", path, {"content": f"chatter {i}"}, bob_token)
+    for i in range(4):
+        file = upload(server, alice_token, room["id"], f"shot{i}.png", png(900, 600 + 40 * i))
+        server.api("POST", path, {"content": f"picture {i}", "attachments": [file["id"]]}, alice_token)
+    server.api("POST", path, {"content": "the newest words"}, bob_token)
+    # Thumbnails made, so the file objects carry their sizes.
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        page = server.api("GET", f"{path}?limit=10", token=alice_token)["messages"]
+        files = [f for m in page for f in m["attachments"]]
+        if files and all(f["thumbnail_status"] == "ready" for f in files):
+            break
+        time.sleep(0.2)
+    assert all(f["width"] == 900 for f in files), files
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    newest = message(alice, "the newest words")
+    await expect(newest).to_be_visible()
+    imgs = alice.locator("li.message img.thumb")
+    await expect(imgs.first).to_have_attribute("height", "213")  # 900 × 600 within 320 × 240
+    await alice.wait_for_function(
+        "() => [...document.querySelectorAll('li.message img.thumb')].every(i => i.complete && i.naturalWidth > 0)")
+    at_bottom = "() => { const s = document.querySelector('.scroller'); return s.scrollHeight - s.scrollTop - s.clientHeight < 4; }"
+    await alice.wait_for_function(at_bottom)
+    await expect(newest).to_be_in_viewport()
+    jump = alice.get_by_role("button", name="Jump to latest ↓")
+    await expect(jump).to_be_hidden()
+    await alice.locator(".scroller").evaluate("s => { s.scrollTop = 0; s.dispatchEvent(new Event('scroll')); }")
+    await expect(jump).to_be_visible()
+    await jump.click()
+    await alice.wait_for_function(at_bottom)
+    await expect(jump).to_be_hidden()
+    await alice.screenshot(path=f"{shots}/gallery.png")
+    return [alice]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -957,6 +1014,7 @@ SCENARIOS = [
     markdown_renders_and_nothing_runs,
     drafts_survive_switches_and_reloads,
     a_room_is_managed_from_the_page,
+    a_room_with_images_opens_at_its_newest,
 ]
 
 

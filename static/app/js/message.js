@@ -137,7 +137,9 @@ export function attachment(api, f) {
       class: 'thumb',
       alt: f.original_filename,
       loading: 'lazy',
-      width: f.width && f.height ? Math.min(320, f.width) : null,
+      // The thumbnail's box, known before it loads: the list does not move when
+      // it arrives (the server knows an image's size once its thumbnail is made).
+      ...boxOf(f),
     });
     thumbnail(api, img, f, 0);
     return h('a', { class: 'file image', href: download, target: '_blank', rel: 'noopener', title: label }, img);
@@ -157,6 +159,13 @@ export function attachment(api, f) {
       h('figcaption', {}, label));
   }
   return h('a', { class: 'file other', href: download, download: f.original_filename }, `📎 ${label}`);
+}
+
+/** An image's displayed size within 320 × 240, as `width`/`height` attributes. */
+function boxOf(f) {
+  if (!(f.width > 0 && f.height > 0)) return {};
+  const scale = Math.min(1, 320 / f.width, 240 / f.height);
+  return { width: Math.max(1, Math.round(f.width * scale)), height: Math.max(1, Math.round(f.height * scale)) };
 }
 
 /** Loads a thumbnail, trying again while the server is still making it. */

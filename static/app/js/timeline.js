@@ -52,7 +52,15 @@ export class Timeline {
     this.scroller = h('div', { class: 'scroller', tabindex: '0', onscroll: () => this.onScroll() },
       h('div', { class: 'history-edge' }), this.list);
     this.typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
-    this.el = h('section', { class: `timeline ${this.spec.kind}` }, this.scroller, this.typingLine);
+    this.jump = h('button', {
+      type: 'button', class: 'jump', hidden: true, onclick: () => { this.scrollToBottom(); this.focus(); },
+    }, 'Jump to latest ↓');
+    // Stuck to the bottom, the view stays there while the list grows late (an
+    // image that loads, a font): the reader is not left above the newest.
+    this.stuck = true;
+    this.resizing = new ResizeObserver(() => { if (this.stuck) this.scrollToBottom(); });
+    this.resizing.observe(this.list);
+    this.el = h('section', { class: `timeline ${this.spec.kind}` }, this.scroller, this.jump, this.typingLine);
     if (this.spec.canPost) this.el.append(this.composer());
     this.el.addEventListener('dragover', (e) => { if (this.spec.canPost) { e.preventDefault(); this.el.classList.add('dropping'); } });
     this.el.addEventListener('dragleave', () => this.el.classList.remove('dropping'));
@@ -195,7 +203,11 @@ export class Timeline {
 
   onScroll() {
     if (this.scroller.scrollTop < 200) this.older();
-    if (this.atBottom()) this.markRead();
+    this.stuck = this.atBottom();
+    // Up by more than a screen: offer the way back.
+    const s = this.scroller;
+    this.jump.hidden = s.scrollHeight - s.scrollTop - s.clientHeight < s.clientHeight;
+    if (this.stuck) this.markRead();
   }
 
   atBottom() {
@@ -203,7 +215,11 @@ export class Timeline {
     return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
   }
 
-  scrollToBottom() { this.scroller.scrollTop = this.scroller.scrollHeight; }
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.stuck = true;
+    this.jump.hidden = true;
+  }
 
   /**
    * Moves the read marker to the newest message: soon after opening, then at
@@ -227,6 +243,7 @@ export class Timeline {
 
   /** The timeline leaves the screen: a pending read marker would be wrong now. */
   dispose() {
+    this.resizing.disconnect();
     clearTimeout(this.readTimer);
     this.readTimer = null;
   }
