@@ -990,6 +990,52 @@ async def a_room_with_images_opens_at_its_newest(browser, server, shots):
     return [alice]
 
 
+async def profile_and_server_admin_from_the_page(browser, server, shots):
+    """A user edits their profile and changes their password from the page; an
+    admin finds them on the server page and deactivates them: their open tab is
+    signed out at once and they cannot sign in until reactivated."""
+    server.register("alice")  # the first account: the admin
+    _, bob = server.register("bob")
+    alice = await sign_in(browser, server, "alice")
+    bob_page = await sign_in(browser, server, "bob")
+    await expect(bob_page.locator("#sidebar").get_by_role("link", name="Server admin")).to_have_count(0)
+
+    await bob_page.locator("#sidebar").get_by_role("link", name="bob").click()
+    await bob_page.get_by_label("First name").fill("Robert")
+    await bob_page.get_by_label("Status").fill("on call")
+    await bob_page.get_by_role("button", name="Save profile").click()
+    await expect(bob_page.locator(".toast")).to_contain_text("Profile saved")
+    me = server.api("GET", f"/users/{bob['id']}", token=server.register("carol")[0])
+    assert me["first_name"] == "Robert" and me["status_message"] == "on call", me
+    await bob_page.get_by_label("Current password").fill("not it at all")
+    await bob_page.get_by_label("New password").fill("a brand new secret")
+    await bob_page.get_by_role("button", name="Change password").click()
+    await expect(bob_page.get_by_role("alert").filter(has_text="current_password")).to_have_count(1)
+    await bob_page.get_by_label("Current password").fill(PASSWORD)
+    await bob_page.get_by_role("button", name="Change password").click()
+    await expect(bob_page.locator(".toast").last).to_contain_text("Password changed")
+    await bob_page.reload()
+    await expect(bob_page.locator(".me-name")).to_have_text("bob")  # this session stays
+
+    await alice.locator("#sidebar").get_by_role("link", name="Server admin").click()
+    await expect(alice.locator("dl.stats dt", has_text="Users").locator("+ dd")).to_have_text("3")
+    await expect(alice.locator("dl.stats")).not_to_contain_text("[object")
+    await expect(alice.locator("table.users tr", has_text="bob")).to_contain_text("active")
+    alice.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await alice.get_by_role("button", name="Deactivate bob").click()
+    await expect(alice.locator("table.users tr", has_text="bob")).to_contain_text("deactivated")
+    # Bob's open tab is signed out, and a sign-in is refused.
+    await expect(bob_page.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
+    status, _ = server.call("POST", "/api/v1/auth/login", {"username": "bob", "password": "a brand new secret"})
+    assert status == 401, status
+    await alice.get_by_role("button", name="Reactivate bob").click()
+    await expect(alice.locator("table.users tr", has_text="bob")).not_to_contain_text("deactivated")
+    status, _ = server.call("POST", "/api/v1/auth/login", {"username": "bob", "password": "a brand new secret"})
+    assert status == 200, status
+    await alice.screenshot(path=f"{shots}/admin.png")
+    return [alice, bob_page]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1015,6 +1061,7 @@ SCENARIOS = [
     drafts_survive_switches_and_reloads,
     a_room_is_managed_from_the_page,
     a_room_with_images_opens_at_its_newest,
+    profile_and_server_admin_from_the_page,
 ]
 
 

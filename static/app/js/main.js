@@ -6,6 +6,7 @@ import { h, fill, toast } from './dom.js';
 import { authScreen, finishProviderSignIn } from './auth.js';
 import { Sidebar } from './sidebar.js';
 import { DRAFT_PREFIX, Timeline } from './timeline.js';
+import { adminPage, profilePage } from './account.js';
 import {
   app_menu, browsePage, peoplePage, searchPanel, membersPanel, pinsPanel, powers, settingsPanel,
   streamsPage, streamPage,
@@ -114,6 +115,8 @@ class App {
     else if (parts[0] === 'people') this.show(peoplePage(this), 'New message');
     else if (parts[0] === 'streams' && id) this.show(streamPage(this, id), 'Stream');
     else if (parts[0] === 'streams') this.show(streamsPage(this), 'Streams');
+    else if (parts[0] === 'profile') this.show(profilePage(this), 'Profile');
+    else if (parts[0] === 'admin' && this.me.role === 'admin') this.show(adminPage(this), 'Server');
     else {
       const first = [...this.sidebar.rooms.values()].sort((a, b) => a.name.localeCompare(b.name))[0];
       history.replaceState(null, '', first ? `/rooms/${first.id}` : '/browse');

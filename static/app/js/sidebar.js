@@ -15,7 +15,8 @@ export class Sidebar {
     this.el = h('nav', { id: 'sidebar', 'aria-label': 'Rooms and conversations' },
       h('div', { class: 'me' },
         h('span', { class: 'dot online', 'aria-hidden': 'true' }),
-        h('strong', { class: 'me-name' }, app.me.username),
+        h('a', { href: '/profile', 'data-link': '', class: 'me-link', title: 'Your profile' },
+          h('strong', { class: 'me-name' }, app.me.username)),
         this.status,
         h('button', { type: 'button', class: 'link signout', onclick: () => app.signOut() }, 'Sign out')),
       h('form', { class: 'search', role: 'search', onsubmit: (e) => { e.preventDefault(); app.openSearch(this.search.value); } },
@@ -29,7 +30,9 @@ export class Sidebar {
         h('button', { type: 'button', class: 'add', 'aria-label': 'New direct message', title: 'New direct message', onclick: () => app.go('/people') }, '+')),
       this.dmList,
       h('div', { class: 'section' },
-        h('h2', {}, h('a', { href: '/streams', 'data-link': '' }, 'Live streams'))));
+        h('h2', {}, h('a', { href: '/streams', 'data-link': '' }, 'Live streams'))),
+      app.me.role === 'admin'
+        ? h('div', { class: 'section' }, h('h2', {}, h('a', { href: '/admin', 'data-link': '' }, 'Server admin'))) : null);
   }
 
   async load() {

@@ -5,7 +5,7 @@ import { h, fill, toast, highlighted, clock } from './dom.js';
 import { attachment } from './message.js';
 import { Timeline } from './timeline.js';
 
-function page(title, ...body) {
+export function page(title, ...body) {
   return h('section', { class: 'page' }, h('header', { class: 'bar' }, app_menu(), h('h1', {}, title)), h('div', { class: 'page-body' }, body));
 }
 

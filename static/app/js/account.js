@@ -1,0 +1,102 @@
+// The user's own profile and password, and the administrators' page.
+
+import { h, fill, toast, clock, bytes } from './dom.js';
+import { page } from './views.js';
+
+function field(label, input) {
+  return h('label', { class: 'field' }, label, input);
+}
+
+export function profilePage(app) {
+  const me = app.me;
+  const first = h('input', { name: 'first_name', value: me.first_name ?? '', maxlength: '64', autocomplete: 'given-name' });
+  const last = h('input', { name: 'last_name', value: me.last_name ?? '', maxlength: '64', autocomplete: 'family-name' });
+  const status = h('input', { name: 'status_message', value: me.status_message ?? '', maxlength: '256' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const profile = h('form', {
+    class: 'stack',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      try {
+        app.me = await app.api.put('users/me', {
+          first_name: first.value.trim() || null,
+          last_name: last.value.trim() || null,
+          status_message: status.value.trim() || null,
+        });
+        toast('Profile saved');
+      } catch (err) { error.textContent = err.message; }
+    },
+  },
+  h('h2', {}, 'Profile'),
+  h('p', { class: 'muted' }, `${me.username} · ${me.email ?? ''}`),
+  field('First name', first), field('Last name', last), field('Status', status),
+  h('button', { type: 'submit', class: 'primary' }, 'Save profile'), error);
+
+  const current = h('input', { type: 'password', name: 'current_password', autocomplete: 'current-password', required: true });
+  const next = h('input', { type: 'password', name: 'new_password', autocomplete: 'new-password', required: true, minlength: '8' });
+  const passwordError = h('p', { class: 'error', role: 'alert' });
+  const password = h('form', {
+    class: 'stack',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      passwordError.textContent = '';
+      try {
+        const done = await app.api.put('users/me/password', { current_password: current.value, new_password: next.value });
+        current.value = '';
+        next.value = '';
+        const others = done.other_sessions_ended;
+        toast(`Password changed${others ? `; ${others} other session${others === 1 ? '' : 's'} signed out` : ''}`);
+      } catch (err) { passwordError.textContent = err.message; }
+    },
+  },
+  h('h2', {}, 'Password'),
+  field('Current password', current), field('New password', next),
+  h('p', { class: 'hint' }, 'Changing it signs out your other sessions.'),
+  h('button', { type: 'submit', class: 'primary' }, 'Change password'), passwordError);
+  return page('Your profile', profile, password);
+}
+
+/** The server's users (administrators): find, deactivate or reactivate, make or
+ * unmake admins; the server's numbers above. */
+export function adminPage(app) {
+  const stats = h('dl', { class: 'stats' });
+  app.api.get('admin/stats').then((s) => {
+    const rows = [['Users', s.users.total], ['Online now', s.users.online], ['Rooms', s.rooms.total],
+      ['Messages', s.messages.total], ['Files', `${s.files.count} (${bytes(s.files.bytes)})`],
+      ['Webhook deliveries pending', s.webhooks.pending]];
+    fill(stats, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]));
+  }).catch((e) => fill(stats, h('dd', { class: 'error' }, e.message)));
+  const list = h('table', { class: 'users' });
+  const query = h('input', { type: 'search', 'aria-label': 'Find users', placeholder: 'Find users' });
+  const load = async () => {
+    const q = query.value.trim();
+    const data = await app.api.get(`admin/users?limit=100${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+    fill(list,
+      h('thead', {}, h('tr', {}, ['User', 'E-mail', 'Role', 'Status', 'Last seen', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, data.users.map((u) => userRow(app, u, load))));
+  };
+  load().catch((e) => toast(e.message, 'error'));
+  query.addEventListener('input', () => { clearTimeout(query.timer); query.timer = setTimeout(() => load().catch(() => {}), 250); });
+  return page('Server', h('h2', {}, 'Numbers'), stats, h('h2', {}, 'Users'), query, h('div', { class: 'table-wrap' }, list));
+}
+
+function userRow(app, u, reload) {
+  const self = u.id === app.me.id;
+  const act = (body, done) => app.api.put(`admin/users/${u.id}`, body)
+    .then(() => { toast(done); return reload(); })
+    .catch((e) => toast(e.message, 'error'));
+  const tools = self ? h('span', { class: 'muted' }, 'you') : h('span', { class: 'row-tools' },
+    u.is_active
+      ? h('button', { type: 'button', 'aria-label': `Deactivate ${u.username}`, onclick: () => {
+        if (confirm(`Deactivate ${u.username}? Their sessions end at once.`)) act({ is_active: false }, `${u.username} deactivated`);
+      } }, 'Deactivate')
+      : h('button', { type: 'button', 'aria-label': `Reactivate ${u.username}`, onclick: () => act({ is_active: true }, `${u.username} reactivated`) }, 'Reactivate'),
+    u.role === 'admin'
+      ? h('button', { type: 'button', 'aria-label': `Remove admin from ${u.username}`, onclick: () => act({ role: 'user' }, `${u.username} is no longer an admin`) }, 'Unmake admin')
+      : h('button', { type: 'button', 'aria-label': `Make ${u.username} admin`, onclick: () => act({ role: 'admin' }, `${u.username} is an admin`) }, 'Make admin'));
+  return h('tr', { dataset: { user: u.id } },
+    h('td', {}, u.username), h('td', {}, u.email ?? ''), h('td', {}, u.role),
+    h('td', {}, u.is_active ? 'active' : 'deactivated'),
+    h('td', {}, u.last_seen ? clock(u.last_seen) : ''), h('td', {}, tools));
+}
