@@ -1036,6 +1036,39 @@ async def profile_and_server_admin_from_the_page(browser, server, shots):
     return [alice, bob_page]
 
 
+async def keyboard_shortcuts(browser, server, shots):
+    """Up in an empty composer edits one's last message; Ctrl+K switches rooms by
+    a few letters; Escape closes a panel."""
+    alice_token, _, room = room_of_two(server, "alpha")
+    beta = server.api("POST", "/rooms", {"name": "beta"}, alice_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    box = composer(alice, "#alpha")
+    await box.fill("first try")
+    await box.press("Enter")
+    await expect(message(alice, "first try")).to_have_count(1)
+    await box.press("ArrowUp")
+    editing = alice.get_by_role("textbox", name="Edit message")
+    await expect(editing).to_have_value("first try")
+    await editing.fill("second try")
+    await editing.press("Enter")
+    await expect(message(alice, "second try")).to_contain_text("(edited)")
+
+    await alice.keyboard.press("Control+k")
+    switcher = alice.get_by_role("searchbox", name="Go to a room or person")
+    await expect(switcher).to_be_focused()
+    await switcher.fill("bet")
+    await switcher.press("Enter")
+    await expect(alice.locator("#main h1")).to_have_text("# beta")
+    assert alice.url.endswith(f"/rooms/{beta['id']}"), alice.url
+
+    await alice.get_by_role("button", name=re.compile(r"^Members")).click()
+    await expect(alice.locator("#panel")).to_be_visible()
+    await alice.keyboard.press("Escape")
+    await expect(alice.locator("#panel")).to_be_hidden()
+    return [alice]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1062,6 +1095,7 @@ SCENARIOS = [
     a_room_is_managed_from_the_page,
     a_room_with_images_opens_at_its_newest,
     profile_and_server_admin_from_the_page,
+    keyboard_shortcuts,
 ]
 
 

@@ -32,6 +32,16 @@ class App {
       this.go(link.getAttribute('href'));
     });
     window.addEventListener('popstate', () => this.me && this.route());
+    document.addEventListener('keydown', (e) => {
+      if (!this.me || !this.sidebar) return;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        this.openSwitcher();
+      } else if (e.key === 'Escape' && !e.defaultPrevented) {
+        if (this.switcher?.open) this.switcher.close();
+        else if (!this.panel.hidden) this.closePanel();
+      }
+    });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) this.timeline?.markRead(); });
   }
 
@@ -82,6 +92,34 @@ class App {
     await this.api.logout();
     history.replaceState(null, '', '/');
     this.showAuth('signin');
+  }
+
+  /** Ctrl+K: type a few letters of a room or a person, Enter goes there. */
+  openSwitcher() {
+    this.switcher?.remove();
+    const places = [
+      ...[...this.sidebar.rooms.values()].map((r) => ({ label: `#${r.name}`, path: `/rooms/${r.id}` })),
+      ...[...this.sidebar.conversations.values()].map((c) => ({ label: `@${c.other_user?.username ?? c.id}`, path: `/dm/${c.id}` })),
+    ];
+    const list = h('ul', { class: 'switch-list', role: 'listbox', 'aria-label': 'Places' });
+    let shown = [];
+    const input = h('input', { type: 'search', 'aria-label': 'Go to a room or person', placeholder: 'Go to…', autocomplete: 'off' });
+    const show = () => {
+      const q = input.value.trim().toLowerCase().replace(/^[#@]/, '');
+      shown = places.filter((p) => p.label.slice(1).toLowerCase().includes(q)).slice(0, 8);
+      fill(list, shown.map((p, i) => h('li', { role: 'option', 'aria-selected': i === 0 ? 'true' : 'false' },
+        h('a', { href: p.path, 'data-link': '', onclick: () => this.switcher.close() }, p.label))));
+    };
+    input.addEventListener('input', show);
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && shown[0]) { e.preventDefault(); this.switcher.close(); this.go(shown[0].path); }
+    });
+    this.switcher = h('dialog', { class: 'switcher', 'aria-label': 'Switch rooms' }, input, list);
+    this.switcher.addEventListener('close', () => this.switcher?.remove());
+    document.body.append(this.switcher);
+    show();
+    this.switcher.showModal();
+    input.focus();
   }
 
   /** The page of the room named `name` among the reader's rooms, if any. */

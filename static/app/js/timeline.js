@@ -84,6 +84,11 @@ export class Timeline {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
           e.preventDefault();
           this.submit();
+        } else if (e.key === 'ArrowUp' && !this.input.value) {
+          // Up in an empty composer edits one's last message here.
+          const mine = [...this.messages.values()].filter((m) => m.author_id === this.app.me.id);
+          const last = mine.sort((a, b) => b.id - a.id)[0];
+          if (last) { e.preventDefault(); this.edit(last); }
         }
       },
       oninput: () => { this.autosize(); this.typing(); this.counted(); this.keepDraft(); },
