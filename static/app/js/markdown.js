@@ -110,11 +110,12 @@ function startsBlock(line) {
   return /^ {0,3}(`{3,}|~{3,}|#{1,6}\s|>)/.test(line) || !!listItem(line);
 }
 
-/** Lines of one paragraph: a line break between them, as chats show them. */
+/** Lines of one paragraph: a line break between them, as chats show them (a
+ * newline, shown by the message's `pre-wrap`, and kept when copied). */
 function lines_(lines, ctx) {
   const out = [];
   lines.forEach((line, n) => {
-    if (n) out.push(h('br'));
+    if (n) out.push('\n');
     out.push(...inline(line.replace(/\s+$/, ''), ctx));
   });
   return out;
