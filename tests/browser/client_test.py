@@ -1069,6 +1069,34 @@ async def keyboard_shortcuts(browser, server, shots):
     return [alice]
 
 
+async def unread_line_and_grouped_messages(browser, server, shots):
+    """A room opens with a "New messages" line above the first message not yet
+    read; one person's messages in a row show their name and avatar once."""
+    alice_token, bob_token, room = room_of_two(server, "catchup")
+    path = f"/rooms/{room['id']}/messages"
+    server.api("POST", path, {"content": "read already"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/read", {}, alice_token)
+    for text in ("first unread", "second unread", "third unread"):
+        server.api("POST", path, {"content": text}, bob_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(message(alice, "third unread")).to_be_visible()
+    divider = alice.locator("li.unread-divider")
+    await expect(divider).to_have_text("New messages")
+    following = divider.locator("xpath=following-sibling::li[1]")
+    await expect(following.locator(".content")).to_have_text("first unread")
+    await expect(message(alice, "first unread")).not_to_have_class(re.compile(r"\bgrouped\b"))
+    for text in ("second unread", "third unread"):
+        await expect(message(alice, text)).to_have_class(re.compile(r"\bgrouped\b"))
+        await expect(message(alice, text).locator(".author")).to_be_hidden()
+    await expect(message(alice, "first unread").locator(".avatar")).to_have_text("B")
+    # A live message from someone else starts a new group.
+    server.api("POST", path, {"content": "alice again"}, alice_token)
+    await expect(message(alice, "alice again")).not_to_have_class(re.compile(r"\bgrouped\b"))
+    await alice.screenshot(path=f"{shots}/unread.png")
+    return [alice]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1096,6 +1124,7 @@ SCENARIOS = [
     a_room_with_images_opens_at_its_newest,
     profile_and_server_admin_from_the_page,
     keyboard_shortcuts,
+    unread_line_and_grouped_messages,
 ]
 
 

@@ -183,7 +183,7 @@ class App {
       return;
     }
     const canModerate = ['owner', 'moderator'].includes(room.my_role) || this.me.role === 'admin';
-    const timeline = new Timeline(this, { kind: 'room', id, label: `#${room.name}`, canPost: !!room.my_role, canModerate });
+    const timeline = new Timeline(this, { kind: 'room', id, label: `#${room.name}`, canPost: !!room.my_role, canModerate, unread: room.unread_count || 0 });
     this.timeline = timeline;
     this.roomTitle = h('div', { class: 'title' });
     this.showRoomTitle(room);
@@ -210,7 +210,7 @@ class App {
       return;
     }
     const other = conv.other_user;
-    const timeline = new Timeline(this, { kind: 'dm', id, label: `@${other.username}`, canPost: !conv.is_blocked, canModerate: false });
+    const timeline = new Timeline(this, { kind: 'dm', id, label: `@${other.username}`, canPost: !conv.is_blocked, canModerate: false, unread: conv.unread_count || 0 });
     this.timeline = timeline;
     const header = h('header', { class: 'bar' }, app_menu(),
       h('div', { class: 'title' }, h('h1', {}, h('span', { class: `dot ${other.is_online ? 'online' : ''}`, 'aria-label': other.is_online ? 'online' : 'offline' }), ` ${other.username}`)));

@@ -14,10 +14,11 @@ export function renderMessage(ctx, m) {
   const pending = m._state === 'pending' || m._state === 'failed';
   const li = h('li', {
     class: `message${mine ? ' mine' : ''}${pending ? ` ${m._state}` : ''}${m.is_pinned ? ' pinned' : ''}`,
-    dataset: { id: m.id ?? '', key: m._key ?? '' },
+    dataset: { id: m.id ?? '', key: m._key ?? '', author: m.author_id, at: m.created_at },
     tabindex: '-1',
   });
   li.append(
+    avatar(m),
     h('div', { class: 'meta' },
       h('span', { class: 'author' }, m.username),
       ' ',
@@ -45,6 +46,12 @@ export function renderMessage(ctx, m) {
   }
   li.append(actions(ctx, m, mine));
   return li;
+}
+
+/** A round badge with the author's initial, its colour chosen by their id. */
+function avatar(m) {
+  const initial = [...(m.username || '?')][0].toUpperCase();
+  return h('span', { class: `avatar av-${Math.abs(Number(m.author_id) || 0) % 8}`, 'aria-hidden': 'true' }, initial);
 }
 
 /** What the formatting may link: the users the server resolved as mentions,

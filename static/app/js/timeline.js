@@ -8,6 +8,19 @@
 import { h, fill, toast, day } from './dom.js';
 import { renderMessage } from './message.js';
 
+/** A message follows its neighbour above without repeating the author when
+ * the same person wrote both, on the same day, within five minutes. */
+const GROUP_MS = 5 * 60 * 1000;
+
+function group(li) {
+  const before = li.previousElementSibling;
+  const same = before?.classList.contains('message') && !before.classList.contains('failed')
+    && !li.classList.contains('pending') && !li.classList.contains('failed')
+    && before.dataset.author === li.dataset.author
+    && Date.parse(li.dataset.at) - Date.parse(before.dataset.at) < GROUP_MS;
+  li.classList.toggle('grouped', !!same);
+}
+
 /** Where drafts are kept in `localStorage`, one key per room, conversation or thread. */
 export const DRAFT_PREFIX = 'veza.draft.';
 
@@ -152,6 +165,13 @@ export class Timeline {
       if (this.spec.kind === 'thread') page.unshift(this.spec.parent);
       this.hasMore = this.spec.kind === 'thread' ? false : data.has_more;
       for (const m of page) this.messages.set(m.id, m);
+      // The first unread message, to draw "New messages" above it (others'
+      // messages only: one's own are never unread).
+      const unread = this.spec.unread || 0;
+      if (unread > 0 && this.spec.kind !== 'thread') {
+        const theirs = page.filter((m) => m.author_id !== this.app.me.id);
+        this.unreadFrom = theirs[Math.max(0, theirs.length - unread)]?.id ?? null;
+      }
       this.loaded = true;
       this.renderAll();
       this.scrollToBottom();
@@ -280,12 +300,14 @@ export class Timeline {
     for (const m of items) {
       const d = day(m.created_at);
       if (d !== lastDay) { nodes.push(h('li', { class: 'day', role: 'separator' }, d)); lastDay = d; }
+      if (m.id === this.unreadFrom) nodes.push(h('li', { class: 'unread-divider', role: 'separator' }, 'New messages'));
       nodes.push(renderMessage(ctx, m));
     }
     for (const m of this.pendingList()) nodes.push(renderMessage(ctx, m));
     if (!nodes.length) nodes.push(h('li', { class: 'empty' }, 'No messages yet. Say hello!'));
     if (this.hasMore) nodes.unshift(h('li', { class: 'more' }, 'Scroll up for older messages'));
     fill(this.list, nodes);
+    for (const li of this.list.querySelectorAll('li.message')) group(li);
   }
 
   /** Adds `m`, newer than every message shown (`previous` is the newest before it). */
@@ -293,14 +315,19 @@ export class Timeline {
     if (day(previous.created_at) !== day(m.created_at)) {
       this.list.append(h('li', { class: 'day', role: 'separator' }, day(m.created_at)));
     }
-    this.list.append(renderMessage(this.context(), m));
+    const li = renderMessage(this.context(), m);
+    this.list.append(li);
+    group(li);
   }
 
   pendingList() { return this.pending ? [...this.pending.values()] : []; }
 
   rerender(m) {
     const old = this.list.querySelector(`li.message[data-id="${m.id}"]`);
-    if (old) old.replaceWith(renderMessage(this.context(), m));
+    if (!old) return;
+    const li = renderMessage(this.context(), m);
+    old.replaceWith(li);
+    group(li);
   }
 
   // ---- live events ----
