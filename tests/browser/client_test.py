@@ -694,6 +694,8 @@ async def retried_send_is_not_doubled(browser, server, shots):
 
 
 async def an_oversized_upload_shows_the_servers_refusal(browser, server, shots):
+    """A file over the server's limit (GET /limits) is refused before any byte is
+    sent, in human units; nothing is kept and the page goes on working."""
     alice_token, bob_token, room = room_of_two(server, "big-files")
     alice, bob = await both_in_room(browser, server, room, lambda page: composer(page, "#big-files"))
     big = os.path.join(server.dir, "too-big.bin")
@@ -702,7 +704,7 @@ async def an_oversized_upload_shows_the_servers_refusal(browser, server, shots):
     await alice.locator("input[type=file]").set_input_files(big)
     toast = alice.locator(".toast.error")
     await expect(toast).to_contain_text("too-big.bin")
-    await expect(toast).to_contain_text("larger than 1048576 bytes")
+    await expect(toast).to_contain_text("3.0 MB; files may be up to 1.0 MB")
     await expect(alice.locator(".chip")).to_have_count(0)
     await alice.screenshot(path=f"{shots}/upload-refused.png")
     # Nothing was kept, and the page goes on working.

@@ -123,11 +123,38 @@ export class Api {
     this.forget();
   }
 
-  upload(file, target) {
+  /**
+   * Uploads `file` into `target` ({room_id} or {conversation_id}). XHR, not fetch:
+   * only it reports upload progress (`onProgress(sent, total)`). `signal` aborts.
+   * Retries once after refreshing an expired access token, like `call`.
+   */
+  upload(file, target, { onProgress, signal } = {}, retry = true) {
     const form = new FormData();
     for (const [key, value] of Object.entries(target)) form.append(key, String(value));
     form.append('file', file, file.name);
-    return this.call('POST', 'files/upload', form);
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${BASE}/files/upload`);
+      if (this.accessToken) xhr.setRequestHeader('Authorization', `Bearer ${this.accessToken}`);
+      xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress?.(e.loaded, e.total); };
+      xhr.onerror = () => reject(new ApiError(0, { code: 'NETWORK', message: 'Veza cannot be reached' }));
+      xhr.onabort = () => reject(new ApiError(0, { code: 'CANCELLED', message: 'upload cancelled' }));
+      xhr.onload = async () => {
+        if (xhr.status === 401 && retry) {
+          if (await this.refresh()) {
+            this.upload(file, target, { onProgress, signal }, false).then(resolve, reject);
+            return;
+          }
+          this.onSignedOut();
+        }
+        let json = null;
+        try { json = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+        if (xhr.status >= 200 && xhr.status < 300 && json?.success) resolve(json.data);
+        else reject(new ApiError(xhr.status, json?.error));
+      };
+      signal?.addEventListener('abort', () => xhr.abort());
+      xhr.send(form);
+    });
   }
 
   /** A URL for <img>, <audio> and <video>, which cannot send headers. */

@@ -54,6 +54,13 @@ export class Live {
   }
 
   start() {
+    if (!this.watching) {
+      // Back online, or back to the tab: try at once rather than at the end of
+      // a backoff that may have grown to half a minute.
+      this.watching = true;
+      window.addEventListener('online', () => this.retryNow());
+      document.addEventListener('visibilitychange', () => { if (!document.hidden) this.retryNow(); });
+    }
     this.stopped = false;
     this.everReady = false;
     this.readyAt = null;
@@ -69,7 +76,14 @@ export class Live {
     this.ws = null;
   }
 
+  /** Opens the socket, once at a time (a retry and a wake-up may race). */
   async connect() {
+    if (this.connecting) return;
+    this.connecting = true;
+    try { await this.open(); } finally { this.connecting = false; }
+  }
+
+  async open() {
     if (this.stopped) return;
     // A token that expired while the socket was down would be refused: refresh
     // first. While the server cannot be reached the refresh throws: try later.
@@ -130,6 +144,15 @@ export class Live {
       const now = event.code === TOKEN_EXPIRED || event.code === SESSION_ENDED;
       this.retryLater(now ? 0 : undefined);
     };
+  }
+
+  /** Reconnects now if the socket is down (not while one is open or opening). */
+  retryNow() {
+    if (this.stopped || this.connecting) return;
+    const state = this.ws?.readyState;
+    if (state === WebSocket.OPEN || state === WebSocket.CONNECTING) return;
+    clearTimeout(this.retryTimer);
+    this.connect();
   }
 
   retryLater(delay) {

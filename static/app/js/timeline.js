@@ -5,7 +5,7 @@
 // server's copy, matched by the client key it carries in `metadata`. The key is
 // also the `Idempotency-Key`, so a retried send is never doubled.
 
-import { h, fill, toast, day } from './dom.js';
+import { h, fill, toast, day, bytes } from './dom.js';
 import { renderMessage } from './message.js';
 
 /** A message follows its neighbour above without repeating the author when
@@ -409,11 +409,22 @@ export class Timeline {
   // ---- actions ----
 
   async attach(file) {
-    const chip = h('span', { class: 'chip uploading' }, `⏫ ${file.name}`);
+    const limit = this.app.limits?.upload_max_bytes;
+    if (limit && file.size > limit) {
+      toast(`${file.name} is ${bytes(file.size)}; files may be up to ${bytes(limit)}.`, 'error');
+      return;
+    }
+    const cancel = new AbortController();
+    const bar = h('progress', { max: '100', value: '0', 'aria-label': `Uploading ${file.name}` });
+    const chip = h('span', { class: 'chip uploading' }, `⏫ ${file.name} `, bar, ' ',
+      h('button', { type: 'button', class: 'link', 'aria-label': `Cancel ${file.name}`, onclick: () => cancel.abort() }, 'Cancel'));
     this.chips.append(chip);
     const c = this.container;
     try {
-      const uploaded = await this.app.api.upload(file, c.kind === 'room' ? { room_id: c.id } : { conversation_id: c.id });
+      const uploaded = await this.app.api.upload(file, c.kind === 'room' ? { room_id: c.id } : { conversation_id: c.id }, {
+        signal: cancel.signal,
+        onProgress: (sent, total) => { bar.value = Math.round((100 * sent) / total); },
+      });
       this.attachments.push(uploaded);
       fill(chip, `📎 ${file.name} `, h('button', {
         type: 'button', class: 'link', 'aria-label': `Remove ${file.name}`,
@@ -422,7 +433,7 @@ export class Timeline {
       chip.classList.remove('uploading');
     } catch (e) {
       chip.remove();
-      toast(`${file.name}: ${e.message}`, 'error');
+      if (e.code !== 'CANCELLED') toast(`${file.name}: ${e.message}`, 'error');
     }
   }
 
