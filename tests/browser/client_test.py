@@ -1099,6 +1099,31 @@ async def unread_line_and_grouped_messages(browser, server, shots):
     return [alice]
 
 
+async def a_search_hit_opens_at_its_message(browser, server, shots):
+    """A search result opens its room at the message found, older history loaded
+    as needed, the message marked; the page does not jump back to the bottom."""
+    alice_token, bob_token, room = room_of_two(server, "archive")
+    path = f"/rooms/{room['id']}/messages"
+    server.api("POST", path, {"content": "the haystack begins"}, bob_token)
+    server.api("POST", path, {"content": "a rare needle in here"}, bob_token)
+    for i in range(150):
+        server.api("POST", path, {"content": f"hay {i}"}, alice_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(message(alice, "hay 149")).to_be_visible()
+    await alice.get_by_role("searchbox", name="Search messages").fill("needle")
+    await alice.get_by_role("searchbox", name="Search messages").press("Enter")
+    await alice.locator("#panel .results a", has_text="needle").click()
+    found = message(alice, "a rare needle")
+    await expect(found).to_have_class(re.compile(r"\bfound\b"))
+    await expect(found).to_be_in_viewport()
+    await alice.wait_for_timeout(500)  # late layout does not pull the view away
+    await expect(found).to_be_in_viewport()
+    assert "?at=" in alice.url, alice.url
+    await alice.screenshot(path=f"{shots}/search-hit.png")
+    return [alice]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1127,6 +1152,7 @@ SCENARIOS = [
     profile_and_server_admin_from_the_page,
     keyboard_shortcuts,
     unread_line_and_grouped_messages,
+    a_search_hit_opens_at_its_message,
 ]
 
 

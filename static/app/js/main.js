@@ -147,8 +147,9 @@ class App {
     this.closePanel();
     const parts = location.pathname.split('/').filter(Boolean);
     const id = Number(parts[1]);
-    if (parts[0] === 'rooms' && id) this.openRoom(id);
-    else if (parts[0] === 'dm' && id) this.openDm(id);
+    const at = Number(new URLSearchParams(location.search).get('at')) || null;
+    if (parts[0] === 'rooms' && id) this.openRoom(id, at);
+    else if (parts[0] === 'dm' && id) this.openDm(id, at);
     else if (parts[0] === 'browse') this.show(browsePage(this), 'Rooms');
     else if (parts[0] === 'people') this.show(peoplePage(this), 'New message');
     else if (parts[0] === 'streams' && id) this.show(streamPage(this, id), 'Stream');
@@ -175,7 +176,7 @@ class App {
     document.title = `#${room.name} · Veza`;
   }
 
-  async openRoom(id) {
+  async openRoom(id, at = null) {
     this.current = { kind: 'room', id };
     let room = this.sidebar.rooms.get(id);
     try { room ??= await this.api.get(`rooms/${id}`); } catch (e) {
@@ -183,7 +184,7 @@ class App {
       return;
     }
     const canModerate = ['owner', 'moderator'].includes(room.my_role) || this.me.role === 'admin';
-    const timeline = new Timeline(this, { kind: 'room', id, label: `#${room.name}`, canPost: !!room.my_role, canModerate, unread: room.unread_count || 0 });
+    const timeline = new Timeline(this, { kind: 'room', id, label: `#${room.name}`, canPost: !!room.my_role, canModerate, unread: room.unread_count || 0, at });
     this.timeline = timeline;
     this.roomTitle = h('div', { class: 'title' });
     this.showRoomTitle(room);
@@ -199,10 +200,11 @@ class App {
       h('button', { type: 'button', class: 'primary', onclick: () => this.joinRoom(id) }, 'Join to post'));
     this.show(h('div', { class: 'room' }, header, timeline.el, join), `#${room.name}`);
     await timeline.load();
-    timeline.focus();
+    if (at) await timeline.reveal(at);
+    else timeline.focus();
   }
 
-  async openDm(id) {
+  async openDm(id, at = null) {
     this.current = { kind: 'dm', id };
     let conv = this.sidebar.conversations.get(id);
     try { conv ??= await this.api.get(`conversations/${id}`); } catch (e) {
@@ -210,13 +212,14 @@ class App {
       return;
     }
     const other = conv.other_user;
-    const timeline = new Timeline(this, { kind: 'dm', id, label: `@${other.username}`, canPost: !conv.is_blocked, canModerate: false, unread: conv.unread_count || 0 });
+    const timeline = new Timeline(this, { kind: 'dm', id, label: `@${other.username}`, canPost: !conv.is_blocked, canModerate: false, unread: conv.unread_count || 0, at });
     this.timeline = timeline;
     const header = h('header', { class: 'bar' }, app_menu(),
       h('div', { class: 'title' }, h('h1', {}, h('span', { class: `dot ${other.is_online ? 'online' : ''}`, 'aria-label': other.is_online ? 'online' : 'offline' }), ` ${other.username}`)));
     this.show(h('div', { class: 'room' }, header, timeline.el), `@${other.username}`);
     await timeline.load();
-    timeline.focus();
+    if (at) await timeline.reveal(at);
+    else timeline.focus();
   }
 
   async openConversation(userId) {

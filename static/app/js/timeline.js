@@ -190,6 +190,23 @@ export class Timeline {
     if (this.hasMore && this.scroller.scrollHeight <= this.scroller.clientHeight) this.older();
   }
 
+  /**
+   * Brings message `id` into view and marks it (a search hit): older pages load
+   * until it is there, at most 20 of them; beyond that the room stays at its
+   * newest and says so.
+   */
+  async reveal(id) {
+    for (let pages = 0; !this.messages.has(id) && this.hasMore && pages < 20; pages += 1) {
+      await this.older();
+    }
+    const li = this.list.querySelector(`li.message[data-id="${id}"]`);
+    if (!li) { toast('That message is too far back to open here; search shows its text.'); return; }
+    this.stuck = false; // the reader is here, not at the bottom
+    li.classList.add('found');
+    li.scrollIntoView({ block: 'center' });
+    li.focus();
+  }
+
   async older() {
     if (this.loading || !this.hasMore || this.spec.kind === 'thread') return;
     const oldest = Math.min(...[...this.messages.keys()]);

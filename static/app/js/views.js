@@ -72,7 +72,8 @@ export function searchPanel(app, q) {
   const list = h('ol', { class: 'results', 'aria-label': `Results for ${q}` }, h('li', { class: 'hint' }, 'Searching…'));
   app.api.get(`search?q=${encodeURIComponent(q)}&limit=30`).then((data) => {
     fill(list, data.messages.length ? data.messages.map((m) => h('li', {},
-      h('a', { href: m.room_id ? `/rooms/${m.room_id}` : `/dm/${m.conversation_id}`, 'data-link': '' },
+      // Opens the room at the message (a reply: at its thread's first message).
+      h('a', { href: `${m.room_id ? `/rooms/${m.room_id}` : `/dm/${m.conversation_id}`}?at=${m.parent_message_id || m.id}`, 'data-link': '' },
         h('div', { class: 'meta' }, h('span', { class: 'author' }, m.username), ' ', clock(m.created_at),
           ' · ', m.room_id ? `#${app.sidebar.rooms.get(m.room_id)?.name ?? m.room_id}` : 'direct message'),
         h('div', { class: 'content' }, highlighted(m.highlight))))) : h('li', { class: 'hint' }, 'No messages match'));
