@@ -1124,6 +1124,38 @@ async def a_search_hit_opens_at_its_message(browser, server, shots):
     return [alice]
 
 
+async def the_composer_completes_people_rooms_and_emoji(browser, server, shots):
+    """@ completes a person, # a room, : an emoji; Enter or Tab takes the choice
+    (and does not send), Escape closes the list."""
+    _, _, room = room_of_two(server, "general")
+    alice, bob = await both_in_room(browser, server, room, lambda page: composer(page, "#general"))
+    box = composer(alice, "#general")
+    options = alice.locator(".completions [role=option]")
+    await box.press_sequentially("hi @bo")
+    await expect(options).to_have_text(["@bob"])
+    await box.press("Tab")
+    await expect(box).to_have_value("hi @bob ")
+    await box.press_sequentially("see #gen")
+    await expect(options.first).to_have_text("#general")
+    await box.press("Enter")
+    await expect(box).to_have_value("hi @bob see #general ")
+    await box.press_sequentially(":tad")
+    await expect(options.first).to_contain_text(":tada:")
+    await box.press("Enter")
+    await expect(box).to_have_value("hi @bob see #general 🎉 ")
+    await box.press_sequentially(":thi")
+    await expect(options).to_have_count(1)
+    await box.press("Escape")
+    await expect(alice.locator(".completions")).to_be_hidden()
+    await expect(box).to_have_value("hi @bob see #general 🎉 :thi")
+    await box.press("Enter")  # the list is closed: this sends
+    sent = message(bob, "hi @bob")
+    await expect(sent).to_have_count(1)
+    await expect(sent.locator(".mention")).to_have_text("@bob")
+    await expect(sent.locator("a.room-link")).to_have_text("#general")
+    return [alice, bob]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1153,6 +1185,7 @@ SCENARIOS = [
     keyboard_shortcuts,
     unread_line_and_grouped_messages,
     a_search_hit_opens_at_its_message,
+    the_composer_completes_people_rooms_and_emoji,
 ]
 
 

@@ -7,6 +7,7 @@
 
 import { h, fill, toast, day, bytes } from './dom.js';
 import { renderMessage } from './message.js';
+import { Completer } from './complete.js';
 
 /** A message follows its neighbour above without repeating the author when
  * the same person wrote both, on the same day, within five minutes. */
@@ -94,6 +95,7 @@ export class Timeline {
       id, rows: '1', placeholder: `Message ${this.spec.label}`,
       'aria-label': `Message ${this.spec.label}`, 'aria-describedby': `${id}-count`,
       onkeydown: (e) => {
+        if (this.completer.key(e)) return;
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
           e.preventDefault();
           this.submit();
@@ -107,6 +109,10 @@ export class Timeline {
       oninput: () => { this.autosize(); this.typing(); this.counted(); this.keepDraft(); },
     });
     this.counter = h('span', { id: `${id}-count`, class: 'counter', 'aria-live': 'polite' });
+    this.completer = new Completer(this.input, {
+      people: async (q) => (await this.app.api.get(`users/search?q=${encodeURIComponent(q)}&limit=8`)).users.map((u) => u.username),
+      rooms: (q) => [...this.app.sidebar.rooms.values()].map((r) => r.name).filter((n) => n.toLowerCase().includes(q)).sort(),
+    });
     this.input.value = localStorage.getItem(this.draftKey) ?? '';
     this.counted();
     this.picker = h('input', {
@@ -115,6 +121,7 @@ export class Timeline {
     });
     this.chips = h('div', { class: 'chips' });
     return h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this.submit(); } },
+      this.completer.list,
       this.chips,
       h('div', { class: 'row' },
         h('label', {
