@@ -391,6 +391,11 @@ async fn without_configuration_the_routes_answer_404() {
             .await
             .assert_error(404, "NOT_FOUND");
     }
+    // What a sign-in page asks answers either way.
+    let methods = app.get("/api/v1/auth/methods", None).await;
+    methods.succeeded();
+    assert_eq!(methods.data()["identity_provider"], serde_json::Value::Null);
+    assert_eq!(methods.data()["password"], true);
 }
 
 #[rocket::async_test]
@@ -414,6 +419,13 @@ async fn an_unreachable_provider_answers_502_in_the_envelope() {
         .assert_error(502, "PROVIDER_UNAVAILABLE");
     let provider = app.get("/api/v1/auth/oauth/provider", None).await;
     assert_eq!(provider.data()["display_name"], "Gone", "{}", provider.raw);
+    let methods = app.get("/auth/methods", None).await;
+    assert_eq!(
+        methods.data()["identity_provider"],
+        "Gone",
+        "{}",
+        methods.raw
+    );
 }
 
 #[rocket::async_test]

@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: register, login, refresh, logout (also served under `/auth`).
 
-use rocket::{post, routes, Route, State};
-use serde::Deserialize;
+use rocket::{get, post, routes, Route, State};
+use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::auth::guard::AuthUser;
@@ -13,7 +13,27 @@ use crate::http::client::ClientInfo;
 use crate::http::respond::{created, ok, NoContent, Success};
 
 pub fn routes() -> Vec<Route> {
-    routes![register, login, refresh, logout]
+    routes![methods, register, login, refresh, logout]
+}
+
+#[derive(Serialize)]
+pub struct SignInMethods {
+    /// Username or e-mail and password.
+    password: bool,
+    /// Whether anyone may register (otherwise only the first account could).
+    registration_open: bool,
+    /// The identity provider's name on its button, when one is configured.
+    identity_provider: Option<String>,
+}
+
+/// How one may sign in here: what a sign-in page shows, asked without a 404.
+#[get("/methods")]
+fn methods(app: &State<App>) -> Success<SignInMethods> {
+    ok(SignInMethods {
+        password: true,
+        registration_open: app.config.registration == crate::config::Registration::Open,
+        identity_provider: app.config.oidc.as_ref().map(|o| o.display_name.clone()),
+    })
 }
 
 #[derive(Deserialize)]

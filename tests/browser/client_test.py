@@ -145,6 +145,8 @@ async def open_page(browser, server, viewport=None):
     page.set_default_timeout(TIMEOUT_MS)
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     await page.goto(server.url + "/")
     return page
 
@@ -564,6 +566,8 @@ async def session_survives_reload_and_ends_on_sign_out(browser, server, shots):
     await alice.get_by_role("button", name="Sign out").click()
     await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
     assert await alice.evaluate("localStorage.getItem('veza.refresh_token')") is None
+    # No provider here: the sign-in screen finds that out without a failed request.
+    assert not [e for e in alice.console_errors if "404" in e], alice.console_errors
     await alice.reload()
     await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
     # A wrong password says so, in the page.

@@ -69,6 +69,24 @@ pub(super) fn accounts() -> Vec<Op> {
             op("post", p("/logout"), "accounts", "End the session").no_content(),
             op(
                 "get",
+                p("/methods"),
+                "accounts",
+                "How one may sign in: password, open registration, the identity provider's name",
+            )
+            .public()
+            .answers(
+                200,
+                object(
+                    &[
+                        ("password", boolean()),
+                        ("registration_open", boolean()),
+                        ("identity_provider", json!({"type": ["string", "null"]})),
+                    ],
+                    3,
+                ),
+            ),
+            op(
+                "get",
                 p("/oauth/provider"),
                 "single sign-on",
                 "The identity provider, if any",

@@ -41,10 +41,12 @@ export function authScreen(app, mode = 'signin', message = '') {
       button.disabled = false;
     }
   });
-  app.api.get('auth/oauth/provider').then((p) => {
+  // Asked of /auth/methods, which answers either way (no 404 in the console).
+  app.api.get('auth/methods').then((m) => {
+    if (!m.identity_provider) return;
     fill(provider, h('div', { class: 'or' }, 'or'),
-      h('a', { class: 'button', href: '/api/v1/auth/oauth/authorize' }, `Sign in with ${p.display_name}`));
-  }).catch(() => { /* no provider configured */ });
+      h('a', { class: 'button', href: '/api/v1/auth/oauth/authorize' }, `Sign in with ${m.identity_provider}`));
+  }).catch(() => { /* the page works without it */ });
   return h('main', { class: 'auth' }, h('div', { class: 'auth-card' },
     h('div', { class: 'brand', 'aria-hidden': 'true' }, 'Veza'), form, provider));
 }
