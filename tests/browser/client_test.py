@@ -507,8 +507,11 @@ async def audio_plays_and_files_drop_in(browser, server, shots):
     await composer(alice, "#music").press("Enter")
 
     # Bob's browser plays it: the audio element loads it from Veza (range requests).
-    audio = message(bob, "tone.wav").locator("audio")
+    sent = bob.locator("li.message", has=bob.locator("figure.file.media", has_text="tone.wav"))
+    audio = sent.locator("audio")
     await expect(audio).to_have_count(1)
+    # Sent with no text, its name shows once, on the file, not again as text.
+    await expect(sent.locator(".content")).to_have_count(0)
     await audio.evaluate("a => { a.preload = 'auto'; a.load(); }")
     await bob.wait_for_function(
         "a => a.readyState >= 1 && a.duration > 0.9", arg=await audio.element_handle(), timeout=TIMEOUT_MS

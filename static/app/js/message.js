@@ -27,7 +27,9 @@ export function renderMessage(ctx, m) {
       m.is_pinned ? h('span', { class: 'pin-badge', title: 'Pinned' }, ' 📌 pinned') : null,
       m._state === 'pending' ? h('span', { class: 'state' }, ' sending…') : null,
     ),
-    h('div', { class: 'content' }, renderMarkdown(m.content, formatting(ctx, m))),
+    // A message of files alone carries their names as its text (the server
+    // needs some): shown once, on the files.
+    namesOnly(m) ? null : h('div', { class: 'content' }, renderMarkdown(m.content, formatting(ctx, m))),
   );
   if (m.attachments?.length) {
     li.append(h('div', { class: 'attachments' }, m.attachments.map((f) => attachment(ctx.api, f))));
@@ -46,6 +48,10 @@ export function renderMessage(ctx, m) {
   }
   li.append(actions(ctx, m, mine));
   return li;
+}
+
+function namesOnly(m) {
+  return !!m.attachments?.length && m.content === m.attachments.map((f) => f.original_filename).join(', ');
 }
 
 /** A round badge with the author's initial, its colour chosen by their id. */
