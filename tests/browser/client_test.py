@@ -922,6 +922,7 @@ async def a_room_is_managed_from_the_page(browser, server, shots):
     await bob_page.get_by_role("button", name="Add", exact=True).click()
     await expect(bob_page.locator("#panel .members li", has_text="carol")).to_have_count(1)
     await expect(carol.locator("#sidebar").get_by_role("link", name="secret")).to_have_count(1)
+    await expect(alice.get_by_role("button", name="Members (3)")).to_have_count(1)  # live
     # A moderator may remove plain members, not change roles; a plain member, neither.
     await expect(bob_page.get_by_role("button", name="Remove carol")).to_have_count(1)
     await expect(bob_page.get_by_label("Role of carol")).to_have_count(0)
@@ -944,6 +945,7 @@ async def a_room_is_managed_from_the_page(browser, server, shots):
     await alice.get_by_role("button", name="Save").click()
     for page in (alice, bob_page, carol):
         await expect(page.locator("#main h1")).to_have_text("🔒 vault")
+        await expect(composer(page, "#vault")).to_be_visible()
         await expect(page.locator("#main .topic")).to_have_text("where the keys are")
         await expect(page.locator("#sidebar").get_by_role("link", name="vault")).to_have_count(1)
     # The owner gives carol the moderator role from the list.

@@ -190,7 +190,7 @@ class App {
     this.showRoomTitle(room);
     const header = h('header', { class: 'bar' }, app_menu(), this.roomTitle,
       h('div', { class: 'tools' },
-        h('button', { type: 'button', onclick: () => this.openPanel(membersPanel(this, room)) }, `Members (${room.member_count})`),
+        this.membersButton = h('button', { type: 'button', onclick: () => this.openPanel(membersPanel(this, room)) }, `Members (${room.member_count})`),
         h('button', { type: 'button', onclick: () => this.openPanel(pinsPanel(this, id)) }, 'Pinned'),
         powers(this, room).moderator
           ? h('button', { type: 'button', onclick: () => this.openPanel(settingsPanel(this, room)) }, 'Settings') : null,
@@ -296,8 +296,15 @@ class App {
     live.on('reaction.removed', (f) => this.viewing(f).forEach((t) => t.reaction(f.data, false)));
     live.on('typing', (f) => this.viewing(f).forEach((t) => t.typingFrom(f.data)));
     live.on('presence', (f) => this.sidebar.presence(f.data));
-    live.on('member.joined', (f) => { if (f.data.user_id === this.me.id) this.sidebar.load(); });
+    // The open room's member count follows joins and leaves.
+    const recount = (f, step) => {
+      if (this.current?.kind !== 'room' || this.current.id !== f.data.room_id || !this.membersButton) return;
+      const count = Number(this.membersButton.textContent.match(/\d+/)?.[0] ?? 0) + step;
+      this.membersButton.textContent = `Members (${Math.max(0, count)})`;
+    };
+    live.on('member.joined', (f) => { recount(f, 1); if (f.data.user_id === this.me.id) this.sidebar.load(); });
     live.on('member.left', (f) => {
+      recount(f, -1);
       if (f.data.user_id !== this.me.id) return;
       this.sidebar.rooms.delete(f.data.room_id);
       this.sidebar.render();
@@ -308,6 +315,7 @@ class App {
       // Every open tab shows the new name at once (the frame carries the room).
       if (this.current?.kind === 'room' && this.current.id === f.data.room_id && this.roomTitle) {
         this.showRoomTitle({ name: f.data.name, description: f.data.description, is_public: f.data.is_public });
+        this.timeline?.relabel(`#${f.data.name}`);
       }
     });
     live.on('room.deleted', (f) => {

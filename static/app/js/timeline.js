@@ -154,6 +154,14 @@ export class Timeline {
     }, 300);
   }
 
+  /** The conversation's name changed (a room renamed): the composer says so. */
+  relabel(label) {
+    this.spec.label = label;
+    if (!this.input) return;
+    this.input.placeholder = `Message ${label}`;
+    this.input.setAttribute('aria-label', `Message ${label}`);
+  }
+
   autosize() {
     this.input.style.height = 'auto';
     this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
