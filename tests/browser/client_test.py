@@ -948,8 +948,13 @@ async def a_room_is_managed_from_the_page(browser, server, shots):
     await expect(bob_page.get_by_role("button", name="Delete room")).to_have_count(0)
     await expect(bob_page.locator("#panel input[name=is_public]")).to_have_count(0)
 
-    # The owner renames it: every open tab follows.
+    # The owner's settings hold the member limit: one below the members is refused.
     await alice.get_by_role("button", name="Settings").click()
+    await alice.get_by_label("Member limit").fill("2")
+    await alice.get_by_role("button", name="Save").click()
+    await expect(alice.locator("#panel .error")).to_contain_text("already has 3 members")
+    await alice.get_by_label("Member limit").fill("")
+    # The owner renames it: every open tab follows.
     await alice.get_by_label("Name").fill("vault")
     await alice.get_by_label("Description").fill("where the keys are")
     await alice.get_by_role("button", name="Save").click()
@@ -1024,10 +1029,12 @@ async def profile_and_server_admin_from_the_page(browser, server, shots):
     await bob_page.locator("#sidebar").get_by_role("link", name="bob").click()
     await bob_page.get_by_label("First name").fill("Robert")
     await bob_page.get_by_label("Status").fill("on call")
+    await bob_page.get_by_label("E-mail").fill("robert@example.com")
     await bob_page.get_by_role("button", name="Save profile").click()
     await expect(bob_page.locator(".toast")).to_contain_text("Profile saved")
     me = server.api("GET", f"/users/{bob['id']}", token=server.register("carol")[0])
     assert me["first_name"] == "Robert" and me["status_message"] == "on call", me
+    assert server.api("GET", "/users/me", token=server.call("POST", "/api/v1/auth/login", {"email": "robert@example.com", "password": PASSWORD})[1]["data"]["access_token"])["email"] == "robert@example.com"
     await bob_page.get_by_label("Current password").fill("not it at all")
     await bob_page.get_by_label("New password").fill("a brand new secret")
     await bob_page.get_by_role("button", name="Change password").click()

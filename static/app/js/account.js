@@ -12,6 +12,7 @@ export function profilePage(app) {
   const first = h('input', { name: 'first_name', value: me.first_name ?? '', maxlength: '64', autocomplete: 'given-name' });
   const last = h('input', { name: 'last_name', value: me.last_name ?? '', maxlength: '64', autocomplete: 'family-name' });
   const status = h('input', { name: 'status_message', value: me.status_message ?? '', maxlength: '256' });
+  const email = h('input', { type: 'email', name: 'email', value: me.email ?? '', required: true, autocomplete: 'email' });
   const error = h('p', { class: 'error', role: 'alert' });
   const profile = h('form', {
     class: 'stack',
@@ -20,6 +21,7 @@ export function profilePage(app) {
       error.textContent = '';
       try {
         app.me = await app.api.put('users/me', {
+          email: email.value.trim(),
           first_name: first.value.trim() || null,
           last_name: last.value.trim() || null,
           status_message: status.value.trim() || null,
@@ -29,8 +31,8 @@ export function profilePage(app) {
     },
   },
   h('h2', {}, 'Profile'),
-  h('p', { class: 'muted' }, `${me.username} · ${me.email ?? ''}`),
-  field('First name', first), field('Last name', last), field('Status', status),
+  h('p', { class: 'muted' }, me.username),
+  field('First name', first), field('Last name', last), field('Status', status), field('E-mail', email),
   h('button', { type: 'submit', class: 'primary' }, 'Save profile'), error);
 
   const current = h('input', { type: 'password', name: 'current_password', autocomplete: 'current-password', required: true });

@@ -146,13 +146,20 @@ export function settingsPanel(app, room) {
   const topic = h('textarea', { name: 'description', rows: '3', maxlength: '500' });
   topic.value = room.description ?? '';
   const open = h('input', { type: 'checkbox', name: 'is_public', checked: room.is_public });
+  const cap = h('input', { type: 'number', name: 'max_members', min: '1', value: room.max_members ?? '', placeholder: 'no limit' });
+  const keep = h('input', { type: 'number', name: 'retention_days', min: '1', value: room.retention_days ?? '', placeholder: 'as the server keeps them' });
+  const number = (input) => (input.value.trim() ? Number(input.value) : null);
   const form = h('form', {
     class: 'room-settings',
     onsubmit: async (e) => {
       e.preventDefault();
       error.textContent = '';
       const body = { name: name.value.trim(), description: topic.value.trim() || null };
-      if (owner) body.is_public = open.checked;
+      if (owner) {
+        body.is_public = open.checked;
+        body.max_members = number(cap);
+        body.retention_days = number(keep);
+      }
       try {
         await app.api.put(`rooms/${room.id}`, body);
         toast('Room saved');
@@ -162,6 +169,8 @@ export function settingsPanel(app, room) {
   h('label', {}, 'Name', name),
   h('label', {}, 'Description', topic),
   owner ? h('label', { class: 'check' }, open, ' Anyone can find and join it') : null,
+  owner ? h('label', {}, 'Member limit', cap) : null,
+  owner ? h('label', {}, 'Delete messages after (days)', keep) : null,
   h('button', { type: 'submit', class: 'primary' }, 'Save'), error);
   const danger = owner ? h('div', { class: 'danger-zone' },
     h('button', {
