@@ -613,7 +613,12 @@ async def keyboard_only(browser, server, shots):
     await page.keyboard.type("typed, not clicked")
     await page.keyboard.press("Enter")
     await expect(message(page, "typed, not clicked")).not_to_have_class(re.compile("pending"))
-    # Back from the composer: the attach button, then the message's actions, visible once focused.
+    # Back from the composer: its code and emoji helpers, the attach button, then
+    # the message's actions, visible once focused.
+    await page.keyboard.press("Shift+Tab")
+    await expect(page.get_by_role("button", name="Code block")).to_be_focused()
+    await page.keyboard.press("Shift+Tab")
+    await expect(page.get_by_role("button", name="Insert an emoji")).to_be_focused()
     await page.keyboard.press("Shift+Tab")
     await expect(page.get_by_role("button", name="Attach files")).to_be_focused()
     for _ in range(6):
@@ -1174,7 +1179,18 @@ async def the_composer_completes_people_rooms_and_emoji(browser, server, shots):
     await box.press("Escape")
     await expect(alice.locator(".completions")).to_be_hidden()
     await expect(box).to_have_value("hi @bob see #general 🎉 :thi")
+    # The palette inserts at the caret; the code button fences the selection.
+    await alice.get_by_role("button", name="Insert an emoji").click()
+    await alice.get_by_role("button", name="Insert 🚀").click()
+    await expect(box).to_have_value("hi @bob see #general 🎉 :thi🚀")
     await box.press("Enter")  # the list is closed: this sends
+    await expect(message(bob, "hi @bob")).to_have_count(1)
+    await box.fill("let x = 1;")
+    await box.evaluate("b => b.setSelectionRange(0, b.value.length)")
+    await alice.get_by_role("button", name="Code block").click()
+    await expect(box).to_have_value("```\nlet x = 1;\n```\n")
+    await box.press("Enter")
+    await expect(bob.locator("li.message .content pre code")).to_have_text("let x = 1;")
     sent = message(bob, "hi @bob")
     await expect(sent).to_have_count(1)
     await expect(sent.locator(".mention")).to_have_text("@bob")

@@ -7,7 +7,7 @@
 
 import { h, fill, toast, day, bytes } from './dom.js';
 import { renderMessage } from './message.js';
-import { Completer } from './complete.js';
+import { Completer, EMOJI } from './complete.js';
 
 /** A message follows its neighbour above without repeating the author when
  * the same person wrote both, on the same day, within five minutes. */
@@ -129,6 +129,7 @@ export class Timeline {
           onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.picker.click(); } },
         }, '📎'),
         this.picker,
+        this.tools(),
         this.input,
         h('button', { type: 'submit', class: 'send' }, 'Send')),
       this.counter);
@@ -152,6 +153,48 @@ export class Timeline {
       if (text.trim()) localStorage.setItem(this.draftKey, text);
       else localStorage.removeItem(this.draftKey);
     }, 300);
+  }
+
+  /** Helpers beside the text: an emoji palette, and a code block around the
+   * selection (or an empty one at the caret). */
+  tools() {
+    const emojis = [...new Set(Object.values(EMOJI))];
+    const palette = h('div', {
+      class: 'emoji-palette', role: 'dialog', 'aria-label': 'Emoji', hidden: true,
+      onkeydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); palette.hidden = true; this.input.focus(); } },
+    }, emojis.map((emoji) => h('button', {
+      type: 'button', class: 'emoji', 'aria-label': `Insert ${emoji}`,
+      onclick: () => { this.insert(emoji); palette.hidden = true; },
+    }, emoji)));
+    const open = h('button', {
+      type: 'button', class: 'tool', 'aria-label': 'Insert an emoji', title: 'Emoji', 'aria-expanded': 'false',
+      onclick: () => {
+        palette.hidden = !palette.hidden;
+        open.setAttribute('aria-expanded', String(!palette.hidden));
+        if (!palette.hidden) palette.querySelector('button')?.focus();
+      },
+    }, '😊');
+    const code = h('button', {
+      type: 'button', class: 'tool', 'aria-label': 'Code block', title: 'Code block',
+      onclick: () => {
+        const { selectionStart: from, selectionEnd: to, value } = this.input;
+        const inner = value.slice(from, to);
+        const before = from > 0 && !value.slice(0, from).endsWith('\n') ? '\n' : '';
+        this.insert(`${before}\`\`\`\n${inner}\n\`\`\`\n`, inner ? 0 : 5);
+      },
+    }, '</>');
+    return h('span', { class: 'tools' }, open, code, palette);
+  }
+
+  /** Puts `text` at the caret (over the selection); the caret ends `back`
+   * characters before its end. */
+  insert(text, back = 0) {
+    const { selectionStart: from, selectionEnd: to, value } = this.input;
+    this.input.value = value.slice(0, from) + text + value.slice(to);
+    const caret = from + text.length - back;
+    this.input.focus();
+    this.input.setSelectionRange(caret, caret);
+    this.input.dispatchEvent(new Event('input'));
   }
 
   /** The conversation's name changed (a room renamed): the composer says so. */
