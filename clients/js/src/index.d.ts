@@ -138,6 +138,7 @@ export declare class VezaClient {
     refresh(): Promise<boolean>;
     logout(): Promise<null>;
     oauthProvider(): Promise<{ display_name: string }>;
+    methods(): Promise<{ password: boolean; registration_open: boolean; identity_provider: string | null }>;
     oauthAuthorizeUrl(options?: { link?: boolean }): Promise<string>;
     oauthAuthorize(): Promise<string>;
     oauthCallback(code: string, state: string): Promise<Tokens>;
@@ -242,6 +243,7 @@ export declare class VezaClient {
   server: {
     health(): Promise<{ status: string }>;
     ping(): Promise<{ pong: boolean }>;
+    limits(): Promise<{ message_max_length: number; upload_max_bytes: number; max_attachments: number; metadata_max_bytes: number }>;
     openapi(): Promise<Json>;
     docs(asset?: string): Promise<string>;
     metrics(token: string): Promise<string>;

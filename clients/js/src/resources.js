@@ -25,6 +25,8 @@ export class Auth extends Group {
   refresh() { return this.t.refresh(); }
   logout() { return this.t.call('POST', 'auth/logout'); }
   oauthProvider() { return this.t.call('GET', 'auth/oauth/provider', { auth: false }); }
+  /** How one may sign in: `{password, registration_open, identity_provider}`. */
+  methods() { return this.t.call('GET', 'auth/methods', { auth: false }); }
   /** Where to send a browser to sign in with the identity provider. */
   async oauthAuthorizeUrl({ link = false } = {}) {
     const response = await this.t.send('GET', 'auth/oauth/authorize', { auth: link, redirect: 'manual' });
@@ -215,6 +217,8 @@ export class Admin extends Group {
 export class Server extends Group {
   health() { return this.t.call('GET', '/health', { auth: false }); }
   ping() { return this.t.call('GET', 'ping', { auth: false }); }
+  /** What a send may hold: message length, upload size, attachments, metadata. */
+  limits() { return this.t.call('GET', 'limits', { auth: false }); }
   openapi() { return this.t.call('GET', 'openapi.json', { auth: false }); }
   /** The `/docs` viewer's page, or one of its files (`viewer.js`, `viewer.css`). */
   async docs(asset) {

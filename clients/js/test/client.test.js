@@ -150,5 +150,7 @@ test('every operation of the document has a method', () => withServer({}, async 
     assert.equal(typeof owner, 'function', `${id}: ${target} is not a method`);
   }
   assert.deepEqual(await client.server.ping(), { pong: true });
+  assert.ok((await client.server.limits()).message_max_length > 0);
+  assert.equal((await client.auth.methods()).password, true);
   assert.match(await client.server.docs(), /html/i);
 }));

@@ -201,4 +201,6 @@ def test_every_operation_of_the_document_has_a_method(server):
             owner = getattr(owner, part)
         assert callable(owner), f"{operation_id}: {target} is not a method"
     assert client.server.ping() == {"pong": True}
+    assert client.server.limits()["message_max_length"] > 0
+    assert client.auth.methods()["password"] is True
     assert "html" in client.server.docs().lower()

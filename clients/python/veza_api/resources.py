@@ -57,6 +57,10 @@ class Auth(_Group):
     def oauth_provider(self) -> JSON:
         return self._t.call("GET", "auth/oauth/provider", auth=False)
 
+    def methods(self) -> JSON:
+        """How one may sign in: `{password, registration_open, identity_provider}`."""
+        return self._t.call("GET", "auth/methods", auth=False)
+
     def oauth_authorize_url(self, link: bool = False) -> str:
         """Where to send a browser to sign in with the identity provider (with
         `link`, to link it to the signed-in account)."""
@@ -415,6 +419,10 @@ class Server(_Group):
 
     def ping(self) -> JSON:
         return self._t.call("GET", "ping", auth=False)
+
+    def limits(self) -> JSON:
+        """What a send may hold: message length, upload size, attachments, metadata."""
+        return self._t.call("GET", "limits", auth=False)
 
     def openapi(self) -> JSON:
         return self._t.call("GET", "openapi.json", auth=False)
