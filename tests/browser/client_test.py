@@ -1126,6 +1126,17 @@ async def unread_line_and_grouped_messages(browser, server, shots):
     # A live message from someone else starts a new group.
     server.api("POST", path, {"content": "alice again"}, alice_token)
     await expect(message(alice, "alice again")).not_to_have_class(re.compile(r"\bgrouped\b"))
+    # One tab stop for the list (the newest message, with its controls); the
+    # arrows move it.
+    stops = """() => [...document.querySelectorAll('li.message, li.message button, li.message a[href]')]
+        .filter(e => e.tabIndex >= 0).map(e => e.closest('li.message').dataset.id)"""
+    newest = await message(alice, "alice again").get_attribute("data-id")
+    assert set(await alice.evaluate(stops)) == {newest}, await alice.evaluate(stops)
+    await message(alice, "alice again").focus()
+    await alice.keyboard.press("ArrowUp")
+    await expect(message(alice, "third unread")).to_be_focused()
+    third = await message(alice, "third unread").get_attribute("data-id")
+    assert set(await alice.evaluate(stops)) == {third}, await alice.evaluate(stops)
     await alice.screenshot(path=f"{shots}/unread.png")
     return [alice]
 

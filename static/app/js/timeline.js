@@ -75,6 +75,18 @@ export class Timeline {
     this.resizing = new ResizeObserver(() => { if (this.stuck) this.scrollToBottom(); });
     this.resizing.observe(this.list);
     this.el = h('section', { class: `timeline ${this.spec.kind}` }, this.scroller, this.jump, this.typingLine);
+    // One tab stop for the messages: the current one (arrows move it).
+    this.list.addEventListener('focusin', (e) => {
+      const li = e.target.closest?.('li.message');
+      if (li && !li.classList.contains('current')) this.rove(li);
+    });
+    this.list.addEventListener('keydown', (e) => {
+      if (!e.target.matches?.('li.message') || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+      const step = e.key === 'ArrowUp' ? 'previousElementSibling' : 'nextElementSibling';
+      let next = e.target[step];
+      while (next && !next.matches('li.message')) next = next[step];
+      if (next) { e.preventDefault(); this.rove(next); next.focus(); }
+    });
     if (this.spec.canPost) this.el.append(this.composer());
     this.el.addEventListener('dragover', (e) => { if (this.spec.canPost) { e.preventDefault(); this.el.classList.add('dropping'); } });
     this.el.addEventListener('dragleave', () => this.el.classList.remove('dropping'));
@@ -383,6 +395,27 @@ export class Timeline {
     if (this.hasMore) nodes.unshift(h('li', { class: 'more' }, 'Scroll up for older messages'));
     fill(this.list, nodes);
     for (const li of this.list.querySelectorAll('li.message')) group(li);
+    this.rove();
+  }
+
+  /**
+   * Makes `target` (by default the message holding focus, else the newest) the
+   * list's one tab stop, with its controls; every other message and control is
+   * out of the tab order, reached with the arrow keys.
+   */
+  rove(target) {
+    const messages = [...this.list.querySelectorAll('li.message')];
+    const focused = document.activeElement?.closest?.('li.message');
+    const current = target ?? (focused && this.list.contains(focused) ? focused : messages[messages.length - 1]);
+    for (const li of messages) {
+      const on = li === current;
+      li.classList.toggle('current', on);
+      li.tabIndex = on ? 0 : -1;
+      for (const el of li.querySelectorAll('button, a[href], audio, video')) {
+        if (on) el.removeAttribute('tabindex');
+        else el.tabIndex = -1;
+      }
+    }
   }
 
   /** Adds `m`, newer than every message shown (`previous` is the newest before it). */
@@ -393,6 +426,7 @@ export class Timeline {
     const li = renderMessage(this.context(), m);
     this.list.append(li);
     group(li);
+    this.rove();
   }
 
   pendingList() { return this.pending ? [...this.pending.values()] : []; }
@@ -401,8 +435,10 @@ export class Timeline {
     const old = this.list.querySelector(`li.message[data-id="${m.id}"]`);
     if (!old) return;
     const li = renderMessage(this.context(), m);
+    const wasCurrent = old.classList.contains('current');
     old.replaceWith(li);
     group(li);
+    this.rove(wasCurrent ? li : undefined);
   }
 
   // ---- live events ----
