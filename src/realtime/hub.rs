@@ -233,16 +233,6 @@ impl Hub {
             .is_none_or(|user| user.slots.len() < MAX_PER_USER)
     }
 
-    /// Closes the connections opened by `session_id` (it has ended).
-    pub fn end_session(&self, session_id: i64) {
-        end_session_in(&self.state(), session_id)
-    }
-
-    /// Closes every connection of `user_id` but those of session `keep`.
-    pub fn end_user(&self, user_id: i64, keep: Option<i64>) {
-        end_user_in(&self.state(), user_id, keep)
-    }
-
     /// Forgets a connection; true when it was the user's last.
     pub fn disconnect(&self, user_id: i64, id: u64) -> bool {
         let mut state = self.state();
@@ -265,10 +255,6 @@ impl Hub {
     /// Connections open now, all users together.
     pub fn connection_count(&self) -> usize {
         self.state().users.values().map(|u| u.slots.len()).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.state().users.is_empty()
     }
 
     /// Keeps the index of places, and delivers the frame, of one event.
@@ -333,6 +319,7 @@ impl Hub {
     }
 }
 
+/// Closes the connections opened by `session_id` (it has ended).
 fn end_session_in(state: &State, session_id: i64) {
     for user in state.users.values() {
         for slot in user.slots.iter().filter(|s| s.session_id == session_id) {
@@ -341,6 +328,7 @@ fn end_session_in(state: &State, session_id: i64) {
     }
 }
 
+/// Closes every connection of `user_id` but those of session `keep`.
 fn end_user_in(state: &State, user_id: i64, keep: Option<i64>) {
     for slot in state
         .users
@@ -410,7 +398,7 @@ mod tests {
         assert_eq!(slow.frames.len(), QUEUE_FRAMES, "the queue does not grow");
         assert!(!hub.disconnect(1, slow.id));
         assert!(hub.disconnect(1, second.id));
-        assert!(hub.is_empty());
+        assert_eq!(hub.connection_count(), 0);
         let state = hub.state();
         assert!(
             state.rooms.is_empty(),
@@ -468,11 +456,21 @@ mod tests {
             use rocket::futures::FutureExt;
             n.notified().now_or_never().is_some()
         };
-        hub.end_session(10);
+        let ended = |which| Committed {
+            event: Event::SessionsEnded(which),
+            payload: None,
+        };
+        hub.committed(&[ended(EndedSessions::One(10))]);
         assert!(rung(&a.ended) && !rung(&b.ended) && !rung(&other.ended));
-        hub.end_user(1, Some(11));
+        hub.committed(&[ended(EndedSessions::AllOf {
+            user_id: 1,
+            keep: Some(11),
+        })]);
         assert!(!rung(&b.ended), "the kept session stays");
-        hub.end_user(1, None);
+        hub.committed(&[ended(EndedSessions::AllOf {
+            user_id: 1,
+            keep: None,
+        })]);
         assert!(rung(&b.ended) && !rung(&other.ended));
     }
 

@@ -210,12 +210,3 @@ pub fn blocked_between(conn: &Connection, a: i64, b: i64) -> Result<bool, StoreE
         )?
         .query_row(params![a, b], |r| r.get(0))?)
 }
-
-/// The two participants of a conversation (none if it does not exist).
-pub fn participants(conn: &Connection, id: i64) -> Result<Vec<i64>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT user_a, user_b FROM conversations WHERE id = ?1")?
-        .query_row([id], |r| Ok(vec![r.get(0)?, r.get(1)?]))
-        .optional()?
-        .unwrap_or_default())
-}
