@@ -310,12 +310,12 @@ async fn a_client_that_does_not_read_is_dropped_and_others_keep_up() {
     let (mut fast, _) = Ws::connect(server.port, &bob.token).await;
     // 24 MB of frames: more than every socket buffer between the server and the
     // client can hold.
-    let text = "y".repeat(60_000);
+    let text = "y".repeat(59_990);
     let sender = {
         let (port, token) = (server.port, alice.token.clone());
         std::thread::spawn(move || {
-            for _ in 0..400 {
-                let body = json!({"content": text}).to_string();
+            for i in 0..400 {
+                let body = json!({"content": format!("{i} {text}")}).to_string();
                 let (status, _) = http_as(
                     port,
                     "POST",
@@ -335,6 +335,12 @@ async fn a_client_that_does_not_read_is_dropped_and_others_keep_up() {
             .await
             .expect("the fast client keeps hearing");
         if frame["type"] == "message.created" {
+            // Every frame, in the order sent.
+            let content = frame["data"]["content"].as_str().unwrap();
+            assert!(
+                content.starts_with(&format!("{heard} ")),
+                "in order: {heard}"
+            );
             heard += 1;
         }
     }
