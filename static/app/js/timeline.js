@@ -401,13 +401,18 @@ export class Timeline {
   /**
    * Makes `target` (by default the message holding focus, else the newest) the
    * list's one tab stop, with its controls; every other message and control is
-   * out of the tab order, reached with the arrow keys.
+   * out of the tab order, reached with the arrow keys. `fresh` are messages just
+   * rendered (tabbable as built): only they and the stop that moves are touched;
+   * without it, every message is.
    */
-  rove(target) {
-    const messages = [...this.list.querySelectorAll('li.message')];
+  rove(target, fresh = null) {
+    const messages = this.list.querySelectorAll('li.message');
     const focused = document.activeElement?.closest?.('li.message');
     const current = target ?? (focused && this.list.contains(focused) ? focused : messages[messages.length - 1]);
-    for (const li of messages) {
+    const previous = this.list.querySelector('li.message.current');
+    const touched = fresh ? new Set([...fresh, previous, current]) : messages;
+    for (const li of touched) {
+      if (!li) continue;
       const on = li === current;
       li.classList.toggle('current', on);
       li.tabIndex = on ? 0 : -1;
@@ -426,7 +431,7 @@ export class Timeline {
     const li = renderMessage(this.context(), m);
     this.list.append(li);
     group(li);
-    this.rove();
+    this.rove(undefined, [li]);
   }
 
   pendingList() { return this.pending ? [...this.pending.values()] : []; }
@@ -438,7 +443,7 @@ export class Timeline {
     const wasCurrent = old.classList.contains('current');
     old.replaceWith(li);
     group(li);
-    this.rove(wasCurrent ? li : undefined);
+    this.rove(wasCurrent ? li : undefined, [li]);
   }
 
   // ---- live events ----
