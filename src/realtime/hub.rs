@@ -127,14 +127,14 @@ impl State {
         }
     }
 
+    /// The connections of `user_id` (none when not connected).
+    fn slots(&self, user_id: i64) -> &[Slot] {
+        self.users.get(&user_id).map_or(&[], |u| &u.slots)
+    }
+
     /// Queues `frame` for every connection of `user_id`.
     fn send_to(&self, user_id: i64, frame: &Frame) {
-        for slot in self
-            .users
-            .get(&user_id)
-            .map(|u| &u.slots[..])
-            .unwrap_or(&[])
-        {
+        for slot in self.slots(user_id) {
             if let Err(mpsc::error::TrySendError::Full(_)) = slot.frames.try_send(frame.clone()) {
                 slot.overflowed.notify_one();
             }
@@ -330,12 +330,7 @@ fn end_session_in(state: &State, session_id: i64) {
 
 /// Closes every connection of `user_id` but those of session `keep`.
 fn end_user_in(state: &State, user_id: i64, keep: Option<i64>) {
-    for slot in state
-        .users
-        .get(&user_id)
-        .map(|u| &u.slots[..])
-        .unwrap_or(&[])
-    {
+    for slot in state.slots(user_id) {
         if Some(slot.session_id) != keep {
             slot.ended.notify_one();
         }
