@@ -131,19 +131,30 @@ impl DataDir {
             return Ok(secret.as_bytes().to_vec());
         }
         let secret = crate::tokens::random_hex(32).map_err(|e| e.to_string())?;
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options
-            .open(&path)
-            .and_then(|mut f| {
-                f.write_all(secret.as_bytes())?;
-                f.sync_all()
-            })
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        write_private_file(&path, secret.as_bytes())?;
         Ok(secret.into_bytes())
     }
+
+    /// The server's Web Push key, made at first start and kept here.
+    pub fn vapid_key(&self, subject: &str) -> Result<crate::push::keys::VapidKey, String> {
+        crate::push::keys::VapidKey::load_or_create(&self.path, subject)
+    }
+}
+
+/// Writes a new file at `path` (which must not exist) readable by its owner only
+/// (0600), synced to disk.
+pub(crate) fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), String> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .and_then(|mut f| {
+            f.write_all(contents)?;
+            f.sync_all()
+        })
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Creates `path` (and its parents) if needed, readable by its owner only (0700).

@@ -338,6 +338,12 @@ impl From<Refusal> for ApiError {
             Refusal::TooManyPending => ApiError::RateLimited {
                 retry_after_secs: 60,
             },
+            Refusal::TooManySubscriptions { max } => ApiError::Conflict {
+                field: "endpoint".into(),
+                reason: format!(
+                    "you have {max} push subscriptions already; remove one (sign out of an old browser)"
+                ),
+            },
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod oidc;
 pub mod openapi;
 pub mod ops;
 pub mod policy;
+pub mod push;
 pub mod realtime;
 mod serve;
 pub mod store;
@@ -107,6 +108,13 @@ fn build(
     )));
     let hub = Arc::new(realtime::Hub::default());
     let webhooks_queued = Arc::new(tokio::sync::Notify::new());
+    let push_wakeups = tasks::PushWakeups::default();
+    let vapid = match config.push.enabled {
+        true => Some(Arc::new(
+            data_dir.vapid_key(&config.push.subject).map_err(StartError)?,
+        )),
+        false => None,
+    };
     // Every subscriber of committed events, in one place.
     let subscribers = journal::Subscribers::new()
         .at_commit(sessions.clone())
@@ -114,6 +122,7 @@ fn build(
             webhooks: webhooks_queued.clone(),
             thumbnails: files.thumbnails_queued.clone(),
             removals: files.removals_queued.clone(),
+            messages: push_wakeups.messages.clone(),
         }))
         .in_order(hub.clone());
     let config = Arc::new(config);
@@ -131,6 +140,7 @@ fn build(
             std::time::Duration::from_secs(config.webhooks.timeout_secs),
         )),
         oidc: config.oidc.clone().map(|c| Arc::new(oidc::Oidc::new(c))),
+        vapid,
     };
     let app = App {
         domain,
@@ -140,6 +150,7 @@ fn build(
         logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
         hub,
         webhooks_queued,
+        push_wakeups,
         webhook_worker: Default::default(),
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,

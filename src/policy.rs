@@ -356,3 +356,64 @@ mod tests {
         assert!(owner.require_can_grant(Owner).is_err());
     }
 }
+
+/// How much of a place a user wants to be told about (API §16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationLevel {
+    All,
+    Mentions,
+    None,
+}
+
+impl NotificationLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationLevel::All => "all",
+            NotificationLevel::Mentions => "mentions",
+            NotificationLevel::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationLevel> {
+        match s {
+            "all" => Some(NotificationLevel::All),
+            "mentions" => Some(NotificationLevel::Mentions),
+            "none" => Some(NotificationLevel::None),
+            _ => None,
+        }
+    }
+}
+
+/// Where a new message stands for one user who could be told of it.
+#[derive(Debug, Clone, Copy)]
+pub struct PushCandidate {
+    pub reason: crate::push::payload::Reason,
+    /// The room's level for them, or their default (direct messages: the default).
+    pub level: NotificationLevel,
+    /// They are a member, or the room is public (a direct message: a participant).
+    pub can_read: bool,
+    /// They have blocked the author.
+    pub blocked_author: bool,
+    /// The room is muted, or do-not-disturb is on.
+    pub silenced: bool,
+    /// A connection of theirs said it was in view within the last minute.
+    pub reading: bool,
+}
+
+/// Whether a new message is pushed to a user: never the author (not a candidate),
+/// never someone who cannot read it, who blocked the author, who silenced the
+/// place or themselves, or who is reading already. Direct messages, mentions and
+/// replies to their thread count as mentions; anything else needs level `all`.
+pub fn should_push(candidate: &PushCandidate) -> bool {
+    use crate::push::payload::Reason;
+    if !candidate.can_read || candidate.blocked_author || candidate.silenced || candidate.reading
+    {
+        return false;
+    }
+    match candidate.level {
+        NotificationLevel::None => false,
+        NotificationLevel::Mentions => candidate.reason != Reason::Message,
+        NotificationLevel::All => true,
+    }
+}

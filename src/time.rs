@@ -55,3 +55,10 @@ pub fn until(at: &str) -> std::time::Duration {
         .and_then(|at| (at.with_timezone(&Utc) - Utc::now()).to_std().ok())
         .unwrap_or_default()
 }
+
+/// A timestamp a client sent (RFC 3339, any offset), as stored text (UTC);
+/// `None` when it is not one.
+pub fn parse_client(text: &str) -> Option<String> {
+    let at = chrono::DateTime::parse_from_rfc3339(text.trim()).ok()?;
+    Some(format(at.with_timezone(&Utc)))
+}

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod members;
 pub mod messages;
 pub mod metrics;
+pub mod notifications;
 pub mod oauth;
 pub mod reactions;
 pub mod read_markers;
@@ -50,6 +51,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", messages::routes())
         .mount("/api/v1", reactions::routes())
         .mount("/api/v1", read_markers::routes())
+        .mount("/api/v1", notifications::routes())
         .mount("/api/v1", stats::routes())
         .mount("/api/v1", limits::routes())
         .mount("/api/v1", conversations::routes())

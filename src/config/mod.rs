@@ -33,6 +33,7 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub limits: LimitsConfig,
     pub webhooks: WebhooksConfig,
+    pub push: PushConfig,
     pub database: DatabaseConfig,
     pub files: FilesConfig,
     pub streams: StreamsConfig,
@@ -60,6 +61,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             limits: LimitsConfig::default(),
             webhooks: WebhooksConfig::default(),
+            push: PushConfig::default(),
             database: DatabaseConfig::default(),
             files: FilesConfig::default(),
             streams: StreamsConfig::default(),
@@ -203,6 +205,19 @@ impl Config {
         )?;
         within("webhooks.max_attempts", hooks.max_attempts as u64, 1, 100)?;
         within("webhooks.timeout_secs", hooks.timeout_secs, 1, 60)?;
+        let push = &self.push;
+        if !(push.subject.starts_with("mailto:") || push.subject.starts_with("https:")) {
+            return fail("push.subject", "must be a mailto: or https: URL");
+        }
+        within("push.timeout_secs", push.timeout_secs, 1, 60)?;
+        within("push.ttl_secs", push.ttl_secs, 0, 28 * DAY)?;
+        within("push.max_attempts", push.max_attempts as u64, 1, 100)?;
+        within(
+            "push.retry_initial_delay_secs",
+            push.retry_initial_delay_secs,
+            1,
+            DAY,
+        )?;
         within(
             "streams.viewer_window_secs",
             self.streams.viewer_window_secs,

@@ -81,6 +81,41 @@ pub struct WebhooksConfig {
     pub timeout_secs: u64,
 }
 
+/// Web Push notifications (API §16).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushConfig {
+    /// Off, the push routes answer 404 and nothing is queued.
+    pub enabled: bool,
+    /// The operator's contact given to push services (`mailto:` or `https:`).
+    pub subject: String,
+    /// Accept endpoints on loopback or private addresses, and plain `http:` (tests).
+    pub allow_private_endpoints: bool,
+    /// How long one request to a push service may take.
+    pub timeout_secs: u64,
+    /// How long a push service keeps a notification for a browser that is offline
+    /// (its `TTL`), and how long an undelivered one stays queued here.
+    pub ttl_secs: u64,
+    /// Tries of a push the service refused with 429/5xx or did not answer.
+    pub max_attempts: u32,
+    /// First wait before a retry (unless the service said `Retry-After`), doubling.
+    pub retry_initial_delay_secs: u64,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        PushConfig {
+            enabled: true,
+            subject: "mailto:postmaster@localhost".into(),
+            allow_private_endpoints: false,
+            timeout_secs: 10,
+            ttl_secs: 86_400,
+            max_attempts: 8,
+            retry_initial_delay_secs: 5,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {

@@ -37,6 +37,8 @@ pub enum Refusal {
     NotAttachable(i64),
     /// Too many sign-ins are pending at the identity provider.
     TooManyPending,
+    /// The user has `max` push subscriptions already.
+    TooManySubscriptions { max: i64 },
 }
 
 #[derive(Debug, Clone)]

@@ -213,6 +213,58 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE rooms ADD COLUMN retention_days INTEGER
          CHECK (retention_days IS NULL OR retention_days > 0);
      CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (id) WHERE status = 'failed';",
+    // 10: notifications (API §16). Push subscriptions belong to the session that
+    // made them: a trigger removes them when the session is revoked (sign-out,
+    // password change, deactivation), the foreign key when it is deleted. Pending
+    // pushes are a queue like webhook deliveries, one per subscription and tag
+    // (the room): a newer message replaces the payload of one not yet sent. The
+    // planner keeps how far it has read the messages, so a restart resumes there.
+    "CREATE TABLE push_subscriptions (
+         id          INTEGER PRIMARY KEY,
+         user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         session_id  INTEGER REFERENCES sessions (id) ON DELETE CASCADE,
+         endpoint    TEXT NOT NULL,
+         origin      TEXT NOT NULL,
+         p256dh      TEXT NOT NULL,
+         auth        TEXT NOT NULL,
+         created_at  TEXT NOT NULL,
+         UNIQUE (user_id, endpoint)
+     );
+     CREATE INDEX push_subscriptions_by_session ON push_subscriptions (session_id);
+     CREATE TRIGGER push_subscriptions_end_with_session
+         AFTER UPDATE OF revoked_at ON sessions WHEN new.revoked_at IS NOT NULL
+     BEGIN
+         DELETE FROM push_subscriptions WHERE session_id = new.id;
+     END;
+     CREATE TABLE push_deliveries (
+         id               INTEGER PRIMARY KEY,
+         subscription_id  INTEGER NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+         message_id       INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+         tag              TEXT NOT NULL,
+         urgency          TEXT NOT NULL CHECK (urgency IN ('normal', 'high')),
+         payload          TEXT NOT NULL,
+         attempts         INTEGER NOT NULL DEFAULT 0,
+         next_attempt_at  TEXT NOT NULL,
+         last_error       TEXT,
+         created_at       TEXT NOT NULL,
+         UNIQUE (subscription_id, tag)
+     );
+     CREATE INDEX push_deliveries_due ON push_deliveries (next_attempt_at);
+     CREATE INDEX push_deliveries_by_message ON push_deliveries (message_id);
+     CREATE TABLE push_planner (
+         id               INTEGER PRIMARY KEY CHECK (id = 1),
+         last_message_id  INTEGER NOT NULL
+     );
+     INSERT INTO push_planner (id, last_message_id)
+         VALUES (1, (SELECT coalesce(max(id), 0) FROM messages));
+     CREATE TABLE notification_preferences (
+         user_id        INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+         default_level  TEXT NOT NULL CHECK (default_level IN ('all', 'mentions', 'none')),
+         dnd_until      TEXT
+     );
+     ALTER TABLE room_members ADD COLUMN notification_level TEXT NOT NULL DEFAULT 'default'
+         CHECK (notification_level IN ('default', 'all', 'mentions', 'none'));
+     ALTER TABLE room_members ADD COLUMN muted_until TEXT;",
 ];
 
 /// Settings every connection gets.

@@ -29,4 +29,6 @@ pub struct Context {
     pub webhook_sender: Arc<crate::webhooks::send::Sender>,
     /// The identity provider, when `[oidc]` is configured.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// The server's Web Push key, when `push.enabled`.
+    pub vapid: Option<Arc<crate::push::keys::VapidKey>>,
 }

@@ -15,6 +15,7 @@ pub mod exports;
 pub mod files;
 pub mod members;
 pub mod messages;
+pub mod notifications;
 pub mod oidc;
 pub mod operations;
 pub mod reactions;

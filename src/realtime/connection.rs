@@ -1,5 +1,5 @@
 //! One client's WebSocket: the `ready` frame, then the frames the hub queues for
-//! it, the client's own frames (`ping`, `typing`), and the rules that keep a
+//! it, the client's own frames (`ping`, `typing`, `presence.visible`, `auth`), and the rules that keep a
 //! client from costing more than its share:
 //! - a frame over 64 KiB closes the connection with 1009;
 //! - more frames than [`FLOOD_BURST`] at once (refilled at [`FLOOD_RATE`] a second)
@@ -208,7 +208,7 @@ async fn run(
                         continue;
                     }
                 };
-                let answer = match handle(cx, &text, &mut last_typing).await {
+                let answer = match handle(cx, registration.id, &text, &mut last_typing).await {
                     Handled::Answer(answer) => Some(answer),
                     Handled::Renewed { expires, answer } => {
                         expiry.as_mut().reset(instant_of(expires));
@@ -345,9 +345,14 @@ fn error_frame(message: &str) -> String {
 }
 
 /// Answers one client frame: `ping` → `pong`; `typing` relayed to the others of
-/// the room or conversation; `auth` renews the connection's token; anything else
-/// an `error` frame.
-async fn handle(cx: &Context, text: &str, last_typing: &mut Option<Instant>) -> Handled {
+/// the room or conversation; `presence.visible` recorded (a user reading is not
+/// pushed); `auth` renews the connection's token; anything else an `error` frame.
+async fn handle(
+    cx: &Context,
+    connection: u64,
+    text: &str,
+    last_typing: &mut Option<Instant>,
+) -> Handled {
     let Ok(frame) = serde_json::from_str::<Value>(text) else {
         return Handled::Answer(error_frame("frames are JSON objects with a \"type\""));
     };
@@ -372,8 +377,15 @@ async fn handle(cx: &Context, text: &str, last_typing: &mut Option<Instant>) -> 
             *last_typing = Some(Instant::now());
             typing(cx, place).await
         }
+        Some("presence.visible") => match frame["visible"].as_bool() {
+            Some(visible) => {
+                cx.hub.set_visible(cx.actor.id, connection, visible);
+                None
+            }
+            None => Some(error_frame("presence.visible needs \"visible\": true or false")),
+        },
         Some(other) => Some(error_frame(&format!(
-            "unknown frame type `{}`; send ping, typing or auth",
+            "unknown frame type `{}`; send ping, typing, presence.visible or auth",
             other.chars().take(32).collect::<String>()
         ))),
         None => Some(error_frame("frames are JSON objects with a \"type\"")),

@@ -25,6 +25,9 @@ struct Slot {
     frames: mpsc::Sender<Frame>,
     overflowed: Arc<Notify>,
     ended: Arc<Notify>,
+    /// When the connection last said its page was in view (`presence.visible`);
+    /// `None` once it said it was not.
+    visible_at: Option<std::time::Instant>,
 }
 
 /// A connection's end of the hub.
@@ -215,6 +218,7 @@ impl Hub {
             frames: tx,
             overflowed: overflowed.clone(),
             ended: ended.clone(),
+            visible_at: None,
         });
         Ok(Registration {
             id,
@@ -246,6 +250,27 @@ impl Hub {
         state.clear_places(user_id);
         state.users.remove(&user_id);
         true
+    }
+
+    /// Records what connection `id` of `user_id` said: its page is in view, or not.
+    pub fn set_visible(&self, user_id: i64, id: u64, visible: bool) {
+        let mut state = self.state();
+        let slot = state
+            .users
+            .get_mut(&user_id)
+            .and_then(|user| user.slots.iter_mut().find(|s| s.id == id));
+        if let Some(slot) = slot {
+            slot.visible_at = visible.then(std::time::Instant::now);
+        }
+    }
+
+    /// Whether a connection of `user_id` said within `window` that its page is in
+    /// view (and has not said otherwise since): they are reading.
+    pub fn is_reading(&self, user_id: i64, window: std::time::Duration) -> bool {
+        self.state().slots(user_id).iter().any(|slot| {
+            slot.visible_at
+                .is_some_and(|at| at.elapsed() <= window)
+        })
     }
 
     pub fn is_connected(&self, user_id: i64) -> bool {

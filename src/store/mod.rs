@@ -10,6 +10,7 @@ pub mod files;
 pub mod members;
 pub mod messages;
 pub mod oidc;
+pub mod push;
 pub mod reactions;
 pub mod read_markers;
 pub mod retention;

@@ -32,6 +32,10 @@ pub struct Room {
     pub retention_days: Option<i64>,
     pub my_role: Option<RoomRole>,
     pub unread_count: i64,
+    /// The caller's notification level here (`default` when not a member).
+    pub notification_level: String,
+    /// Until when the caller has muted the room.
+    pub muted_until: Option<String>,
     pub last_activity: String,
     pub created_at: String,
     pub updated_at: String,
@@ -46,6 +50,8 @@ static ROOM_SELECT: LazyLock<String> = LazyLock::new(|| {
                 r.retention_days, r.created_at, r.updated_at,
                 (SELECT count(*) FROM room_members c WHERE c.room_id = r.id) AS member_count,
                 me.role AS my_role,
+                coalesce(me.notification_level, 'default') AS notification_level,
+                me.muted_until AS muted_until,
                 CASE WHEN me.user_id IS NULL THEN 0 ELSE {unread} END AS unread_count,
                 coalesce((SELECT g.created_at FROM messages g
                           WHERE g.room_id = r.id AND g.deleted_at IS NULL
@@ -68,6 +74,8 @@ columns!(RoomColumns {
     updated_at,
     member_count,
     my_role,
+    notification_level,
+    muted_until,
     unread_count,
     last_activity,
 });
@@ -90,6 +98,8 @@ fn from_row(row: &Row<'_>, c: &RoomColumns) -> crate::rusqlite::Result<Room> {
         member_count: row.get(c.member_count)?,
         my_role: role.as_deref().and_then(RoomRole::parse),
         unread_count: row.get(c.unread_count)?,
+        notification_level: row.get(c.notification_level)?,
+        muted_until: row.get(c.muted_until)?,
         last_activity: row.get(c.last_activity)?,
     })
 }

@@ -2,6 +2,8 @@
 //! are tables, so a restart resumes whatever was pending.
 
 pub mod janitor;
+pub mod push_delivery;
+pub mod push_planner;
 pub mod retention;
 pub mod thumbnails;
 pub mod webhooks;
@@ -19,17 +21,30 @@ pub struct Wakeups {
     pub webhooks: Arc<Notify>,
     pub thumbnails: Arc<Notify>,
     pub removals: Arc<Notify>,
+    /// The push planner, for every new message.
+    pub messages: Arc<Notify>,
+}
+
+/// The push workers' bells.
+#[derive(Clone, Default)]
+pub struct PushWakeups {
+    /// A message was committed: the planner has something to read.
+    pub messages: Arc<Notify>,
+    /// Pushes were queued: the delivery worker has something to send.
+    pub queued: Arc<Notify>,
 }
 
 impl Subscriber for Wakeups {
     fn committed(&self, events: &[Committed]) {
         for committed in events {
-            if let Event::Queued(work) = committed.event {
-                match work {
+            match committed.event {
+                Event::Queued(work) => match work {
                     Work::WebhookDeliveries => self.webhooks.notify_one(),
                     Work::Thumbnails => self.thumbnails.notify_one(),
                     Work::FileRemovals => self.removals.notify_one(),
-                }
+                },
+                Event::MessageCreated { .. } => self.messages.notify_one(),
+                _ => {}
             }
         }
     }
@@ -65,6 +80,27 @@ pub fn fairing() -> AdHoc {
                 config: app.config.retention.clone(),
             };
             tokio::spawn(retention::run(expiry, shutdown.clone()));
+            if let Some(key) = &app.domain.vapid {
+                let planner = push_planner::Planner {
+                    journal: app.domain.journal.clone(),
+                    hub: app.hub.clone(),
+                    messages: app.push_wakeups.messages.clone(),
+                    queued: app.push_wakeups.queued.clone(),
+                    config: app.config.push.clone(),
+                };
+                tokio::spawn(planner.run(shutdown.clone()));
+                let deliverer = push_delivery::Deliverer {
+                    journal: app.domain.journal.clone(),
+                    key: key.clone(),
+                    pusher: Arc::new(crate::push::send::Pusher::new(
+                        app.config.push.allow_private_endpoints,
+                        std::time::Duration::from_secs(app.config.push.timeout_secs),
+                    )),
+                    queued: app.push_wakeups.queued.clone(),
+                    config: app.config.push.clone(),
+                };
+                tokio::spawn(deliverer.run(shutdown.clone()));
+            }
             if app.config.files.thumbnails {
                 tokio::spawn(thumbnails::run(
                     app.domain.journal.clone(),

@@ -15,6 +15,8 @@ pub struct Request {
     /// Header names in lower case.
     pub headers: HashMap<String, String>,
     pub body: String,
+    /// The body's bytes as received (binary bodies).
+    pub bytes: Vec<u8>,
 }
 
 impl Request {
@@ -69,12 +71,14 @@ pub fn read_request(stream: &mut TcpStream) -> Option<Request> {
             Ok(n) => data.extend_from_slice(&buf[..n]),
         }
     }
-    let body = String::from_utf8_lossy(&data[head_end + 4..head_end + 4 + length]).to_string();
+    let bytes = data[head_end + 4..head_end + 4 + length].to_vec();
+    let body = String::from_utf8_lossy(&bytes).to_string();
     Some(Request {
         method,
         target,
         headers,
         body,
+        bytes,
     })
 }
 

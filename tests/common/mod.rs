@@ -5,6 +5,7 @@
 pub mod http1;
 pub mod oidc_provider;
 pub mod process;
+pub mod push_service;
 pub mod receiver;
 pub mod server;
 pub mod ws;

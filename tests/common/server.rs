@@ -3,12 +3,15 @@
 
 use serde_json::{json, Value};
 
+use std::process::Command;
+
 use super::process::*;
 
 pub struct Server {
     pub port: u16,
     pub child: std::process::Child,
-    _dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    dir: tempfile::TempDir,
 }
 
 #[derive(Clone)]
@@ -22,18 +25,44 @@ impl Server {
     pub fn start(env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut command = veza(dir.path(), port);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let child = Server::spawn(dir.path(), port, &env);
+        Server {
+            port,
+            child,
+            env,
+            dir,
+        }
+    }
+
+    fn spawn(dir: &std::path::Path, port: u16, env: &[(String, String)]) -> std::process::Child {
+        let mut command = veza(dir, port);
         command.env("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "1000000");
         for (key, value) in env {
             command.env(key, value);
         }
         let mut child = command.spawn().unwrap();
         wait_healthy(port, &mut child);
-        Server {
-            port,
-            child,
-            _dir: dir,
-        }
+        child
+    }
+
+    /// Stops the server (SIGTERM; it must exit cleanly) and starts it again on the
+    /// same data directory and port.
+    pub fn restart(&mut self) {
+        sigterm(&self.child);
+        let stopped = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
+        let output = wait_exit(stopped);
+        assert!(output.status.success(), "{output:?}");
+        let _ = self.child.wait();
+        self.child = Server::spawn(self.dir.path(), self.port, &self.env);
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
     }
 
     pub fn call(&self, method: &str, path: &str, user: &User, body: Value) -> (u16, Value) {
