@@ -111,7 +111,9 @@ fn build(
     let push_wakeups = tasks::PushWakeups::default();
     let vapid = match config.push.enabled {
         true => Some(Arc::new(
-            data_dir.vapid_key(&config.push.subject).map_err(StartError)?,
+            data_dir
+                .vapid_key(&config.push.subject)
+                .map_err(StartError)?,
         )),
         false => None,
     };

@@ -407,8 +407,7 @@ pub struct PushCandidate {
 /// replies to their thread count as mentions; anything else needs level `all`.
 pub fn should_push(candidate: &PushCandidate) -> bool {
     use crate::push::payload::Reason;
-    if !candidate.can_read || candidate.blocked_author || candidate.silenced || candidate.reading
-    {
+    if !candidate.can_read || candidate.blocked_author || candidate.silenced || candidate.reading {
         return false;
     }
     match candidate.level {

@@ -71,7 +71,12 @@ async fn who_is_pushed_and_what_they_read() {
     let [alice_b, bob_b, carol_b, dave_b] =
         ["alice", "bob", "carol", "dave"].map(|n| service.browser(n));
     advertise_key(&server, &service, &alice);
-    for (user, browser) in [(&alice, &alice_b), (&bob, &bob_b), (&carol, &carol_b), (&dave, &dave_b)] {
+    for (user, browser) in [
+        (&alice, &alice_b),
+        (&bob, &bob_b),
+        (&carol, &carol_b),
+        (&dave, &dave_b),
+    ] {
         subscribe(&server, &service, user, browser);
     }
     let room = server.room(&alice, "general", true);
@@ -89,7 +94,11 @@ async fn who_is_pushed_and_what_they_read() {
 
     // Level `all` hears everything, formatting stripped; the author, a muted
     // room and the default `mentions` level hear nothing.
-    let first = server.send(&alice, room, "hello **everyone**, see [the plan](https://example.com)");
+    let first = server.send(
+        &alice,
+        room,
+        "hello **everyone**, see [the plan](https://example.com)",
+    );
     let push = service.wait_for(&bob_b, "hello everyone, see the plan");
     assert_eq!(push.payload["type"], "message");
     assert_eq!(push.payload["title"], "alice in #general");
@@ -123,8 +132,12 @@ async fn who_is_pushed_and_what_they_read() {
     assert_eq!(push.payload["url"], format!("/rooms/{room}?at={question}"));
 
     // A direct message reaches the other participant.
-    let (status, conversation) =
-        server.call("POST", "/api/v1/conversations", &alice, json!({"user_id": dave.id}));
+    let (status, conversation) = server.call(
+        "POST",
+        "/api/v1/conversations",
+        &alice,
+        json!({"user_id": dave.id}),
+    );
     assert_eq!(status, 201, "{conversation}");
     let conversation = conversation["data"]["id"].as_i64().unwrap();
     let (status, _) = server.call(
@@ -153,33 +166,56 @@ async fn who_is_pushed_and_what_they_read() {
     service.wait_for(&bob_b, "are you ignoring me");
 
     // Do-not-disturb silences Bob; clearing it brings him back.
-    let dnd = put(&server, &bob, "/api/v1/users/me/notifications", json!({"dnd_until": in_an_hour()}));
+    let dnd = put(
+        &server,
+        &bob,
+        "/api/v1/users/me/notifications",
+        json!({"dnd_until": in_an_hour()}),
+    );
     assert_eq!(dnd["default_level"], "mentions");
     let bob_had = service.pushes_to(&bob_b).len();
     server.send(&alice, room, "during the quiet hours");
     no_more(&service, &bob_b, bob_had);
     no_more(&service, &dave_b, dave_had);
-    put(&server, &bob, "/api/v1/users/me/notifications", json!({"dnd_until": null}));
+    put(
+        &server,
+        &bob,
+        "/api/v1/users/me/notifications",
+        json!({"dnd_until": null}),
+    );
 
     // Reading (a visible connection) is not pushed; hidden again, it is.
     let (mut ws, _) = Ws::connect(server.port, &bob.token).await;
-    ws.send(r#"{"type": "presence.visible", "visible": true}"#).await;
+    ws.send(r#"{"type": "presence.visible", "visible": true}"#)
+        .await;
     ws.send(r#"{"type": "ping"}"#).await;
     ws.expect("pong").await; // the frame before it was handled
     server.send(&alice, room, "while bob reads");
     ws.expect("message.created").await;
     no_more(&service, &bob_b, bob_had);
-    ws.send(r#"{"type": "presence.visible", "visible": false}"#).await;
+    ws.send(r#"{"type": "presence.visible", "visible": false}"#)
+        .await;
     ws.send(r#"{"type": "ping"}"#).await;
     ws.expect("pong").await;
     server.send(&alice, room, "after bob looked away");
     service.wait_for(&bob_b, "after bob looked away");
     ws.send(r#"{"type": "presence.visible"}"#).await;
     let error = ws.expect("error").await;
-    assert!(error["data"]["message"].as_str().unwrap().contains("visible"), "{error}");
+    assert!(
+        error["data"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("visible"),
+        "{error}"
+    );
 
     // 410 from the push service: the subscription is deleted.
-    put(&server, &carol, &path, json!({"muted_until": null, "level": "all"}));
+    put(
+        &server,
+        &carol,
+        &path,
+        json!({"muted_until": null, "level": "all"}),
+    );
     service.script(&carol_b, &[(410, None)]);
     server.send(&alice, room, "carol's browser is gone");
     service.wait_for_requests(&carol_b, 1);
@@ -193,7 +229,10 @@ async fn who_is_pushed_and_what_they_read() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(service.pushes_to(&carol_b).is_empty());
-    assert!(service.pushes_to(&alice_b).is_empty(), "the author is never pushed");
+    assert!(
+        service.pushes_to(&alice_b).is_empty(),
+        "the author is never pushed"
+    );
     assert_eq!(service.problems(), Vec::<String>::new());
 }
 
@@ -212,7 +251,11 @@ async fn a_long_message_is_cut_to_fit_the_encrypted_limit() {
     server.send(&alice, room, &long);
     let push = service.wait_for(&browser, "é\"😀");
     assert!(push.encrypted_bytes <= 4096, "{}", push.encrypted_bytes);
-    assert!(push.encrypted_bytes > 3900, "cut more than needed: {}", push.encrypted_bytes);
+    assert!(
+        push.encrypted_bytes > 3900,
+        "cut more than needed: {}",
+        push.encrypted_bytes
+    );
     let body = push.payload["body"].as_str().unwrap();
     assert!(body.ends_with('…') && long.starts_with(body.trim_end_matches('…')));
     assert_eq!(service.problems(), Vec::<String>::new());
@@ -229,8 +272,12 @@ fn a_refused_push_is_retried_and_delivered_after_a_restart() {
     // The service is overloaded: it asks for a retry in a few seconds, time
     // enough for Veza to stop and start again.
     service.script(&browser, &[(503, Some(5))]);
-    let (_, conversation) =
-        server.call("POST", "/api/v1/conversations", &alice, json!({"user_id": bob.id}));
+    let (_, conversation) = server.call(
+        "POST",
+        "/api/v1/conversations",
+        &alice,
+        json!({"user_id": bob.id}),
+    );
     let conversation = conversation["data"]["id"].as_i64().unwrap();
     let (status, _) = server.call(
         "POST",
@@ -243,8 +290,15 @@ fn a_refused_push_is_retried_and_delivered_after_a_restart() {
     let refused_at = std::time::Instant::now();
     assert!(service.pushes_to(&browser).is_empty());
     server.restart();
-    assert!(refused_at.elapsed() < Duration::from_secs(5), "the restart took too long for this test");
-    assert_eq!(service.requests_to(&browser), 1, "no retry before Retry-After");
+    assert!(
+        refused_at.elapsed() < Duration::from_secs(5),
+        "the restart took too long for this test"
+    );
+    assert_eq!(
+        service.requests_to(&browser),
+        1,
+        "no retry before Retry-After"
+    );
     let db = veza::rusqlite::Connection::open_with_flags(
         server.data_dir().join("veza.db"),
         veza::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -257,7 +311,10 @@ fn a_refused_push_is_retried_and_delivered_after_a_restart() {
 
     // Restarted, Veza sends it when its time comes.
     let push = service.wait_for(&browser, "sent while the service was down");
-    assert!(refused_at.elapsed() >= Duration::from_secs(4), "Retry-After honoured");
+    assert!(
+        refused_at.elapsed() >= Duration::from_secs(4),
+        "Retry-After honoured"
+    );
     assert_eq!(push.payload["type"], "direct");
     assert_eq!(service.requests_to(&browser), 2);
     assert_eq!(service.problems(), Vec::<String>::new());

@@ -85,7 +85,9 @@ async fn subscribe(
 
 #[get("/push/subscriptions")]
 async fn subscriptions(user: AuthUser, app: &State<App>) -> ApiResult<Success<Vec<Subscription>>> {
-    Ok(ok(notifications::subscriptions(&app.domain, user.actor()).await?))
+    Ok(ok(
+        notifications::subscriptions(&app.domain, user.actor()).await?
+    ))
 }
 
 #[delete("/push/subscriptions/<id>")]
@@ -96,7 +98,9 @@ async fn unsubscribe(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<NoC
 
 #[get("/users/me/notifications")]
 async fn preferences(user: AuthUser, app: &State<App>) -> ApiResult<Success<Preferences>> {
-    Ok(ok(notifications::preferences(&app.domain, user.actor()).await?))
+    Ok(ok(
+        notifications::preferences(&app.domain, user.actor()).await?
+    ))
 }
 
 #[derive(Deserialize)]
@@ -139,9 +143,12 @@ async fn set_preferences(
         default_level,
         dnd_until: until("dnd_until", body.dnd_until)?,
     };
-    Ok(ok(
-        notifications::set_preferences(&app.domain, user.actor(), change).await?,
-    ))
+    Ok(ok(notifications::set_preferences(
+        &app.domain,
+        user.actor(),
+        change,
+    )
+    .await?))
 }
 
 #[get("/rooms/<id>/notifications")]
@@ -150,9 +157,12 @@ async fn room_setting(
     user: AuthUser,
     app: &State<App>,
 ) -> ApiResult<Success<RoomNotifications>> {
-    Ok(ok(
-        notifications::room_setting(&app.domain, user.actor(), id).await?,
-    ))
+    Ok(ok(notifications::room_setting(
+        &app.domain,
+        user.actor(),
+        id,
+    )
+    .await?))
 }
 
 #[derive(Deserialize)]
@@ -182,7 +192,11 @@ async fn set_room_setting(
         level: body.level,
         muted_until: until("muted_until", body.muted_until)?,
     };
-    Ok(ok(
-        notifications::set_room_setting(&app.domain, user.actor(), id, change).await?,
-    ))
+    Ok(ok(notifications::set_room_setting(
+        &app.domain,
+        user.actor(),
+        id,
+        change,
+    )
+    .await?))
 }

@@ -131,7 +131,11 @@ pub struct RoomNotifications {
 }
 
 /// The caller's settings in a room they can see (not a member: the defaults).
-pub async fn room_setting(cx: &Context, actor: Actor, room_id: i64) -> ApiResult<RoomNotifications> {
+pub async fn room_setting(
+    cx: &Context,
+    actor: Actor,
+    room_id: i64,
+) -> ApiResult<RoomNotifications> {
     cx.db
         .read(move |c| {
             access::room(c, room_id, actor)?;

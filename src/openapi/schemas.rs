@@ -150,11 +150,16 @@ pub fn all() -> Value {
                     json!({"enum": ["owner", "moderator", "member", null]}),
                 ),
                 ("unread_count", integer()),
+                (
+                    "notification_level",
+                    json!({"enum": ["default", "all", "mentions", "none"]}),
+                ),
+                ("muted_until", nullable_string()),
                 ("last_activity", string()),
                 ("created_at", string()),
                 ("updated_at", string()),
             ],
-            15,
+            17,
         ),
     );
     add(

@@ -46,7 +46,8 @@ fn encrypt_with(
     }
     let user_agent_key = to.public_key.to_encoded_point(false);
     let server_key = ephemeral.public_key().to_encoded_point(false);
-    let shared = p256::ecdh::diffie_hellman(ephemeral.to_nonzero_scalar(), to.public_key.as_affine());
+    let shared =
+        p256::ecdh::diffie_hellman(ephemeral.to_nonzero_scalar(), to.public_key.as_affine());
 
     // IKM = HKDF(auth secret, ECDH secret, "WebPush: info" || 0 || ua key || as key)
     let mut key_info = Vec::with_capacity(14 + 65 + 65);

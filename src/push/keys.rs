@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn tokens_verify_against_the_public_key_and_are_reused_per_origin() {
-        let key = VapidKey::from_secret(&crate::push::encrypt::random_secret().unwrap(), "mailto:ops@example.com");
+        let key = VapidKey::from_secret(
+            &crate::push::encrypt::random_secret().unwrap(),
+            "mailto:ops@example.com",
+        );
         let header = key.authorization("https://push.example.net");
         let (t, k) = header
             .strip_prefix("vapid t=")
@@ -122,12 +125,13 @@ mod tests {
             .unwrap();
         assert_eq!(k, key.public_key());
         let (signed, signature) = t.rsplit_once('.').unwrap();
-        let verifying =
-            VerifyingKey::from_sec1_bytes(&URL_SAFE_NO_PAD.decode(k).unwrap()).unwrap();
+        let verifying = VerifyingKey::from_sec1_bytes(&URL_SAFE_NO_PAD.decode(k).unwrap()).unwrap();
         let signature = Signature::from_slice(&URL_SAFE_NO_PAD.decode(signature).unwrap()).unwrap();
         verifying.verify(signed.as_bytes(), &signature).unwrap();
         let claims: serde_json::Value = serde_json::from_slice(
-            &URL_SAFE_NO_PAD.decode(signed.split('.').nth(1).unwrap()).unwrap(),
+            &URL_SAFE_NO_PAD
+                .decode(signed.split('.').nth(1).unwrap())
+                .unwrap(),
         )
         .unwrap();
         assert_eq!(claims["aud"], "https://push.example.net");

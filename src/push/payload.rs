@@ -164,7 +164,11 @@ fn inline_plain(line: &str) -> String {
                 if let Some(close) = rest.find(&marker) {
                     let inner = &rest[..close];
                     if !inner.is_empty() {
-                        out.push_str(&if c == '`' { inner.to_owned() } else { inline_plain(inner) });
+                        out.push_str(&if c == '`' {
+                            inner.to_owned()
+                        } else {
+                            inline_plain(inner)
+                        });
                         i += run + inner.chars().count() + run;
                         continue;
                     }
@@ -199,7 +203,10 @@ mod tests {
         for (markdown, plain) in [
             ("**bold** and _it_ and `code`", "bold and it and code"),
             ("# Title\n> quoted *text*", "Title\nquoted text"),
-            ("see [the docs](https://example.com) ![logo](x.png)", "see the docs logo"),
+            (
+                "see [the docs](https://example.com) ![logo](x.png)",
+                "see the docs logo",
+            ),
             ("```rust\nlet x = 1;\n```", "let x = 1;"),
             ("- one\n- two\n\n\n\nend", "one\ntwo\n\nend"),
             ("2 * 3 = 6, snake_case_name", "2 * 3 = 6, snake_case_name"),
@@ -224,7 +231,11 @@ mod tests {
             };
             let json = n.to_json();
             assert!(json.len() <= MAX_PLAINTEXT, "{}", json.len());
-            assert!(json.len() > MAX_PLAINTEXT - 16, "cut too much: {}", json.len());
+            assert!(
+                json.len() > MAX_PLAINTEXT - 16,
+                "cut too much: {}",
+                json.len()
+            );
             let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
             let shown = parsed["body"].as_str().unwrap();
             assert!(shown.ends_with('…') && body.starts_with(shown.trim_end_matches('…')));

@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn keys_must_be_a_point_and_a_16_byte_secret() {
         let point = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
-        let good = Keys { p256dh: point, auth: "BTBZMqHH6r4Tts7J_aSIgg" };
+        let good = Keys {
+            p256dh: point,
+            auth: "BTBZMqHH6r4Tts7J_aSIgg",
+        };
         assert!(keys(&good).is_ok());
         assert!(recipient(point, "BTBZMqHH6r4Tts7J_aSIgg").is_some());
         let off_curve = format!("{}A", &point[..point.len() - 1]);

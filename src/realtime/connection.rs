@@ -382,7 +382,9 @@ async fn handle(
                 cx.hub.set_visible(cx.actor.id, connection, visible);
                 None
             }
-            None => Some(error_frame("presence.visible needs \"visible\": true or false")),
+            None => Some(error_frame(
+                "presence.visible needs \"visible\": true or false",
+            )),
         },
         Some(other) => Some(error_frame(&format!(
             "unknown frame type `{}`; send ping, typing, presence.visible or auth",

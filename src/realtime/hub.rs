@@ -267,10 +267,10 @@ impl Hub {
     /// Whether a connection of `user_id` said within `window` that its page is in
     /// view (and has not said otherwise since): they are reading.
     pub fn is_reading(&self, user_id: i64, window: std::time::Duration) -> bool {
-        self.state().slots(user_id).iter().any(|slot| {
-            slot.visible_at
-                .is_some_and(|at| at.elapsed() <= window)
-        })
+        self.state()
+            .slots(user_id)
+            .iter()
+            .any(|slot| slot.visible_at.is_some_and(|at| at.elapsed() <= window))
     }
 
     pub fn is_connected(&self, user_id: i64) -> bool {

@@ -190,7 +190,12 @@ pub fn set_room_setting(
             "UPDATE room_members SET notification_level = ?3, muted_until = ?4
              WHERE room_id = ?1 AND user_id = ?2",
         )?
-        .execute(params![room_id, user_id, setting.level, setting.muted_until])?
+        .execute(params![
+            room_id,
+            user_id,
+            setting.level,
+            setting.muted_until
+        ])?
         > 0)
 }
 

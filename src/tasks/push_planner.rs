@@ -134,8 +134,8 @@ impl Planner {
         let mut payloads: Vec<(Reason, String)> = Vec::new();
         for target in reachable {
             let reason = reason(message, target);
-            let silenced = later_than(&target.dnd_until, now)
-                || later_than(&target.muted_until, now);
+            let silenced =
+                later_than(&target.dnd_until, now) || later_than(&target.muted_until, now);
             let level = match target.room_level.as_str() {
                 "default" => target.default_level,
                 other => NotificationLevel::parse(other).unwrap_or(target.default_level),

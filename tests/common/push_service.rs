@@ -245,16 +245,29 @@ impl PushService {
         if request.method != "POST" {
             return Err(format!("method {}", request.method));
         }
-        for (header, want) in [("content-encoding", Some("aes128gcm")), ("ttl", None), ("urgency", None)] {
-            let got = request.headers.get(header).ok_or(format!("no {header} header"))?;
+        for (header, want) in [
+            ("content-encoding", Some("aes128gcm")),
+            ("ttl", None),
+            ("urgency", None),
+        ] {
+            let got = request
+                .headers
+                .get(header)
+                .ok_or(format!("no {header} header"))?;
             if want.is_some_and(|w| w != got) {
                 return Err(format!("{header}: {got}"));
             }
         }
         if request.bytes.len() > 4096 {
-            return Err(format!("an encrypted payload of {} bytes", request.bytes.len()));
+            return Err(format!(
+                "an encrypted payload of {} bytes",
+                request.bytes.len()
+            ));
         }
-        self.check_vapid(state, request.headers.get("authorization").map(String::as_str))?;
+        self.check_vapid(
+            state,
+            request.headers.get("authorization").map(String::as_str),
+        )?;
         let plaintext = decrypt(browser, &request.bytes)?;
         serde_json::from_slice(&plaintext).map_err(|e| format!("payload is not JSON: {e}"))
     }
@@ -270,7 +283,8 @@ impl PushService {
         }
         let key = VerifyingKey::from_sec1_bytes(&b64(k)?).map_err(|_| "k= is not a P-256 key")?;
         let (signed, signature) = t.rsplit_once('.').ok_or("the token has no signature")?;
-        let signature = Signature::from_slice(&b64(signature)?).map_err(|_| "bad signature form")?;
+        let signature =
+            Signature::from_slice(&b64(signature)?).map_err(|_| "bad signature form")?;
         key.verify(signed.as_bytes(), &signature)
             .map_err(|_| "the token's ES256 signature does not verify")?;
         let mut parts = signed.split('.');
@@ -300,7 +314,9 @@ impl PushService {
 }
 
 fn b64(text: &str) -> Result<Vec<u8>, String> {
-    URL_SAFE_NO_PAD.decode(text).map_err(|_| format!("not base64url: {text}"))
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| format!("not base64url: {text}"))
 }
 
 /// RFC 8291 decryption of an `aes128gcm` body with one record.
@@ -312,10 +328,20 @@ fn decrypt(browser: &Browser, body: &[u8]) -> Result<Vec<u8>, String> {
     let id_len = body[20] as usize;
     let key_id = body.get(21..21 + id_len).ok_or("truncated key id")?;
     let sealed = &body[21 + id_len..];
-    let server_public = PublicKey::from_sec1_bytes(key_id).map_err(|_| "key id is not a P-256 point")?;
-    let shared = p256::ecdh::diffie_hellman(browser.secret.to_nonzero_scalar(), server_public.as_affine());
+    let server_public =
+        PublicKey::from_sec1_bytes(key_id).map_err(|_| "key id is not a P-256 point")?;
+    let shared = p256::ecdh::diffie_hellman(
+        browser.secret.to_nonzero_scalar(),
+        server_public.as_affine(),
+    );
     let mut info = b"WebPush: info\0".to_vec();
-    info.extend_from_slice(browser.secret.public_key().to_encoded_point(false).as_bytes());
+    info.extend_from_slice(
+        browser
+            .secret
+            .public_key()
+            .to_encoded_point(false)
+            .as_bytes(),
+    );
     info.extend_from_slice(key_id);
     let mut ikm = [0u8; 32];
     Hkdf::<Sha256>::new(Some(&browser.auth), &shared.raw_secret_bytes()[..])
@@ -323,8 +349,12 @@ fn decrypt(browser: &Browser, body: &[u8]) -> Result<Vec<u8>, String> {
         .unwrap();
     let content = Hkdf::<Sha256>::new(Some(salt), &ikm);
     let (mut key, mut nonce) = ([0u8; 16], [0u8; 12]);
-    content.expand(b"Content-Encoding: aes128gcm\0", &mut key).unwrap();
-    content.expand(b"Content-Encoding: nonce\0", &mut nonce).unwrap();
+    content
+        .expand(b"Content-Encoding: aes128gcm\0", &mut key)
+        .unwrap();
+    content
+        .expand(b"Content-Encoding: nonce\0", &mut nonce)
+        .unwrap();
     let mut record = Aes128Gcm::new_from_slice(&key)
         .unwrap()
         .decrypt(&Nonce::from(nonce), sealed)

@@ -51,6 +51,23 @@ export interface Tokens {
   [field: string]: unknown;
 }
 
+export interface PushSubscriptionInfo {
+  id: number;
+  endpoint: string;
+  created_at: string;
+}
+
+export interface NotificationPreferences {
+  default_level: 'all' | 'mentions' | 'none';
+  dnd_until: string | null;
+}
+
+export interface RoomNotifications {
+  room_id: number;
+  level: 'default' | 'all' | 'mentions' | 'none';
+  muted_until: string | null;
+}
+
 export interface Room {
   id: number;
   uuid: string;
@@ -234,6 +251,16 @@ export declare class VezaClient {
   };
   search: {
     messages(q: string, options?: { roomId?: number; conversationId?: number; beforeId?: number; limit?: number }): Promise<{ messages: (Message & { highlight: string })[]; has_more: boolean }>;
+  };
+  notifications: {
+    vapidPublicKey(): Promise<{ public_key: string }>;
+    subscribe(subscription: { endpoint: string; keys: { p256dh: string; auth: string } }): Promise<PushSubscriptionInfo>;
+    subscriptions(): Promise<PushSubscriptionInfo[]>;
+    unsubscribe(subscriptionId: number): Promise<null>;
+    preferences(): Promise<NotificationPreferences>;
+    setPreferences(changes: { defaultLevel?: 'all' | 'mentions' | 'none'; dndUntil?: string | null }): Promise<NotificationPreferences>;
+    room(roomId: number): Promise<RoomNotifications>;
+    setRoom(roomId: number, changes: { level?: 'default' | 'all' | 'mentions' | 'none'; mutedUntil?: string | null }): Promise<RoomNotifications>;
   };
   admin: {
     stats(): Promise<Json>;

@@ -32,6 +32,7 @@ export class VezaClient {
     this.webhooks = new groups.Webhooks(t);
     this.streams = new groups.Streams(t);
     this.search = new groups.Search(t);
+    this.notifications = new groups.Notifications(t);
     this.admin = new groups.Admin(t);
     this.server = new groups.Server(t);
   }
@@ -60,6 +61,14 @@ export const OPERATIONS = {
   'get /api/streams': 'streams.listPlatform',
   'get /api/users/me': 'users.getMePlatform',
   'get /api/v1/admin/stats': 'admin.stats',
+  'get /api/v1/push/vapid-public-key': 'notifications.vapidPublicKey',
+  'post /api/v1/push/subscriptions': 'notifications.subscribe',
+  'get /api/v1/push/subscriptions': 'notifications.subscriptions',
+  'delete /api/v1/push/subscriptions/{id}': 'notifications.unsubscribe',
+  'get /api/v1/users/me/notifications': 'notifications.preferences',
+  'put /api/v1/users/me/notifications': 'notifications.setPreferences',
+  'get /api/v1/rooms/{id}/notifications': 'notifications.room',
+  'put /api/v1/rooms/{id}/notifications': 'notifications.setRoom',
   'get /api/v1/admin/users': 'admin.users',
   'put /api/v1/admin/users/{id}': 'admin.updateUser',
   'post /api/v1/auth/login': 'auth.login',

@@ -205,6 +205,25 @@ export class Search extends Group {
   }
 }
 
+/** Web Push subscriptions and notification preferences (API §16). A field of a
+ * change left out stays as it is; `null` clears it (do-not-disturb, a mute). */
+export class Notifications extends Group {
+  /** The key a browser subscribes with (`applicationServerKey`). */
+  vapidPublicKey() { return this.t.call('GET', 'push/vapid-public-key', { auth: false }); }
+  /** Registers `PushSubscription.toJSON()` (or `{ endpoint, keys: { p256dh, auth } }`). */
+  subscribe(subscription) { return this.t.call('POST', 'push/subscriptions', { body: subscription }); }
+  subscriptions() { return this.t.call('GET', 'push/subscriptions'); }
+  unsubscribe(subscriptionId) { return this.t.call('DELETE', `push/subscriptions/${subscriptionId}`); }
+  preferences() { return this.t.call('GET', 'users/me/notifications'); }
+  setPreferences({ defaultLevel, dndUntil } = {}) {
+    return this.t.call('PUT', 'users/me/notifications', { body: given({ default_level: defaultLevel, dnd_until: dndUntil }) });
+  }
+  room(roomId) { return this.t.call('GET', `rooms/${roomId}/notifications`); }
+  setRoom(roomId, { level, mutedUntil } = {}) {
+    return this.t.call('PUT', `rooms/${roomId}/notifications`, { body: given({ level, muted_until: mutedUntil }) });
+  }
+}
+
 export class Admin extends Group {
   stats() { return this.t.call('GET', 'admin/stats'); }
   users(params = {}) { return this.t.call('GET', 'admin/users', { params }); }
@@ -229,6 +248,11 @@ export class Server extends Group {
     const response = await this.t.send('GET', '/metrics', { auth: false, headers: { Authorization: `Bearer ${token}` } });
     return response.text();
   }
+}
+
+/** The fields given, `null` included (it means "clear"). */
+function given(fields) {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
 
 function clean(fields) {

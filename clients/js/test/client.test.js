@@ -92,6 +92,22 @@ test('a 5 MB file goes up and down intact', () => withServer({}, async (server) 
   assert.equal((await client.files.upload(blob, { filename: 'again.bin' })).sha256, expected);
 }));
 
+test('notification settings keep what is left out, and null clears', () => withServer({}, async (server) => {
+  const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
+  assert.equal((await client.notifications.vapidPublicKey()).public_key.length, 87);
+  assert.deepEqual(await client.notifications.preferences(), { default_level: 'mentions', dnd_until: null });
+  assert.equal((await client.notifications.setPreferences({ dndUntil: '2030-01-01T08:00:00Z' })).dnd_until, '2030-01-01T08:00:00.000Z');
+  assert.notEqual((await client.notifications.setPreferences({ defaultLevel: 'all' })).dnd_until, null);
+  assert.equal((await client.notifications.setPreferences({ dndUntil: null })).dnd_until, null);
+  const room = (await client.rooms.create('quiet')).id;
+  assert.equal((await client.notifications.setRoom(room, { level: 'none', mutedUntil: '2030-01-01T00:00:00Z' })).level, 'none');
+  assert.equal((await client.rooms.get(room)).muted_until, '2030-01-01T00:00:00.000Z');
+  assert.deepEqual(await client.notifications.setRoom(room, { mutedUntil: null }), { room_id: room, level: 'none', muted_until: null });
+  await assert.rejects(client.notifications.subscribe({ endpoint: 'http://example.com/p', keys: { p256dh: 'x', auth: 'y' } }),
+    (e) => e.status === 400 && e.details.field === 'endpoint');
+  assert.deepEqual(await client.notifications.subscriptions(), []);
+}));
+
 test('errors carry the envelope', () => withServer({}, async (server) => {
   const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
   await assert.rejects(client.rooms.get(99999), (e) => {

@@ -146,6 +146,26 @@ def test_a_5_mb_file_goes_up_and_down_intact(server, tmp_path):
     assert again["sha256"] == expected
 
 
+def test_notification_settings_keep_what_is_left_out_and_clear_none(server):
+    client = VezaClient(server.url, token=server.register("ann")["access_token"])
+    assert len(client.notifications.vapid_public_key()["public_key"]) == 87
+    assert client.notifications.preferences() == {"default_level": "mentions", "dnd_until": None}
+    set_ = client.notifications.set_preferences(dnd_until="2030-01-01T08:00:00Z")
+    assert set_["dnd_until"] == "2030-01-01T08:00:00.000Z"
+    assert client.notifications.set_preferences(default_level="all")["dnd_until"] is not None
+    assert client.notifications.set_preferences(dnd_until=None)["dnd_until"] is None
+    room = client.rooms.create("quiet")["id"]
+    muted = client.notifications.set_room(room, level="none", muted_until="2030-01-01T00:00:00Z")
+    assert muted["level"] == "none"
+    assert client.rooms.get(room)["muted_until"] == "2030-01-01T00:00:00.000Z"
+    assert client.notifications.set_room(room, muted_until=None) == {
+        "room_id": room, "level": "none", "muted_until": None}
+    with pytest.raises(VezaError) as raised:
+        client.notifications.subscribe({"endpoint": "http://example.com/p", "keys": {"p256dh": "x", "auth": "y"}})
+    assert raised.value.status == 400 and raised.value.details["field"] == "endpoint"
+    assert client.notifications.subscriptions() == []
+
+
 def test_errors_carry_the_envelope(server):
     client = VezaClient(server.url, token=server.register("ann")["access_token"])
     with pytest.raises(VezaError) as raised:

@@ -51,6 +51,7 @@ class VezaClient:
         self.webhooks = resources.Webhooks(t)
         self.streams = resources.Streams(t)
         self.search = resources.Search(t)
+        self.notifications = resources.Notifications(t)
         self.admin = resources.Admin(t)
         self.server = resources.Server(t)
 
@@ -77,6 +78,14 @@ OPERATIONS = {
     "get /api/streams": "streams.list_platform",
     "get /api/users/me": "users.get_me_platform",
     "get /api/v1/admin/stats": "admin.stats",
+    "get /api/v1/push/vapid-public-key": "notifications.vapid_public_key",
+    "post /api/v1/push/subscriptions": "notifications.subscribe",
+    "get /api/v1/push/subscriptions": "notifications.subscriptions",
+    "delete /api/v1/push/subscriptions/{id}": "notifications.unsubscribe",
+    "get /api/v1/users/me/notifications": "notifications.preferences",
+    "put /api/v1/users/me/notifications": "notifications.set_preferences",
+    "get /api/v1/rooms/{id}/notifications": "notifications.room",
+    "put /api/v1/rooms/{id}/notifications": "notifications.set_room",
     "get /api/v1/admin/users": "admin.users",
     "put /api/v1/admin/users/{id}": "admin.update_user",
     "post /api/v1/auth/login": "auth.login",

@@ -1,7 +1,7 @@
 """The API's operations, grouped as `backend-api.md` prints them: `client.users`,
 `client.chat`, and `client.rooms`, `client.members`, `client.messages`,
 `client.reactions`, `client.conversations`, `client.files`, `client.webhooks`,
-`client.streams`, `client.search`, `client.admin`, `client.auth`, `client.server`.
+`client.streams`, `client.search`, `client.notifications`, `client.admin`, `client.auth`, `client.server`.
 
 Every method returns the `data` of the answer (a dict, a list inside a dict, or
 None for a 204) and raises `VezaError` on failure."""
@@ -394,6 +394,50 @@ class Search(_Group):
             "GET", "search",
             params=_fields(q=q, room_id=room_id, conversation_id=conversation_id,
                            before_id=before_id, limit=limit),
+        )
+
+
+_KEEP = object()
+
+
+def _given(**values: Any) -> JSON:
+    """The given values, `None` included (it means "clear"); `_KEEP` left out."""
+    return {k: v for k, v in values.items() if v is not _KEEP}
+
+
+class Notifications(_Group):
+    """Web Push subscriptions and notification preferences (API §16). A field of a
+    change left out stays as it is; `None` clears it (do-not-disturb, a mute)."""
+
+    def vapid_public_key(self) -> JSON:
+        return self._t.call("GET", "push/vapid-public-key", auth=False)
+
+    def subscribe(self, subscription: JSON) -> JSON:
+        """Registers a browser's `PushSubscription.toJSON()`."""
+        return self._t.call("POST", "push/subscriptions", json=subscription)
+
+    def subscriptions(self) -> List[JSON]:
+        return self._t.call("GET", "push/subscriptions")
+
+    def unsubscribe(self, subscription_id: int) -> None:
+        return self._t.call("DELETE", f"push/subscriptions/{subscription_id}")
+
+    def preferences(self) -> JSON:
+        return self._t.call("GET", "users/me/notifications")
+
+    def set_preferences(self, default_level: Any = _KEEP, dnd_until: Any = _KEEP) -> JSON:
+        return self._t.call(
+            "PUT", "users/me/notifications",
+            json=_given(default_level=default_level, dnd_until=dnd_until),
+        )
+
+    def room(self, room_id: int) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}/notifications")
+
+    def set_room(self, room_id: int, level: Any = _KEEP, muted_until: Any = _KEEP) -> JSON:
+        return self._t.call(
+            "PUT", f"rooms/{room_id}/notifications",
+            json=_given(level=level, muted_until=muted_until),
         )
 
 

@@ -5,6 +5,7 @@
 mod accounts;
 mod files;
 mod messages;
+mod notifications;
 mod op;
 mod rooms;
 mod server;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Op> {
     ops.extend(rooms::rooms());
     ops.extend(messages::messages());
     ops.extend(messages::conversations());
+    ops.extend(notifications::notifications());
     ops.extend(files::files());
     ops.extend(webhooks::webhooks());
     ops.extend(streams::streams());
