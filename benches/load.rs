@@ -28,6 +28,12 @@
 //! subscribed to `message.created` (a receiver in this process answers 200), as
 //! ratios to sends with none: the cost of the outbox and of the deliveries.
 //!
+//! `BENCH_ONLY=push` measures sends into a room of 200 members, each with a Web
+//! Push subscription at level `all` (a push service in this process answers 201),
+//! as a ratio to the same sends before anyone subscribed: the cost of planning
+//! and queueing pushes after each commit. It then reports how many pushes the
+//! service received, and in how long the queue drained.
+//!
 //! `BENCH_ONLY=scale` measures how sends and pages hold up as history grows: it
 //! fills `BENCH_HISTORY` messages (default 10,000) over 1,000 rooms through the API,
 //! then measures the bare route, sends over those rooms and a 50-message page of one
@@ -248,6 +254,7 @@ fn start_server(dir: &std::path::Path, port: u16) -> Child {
         .env("VEZA_LOG_LEVEL", "off")
         .env("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "4000000000")
         .env("VEZA_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
+        .env("VEZA_PUSH__ALLOW_PRIVATE_ENDPOINTS", "true")
         .env("VEZA_LIMITS__MAX_CONNECTIONS", "1000000")
         .env("VEZA_LIMITS__MAX_CONNECTIONS_PER_ADDRESS", "1000000")
         .stdout(Stdio::null())
@@ -354,6 +361,13 @@ fn main() {
     }
     if only == "webhooks" {
         runtime.block_on(webhooks_benchmark(port, secs));
+        println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
+    }
+    if only == "push" {
+        runtime.block_on(push_benchmark(port, secs));
         println!("\nserver peak RSS: {:.1} MiB", peak_rss_mib(server.id()));
         let _ = server.kill();
         let _ = server.wait();
@@ -910,6 +924,88 @@ async fn webhooks_benchmark(port: u16, secs: u64) {
     println!(
         "\ndeliveries received: {}",
         received.load(Ordering::Relaxed)
+    );
+}
+
+/// Sends into a room of 200 members, before and after each subscribed to Web Push
+/// at level `all`.
+async fn push_benchmark(port: u16, secs: u64) {
+    use base64::Engine;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    const MEMBERS: usize = 200;
+    let (token, _, room) = setup(port).await;
+    let members = members_of(port, room, MEMBERS).await;
+    let received = Arc::new(AtomicU64::new(0));
+    let service = receiver(received.clone()).await;
+    let sends = send_requests(&[room], &token);
+    println!(
+        "veza push benchmark: {secs} s per measurement, {} cores, a room of {MEMBERS} members\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "{:<44} {:>5} {:>10} {:>9} {:>9} {:>9}",
+        "sends with", "conns", "req/s", "p50 ms", "p99 ms", "vs none"
+    );
+    let mut none = [0.0f64; 2];
+    for (subscribed, label) in [
+        (false, "no subscriptions"),
+        (true, "200 subscriptions at level all"),
+    ] {
+        if subscribed {
+            // One browser key for all: the server encrypts to each the same way.
+            let secret = p256::SecretKey::from_slice(&[7u8; 32]).expect("a key");
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let p256dh = b64.encode(secret.public_key().to_encoded_point(false).as_bytes());
+            let mut conn = Conn::open(port).await;
+            for (i, member) in members.iter().enumerate() {
+                let body = format!(
+                    r#"{{"endpoint":"http://127.0.0.1:{service}/push/{i}","keys":{{"p256dh":"{p256dh}","auth":"AAAAAAAAAAAAAAAAAAAAAA"}}}}"#
+                );
+                let (status, _) = conn
+                    .roundtrip(&request(
+                        "POST",
+                        "/api/v1/push/subscriptions",
+                        Some(member),
+                        &body,
+                    ))
+                    .await;
+                assert_eq!(status, 201);
+                let path = format!("/api/v1/rooms/{room}/notifications");
+                let (status, _) = conn
+                    .roundtrip(&request("PUT", &path, Some(member), r#"{"level":"all"}"#))
+                    .await;
+                assert_eq!(status, 200);
+            }
+        }
+        for (i, connections) in [16, 64].into_iter().enumerate() {
+            let m = measure(port, connections, secs, 201, sends.clone()).await;
+            if !subscribed {
+                none[i] = m.rps;
+            }
+            println!(
+                "{label:<44} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>8.1}%",
+                m.rps,
+                m.p50.as_secs_f64() * 1000.0,
+                m.p99.as_secs_f64() * 1000.0,
+                100.0 * m.rps / none[i]
+            );
+        }
+    }
+    let sends_ended = Instant::now();
+    let mut last = received.load(Ordering::Relaxed);
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = received.load(Ordering::Relaxed);
+        if now == last || sends_ended.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        last = now;
+    }
+    println!(
+        "\npushes received: {} (one per browser and room while unsent: a burst collapses), \
+         the queue drained {:.1} s after the last send",
+        received.load(Ordering::Relaxed),
+        sends_ended.elapsed().as_secs_f64() - 1.0
     );
 }
 

@@ -72,6 +72,31 @@ pub fn page() -> Page {
     }
 }
 
+/// The service worker, with this build's asset paths in it.
+static SERVICE_WORKER: LazyLock<String> = LazyLock::new(|| {
+    let script = Files::get("sw.js")
+        .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+        .unwrap_or_default();
+    script.replace("{{ASSETS}}", &ASSET_PREFIX)
+});
+
+#[derive(Responder)]
+pub struct Script {
+    body: (ContentType, &'static str),
+    csp: Header<'static>,
+    cache: Header<'static>,
+}
+
+/// The service worker, served at `/sw.js` so that its scope is the whole client,
+/// and revalidated on every check (a browser looks for a new one at each visit).
+pub fn service_worker() -> Script {
+    Script {
+        body: (ContentType::JavaScript, SERVICE_WORKER.as_str()),
+        csp: Header::new("Content-Security-Policy", CSP),
+        cache: Header::new("Cache-Control", "no-cache"),
+    }
+}
+
 #[derive(Responder)]
 pub struct Asset {
     body: (ContentType, Cow<'static, [u8]>),

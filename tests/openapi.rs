@@ -16,7 +16,10 @@ fn mounted(app: &TestApp) -> BTreeSet<(String, String)> {
         .rocket()
         .routes()
         .filter(|r| !r.uri.path().starts_with("/__veza/"))
-        .filter(|r| r.uri.path() != "/" && !r.uri.path().starts_with("/assets/"))
+        .filter(|r| {
+            !matches!(r.uri.path().as_str(), "/" | "/sw.js")
+                && !r.uri.path().starts_with("/assets/")
+        })
         .map(|r| {
             let path = r
                 .uri

@@ -1,4 +1,4 @@
-//! The web client's routes: its page at `/`, its files under
+//! The web client's routes: its page at `/`, its service worker at `/sw.js`, its files under
 //! `/assets/<fingerprint>/`, and the page for a browser that the identity provider
 //! sends back to `/auth/oauth/callback` (see `web_client.rs`).
 
@@ -16,7 +16,7 @@ pub fn routes() -> Vec<Route> {
         // attribute cannot spell a negative rank.
         route.rank = -20;
     }
-    let mut all = routes![index, asset];
+    let mut all = routes![index, asset, service_worker];
     all.append(&mut callbacks);
     all
 }
@@ -24,6 +24,11 @@ pub fn routes() -> Vec<Route> {
 #[get("/")]
 fn index() -> Page {
     web_client::page()
+}
+
+#[get("/sw.js")]
+fn service_worker() -> web_client::Script {
+    web_client::service_worker()
 }
 
 #[get("/assets/<fingerprint>/<path..>", rank = 1)]

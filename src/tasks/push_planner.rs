@@ -97,10 +97,11 @@ impl Planner {
             return Ok(false);
         };
         let now = time::now_rfc3339();
-        let planned: Vec<Planned> = batch
-            .iter()
-            .flat_map(|(message, reachable)| self.plan(message, reachable, &now))
-            .collect();
+        let planned = collapse(
+            batch
+                .iter()
+                .flat_map(|(message, reachable)| self.plan(message, reachable, &now)),
+        );
         let full = batch.len() == BATCH as usize;
         let any = !planned.is_empty();
         self.journal
@@ -169,6 +170,27 @@ impl Planner {
         }
         planned
     }
+}
+
+/// One push per subscription and tag: of a batch's messages in one room, each
+/// browser is sent the latest (as the queue would collapse them), the most
+/// urgent reason's urgency kept. A burst of messages costs one write per
+/// browser, not one per message and browser.
+fn collapse(planned: impl Iterator<Item = Planned>) -> Vec<Planned> {
+    let mut latest: std::collections::HashMap<(i64, String), Planned> =
+        std::collections::HashMap::new();
+    for push in planned {
+        let key = (push.subscription_id, push.tag.clone());
+        let urgent = latest.get(&key).is_some_and(|p| p.urgency == "high");
+        let mut push = push;
+        if urgent {
+            push.urgency = "high";
+        }
+        latest.insert(key, push);
+    }
+    let mut pushes: Vec<Planned> = latest.into_values().collect();
+    pushes.sort_by_key(|p| p.message_id);
+    pushes
 }
 
 /// Why `target` would be told of `message`.

@@ -1209,6 +1209,101 @@ async def the_composer_completes_people_rooms_and_emoji(browser, server, shots):
     return [alice, bob]
 
 
+async def notifications_from_a_click(browser, server, shots):
+    """Alice turns notifications on from her profile (the browser asks only after
+    the click), the service worker registers, a direct message from Bob's browser
+    shows as a system notification while she reads a room, the tab's title counts
+    it, and her settings (a room's level and mute, her default, do-not-disturb)
+    are what the server stores."""
+    alice_token, alice_user = server.register("alice")
+    bob_token, _ = server.register("bob")
+    room = server.api("POST", "/rooms", {"name": "general"}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/join", token=bob_token)
+    dm = server.api("POST", "/conversations", {"user_id": alice_user["id"]}, bob_token)
+    alice = await sign_in(browser, server, "alice")
+    bob = await sign_in(browser, server, "bob")
+
+    await alice.locator("#sidebar").get_by_role("link", name="alice").click()
+    state = alice.locator(".notify-state")
+    await expect(state).to_have_text("Notifications are off in this browser.")
+    registered = "navigator.serviceWorker.getRegistration().then((r) => r ? r.active?.scriptURL ?? 'installing' : null)"
+    assert await alice.evaluate(registered) is None, "nothing registers before the click"
+    await alice.context.grant_permissions(["notifications"], origin=server.url)
+    await alice.get_by_role("button", name="Enable notifications").click()
+    await expect(state).to_contain_text("On")
+    await expect(alice.locator(".toast").last).to_contain_text("Notifications are on")
+    assert (await alice.evaluate(registered) or "").endswith("/sw.js")
+    with urllib.request.urlopen(server.url + "/sw.js", timeout=10) as res:
+        assert res.headers["Cache-Control"] == "no-cache", res.headers
+        assert "javascript" in res.headers["Content-Type"], res.headers
+        assert b"showNotification" in res.read()
+
+    # Alice reads the room; Bob writes to her directly.
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(composer(alice, "#general")).to_be_visible()
+    await bob.goto(f"{server.url}/dm/{dm['id']}")
+    await composer(bob, "@alice").fill("are you there?")
+    await composer(bob, "@alice").press("Enter")
+    shown = """navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) =>
+        list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url })))"""
+    deadline = time.time() + 10
+    notes = []
+    while time.time() < deadline:
+        notes = await alice.evaluate(shown)
+        if notes:
+            break
+        await asyncio.sleep(0.1)
+    assert notes, ("no notification appeared", await alice.evaluate(
+        "({mode: veza.notifier.mode, problem: veza.notifier.pushProblem, view: veza.notifier.inView()})"), alice.console_errors)
+    note = notes[-1]
+    assert note["title"] == "bob" and note["body"] == "are you there?", note
+    assert note["tag"] == f"dm-{dm['id']}" and note["url"].startswith(f"/dm/{dm['id']}?at="), note
+    await expect(alice).to_have_title(re.compile(r"^\(1\) #general"))
+    await expect(alice.locator("link[rel=icon]")).to_have_attribute("href", re.compile("^data:image/svg"))
+
+    # The room's bell: level, then a mute; the server keeps both.
+    bell = alice.get_by_label("Notification settings for this room")
+    await bell.click()
+    await alice.get_by_role("menuitemradio", name="All messages").click()
+    await expect(alice.locator(".toast").last).to_contain_text("all messages")
+    stored = server.api("GET", f"/rooms/{room['id']}/notifications", token=alice_token)
+    assert stored["level"] == "all" and stored["muted_until"] is None, stored
+    await bell.click()
+    await alice.get_by_role("button", name="For 8 hours").click()
+    await expect(bell).to_have_text("🔕")
+    stored = server.api("GET", f"/rooms/{room['id']}/notifications", token=alice_token)
+    assert stored["muted_until"] is not None, stored
+    await expect(alice.locator("#sidebar li.muted-place")).to_have_count(1)
+    # A muted room keeps its count, without calling: the title counts only the DM.
+    await alice.locator("#sidebar").get_by_role("button", name="Browse or create rooms").click()
+    await expect(alice).to_have_url(re.compile("/browse$"))
+    await bob.goto(f"{server.url}/rooms/{room['id']}")
+    await composer(bob, "#general").fill("in the muted room")
+    await composer(bob, "#general").press("Enter")
+    await expect(alice.locator("#sidebar li.muted-place .badge")).to_have_text("1")
+    await expect(alice).to_have_title(re.compile(r"^\(1\) "))
+
+    # Her own settings: the default level and do-not-disturb.
+    await alice.locator("#sidebar").get_by_role("link", name="alice").click()
+    await alice.get_by_label("All messages").check()
+    await alice.get_by_label("Do not disturb", exact=True).select_option("morning")
+    await alice.get_by_role("button", name="Save notification settings").click()
+    await expect(alice.locator(".toast").last).to_contain_text("Notification settings saved")
+    prefs = server.api("GET", "/users/me/notifications", token=alice_token)
+    assert prefs["default_level"] == "all" and prefs["dnd_until"], prefs
+    await expect(alice.get_by_text(re.compile("Do not disturb is on until"))).to_be_visible()
+    await expect(state).to_contain_text("On")
+    await expect(alice.get_by_role("button", name="Enable notifications")).to_be_hidden()
+    await alice.screenshot(path=f"{shots}/notifications.png")
+
+    # Signing out removes this browser's subscription, if it had one.
+    await alice.get_by_role("button", name="Sign out").click()
+    await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
+    fresh = server.api("POST", "/auth/login", {"username": "alice", "password": PASSWORD})["access_token"]
+    assert server.api("GET", "/push/subscriptions", token=fresh) == []
+    return [alice, bob]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1239,6 +1334,7 @@ SCENARIOS = [
     unread_line_and_grouped_messages,
     a_search_hit_opens_at_its_message,
     the_composer_completes_people_rooms_and_emoji,
+    notifications_from_a_click,
 ]
 
 

@@ -2,6 +2,7 @@
 
 import { h, fill, toast, clock, bytes } from './dom.js';
 import { page } from './views.js';
+import { notificationSection } from './notify_settings.js';
 
 function field(label, input) {
   return h('label', { class: 'field' }, label, input);
@@ -56,7 +57,7 @@ export function profilePage(app) {
   field('Current password', current), field('New password', next),
   h('p', { class: 'hint' }, 'Changing it signs out your other sessions.'),
   h('button', { type: 'submit', class: 'primary' }, 'Change password'), passwordError);
-  return page('Your profile', profile, password);
+  return page('Your profile', profile, notificationSection(app), password);
 }
 
 /** The server's users (administrators): find, deactivate or reactivate, make or

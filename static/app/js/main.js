@@ -7,6 +7,8 @@ import { authScreen, finishProviderSignIn } from './auth.js';
 import { Sidebar } from './sidebar.js';
 import { DRAFT_PREFIX, Timeline } from './timeline.js';
 import { adminPage, profilePage } from './account.js';
+import { Notifier } from './notify.js';
+import { roomNotificationMenu } from './notify_settings.js';
 import {
   app_menu, browsePage, peoplePage, searchPanel, membersPanel, pinsPanel, powers, settingsPanel,
   streamsPage, streamPage,
@@ -18,6 +20,7 @@ class App {
     this.api = new Api();
     this.live = new Live(this.api);
     this.api.onSignedOut = () => this.showAuth('signin', 'Your session has ended. Please sign in again.');
+    this.notifier = new Notifier(this);
     this.live.onStatus = (s) => this.sidebar?.setStatus(s);
     this.live.onResume = () => this.resume();
     // Views loaded before the socket was registered may lack what came between.
@@ -56,8 +59,9 @@ class App {
 
   showAuth(mode = 'signin', message = '') {
     this.live.stop();
+    this.notifier.stop();
     this.me = null;
-    document.title = 'Veza';
+    this.notifier.setTitle('Veza');
     fill(this.root, authScreen(this, mode, message));
     this.root.querySelector('input')?.focus();
   }
@@ -82,11 +86,13 @@ class App {
       h('div', { class: 'scrim', onclick: () => document.body.classList.remove('nav-open') })));
     try { await this.sidebar.load(); } catch (e) { toast(e.message, 'error'); }
     this.live.start();
+    this.notifier.start();
     this.route();
   }
 
   async signOut() {
     this.live.stop();
+    await this.notifier.signOut();
     // Drafts stay on this browser only while someone is signed in on it.
     for (const key of Object.keys(localStorage)) if (key.startsWith(DRAFT_PREFIX)) localStorage.removeItem(key);
     await this.api.logout();
@@ -165,7 +171,7 @@ class App {
   }
 
   show(view, title) {
-    document.title = `${title} · Veza`;
+    this.notifier.setTitle(`${title} · Veza`);
     fill(this.main, view);
   }
 
@@ -173,7 +179,7 @@ class App {
   showRoomTitle(room) {
     fill(this.roomTitle, h('h1', {}, `${room.is_public ? '#' : '🔒'} ${room.name}`),
       room.description ? h('p', { class: 'topic' }, room.description) : null);
-    document.title = `#${room.name} · Veza`;
+    this.notifier.setTitle(`#${room.name} · Veza`);
   }
 
   async openRoom(id, at = null) {
@@ -190,6 +196,7 @@ class App {
     this.showRoomTitle(room);
     const header = h('header', { class: 'bar' }, app_menu(), this.roomTitle,
       h('div', { class: 'tools' },
+        roomNotificationMenu(this, room),
         this.membersButton = h('button', { type: 'button', onclick: () => this.openPanel(membersPanel(this, room)) }, `Members (${room.member_count})`),
         h('button', { type: 'button', onclick: () => this.openPanel(pinsPanel(this, id)) }, 'Pinned'),
         powers(this, room).moderator
@@ -286,8 +293,10 @@ class App {
 
   wireEvents() {
     const live = this.live;
+    live.on('ready', () => this.notifier.reportVisibility());
     live.on('message.created', (f) => {
       this.sidebar.messageArrived(f);
+      this.notifier.messageArrived(f);
       for (const t of this.viewing(f)) t.created(f.data);
     });
     live.on('message.updated', (f) => this.viewing(f).forEach((t) => t.updated(f.data)));

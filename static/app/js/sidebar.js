@@ -2,6 +2,7 @@
 // conversations with their unread badges, and the ways to find more.
 
 import { h, fill } from './dom.js';
+import { isFuture } from './notify.js';
 
 export class Sidebar {
   constructor(app) {
@@ -55,19 +56,24 @@ export class Sidebar {
     const rooms = [...this.rooms.values()].sort((a, b) => a.name.localeCompare(b.name));
     fill(this.roomList, rooms.length ? rooms.map((r) => this.item(
       `/rooms/${r.id}`, `${r.is_public ? '#' : '🔒'} ${r.name}`, r.unread_count,
-      current?.kind === 'room' && current.id === r.id, { room: r.id })) : h('li', { class: 'hint' }, 'No rooms yet'));
+      current?.kind === 'room' && current.id === r.id, { room: r.id }, undefined, isFuture(r.muted_until)))
+      : h('li', { class: 'hint' }, 'No rooms yet'));
     const convs = [...this.conversations.values()];
     fill(this.dmList, convs.length ? convs.map((c) => this.item(
       `/dm/${c.id}`, c.other_user.username, c.unread_count,
       current?.kind === 'dm' && current.id === c.id, { conversation: c.id }, c.other_user.is_online))
       : h('li', { class: 'hint' }, 'None yet'));
+    // The tab counts what asks for attention: muted rooms keep their own count only.
+    const waiting = [...rooms.filter((r) => !isFuture(r.muted_until)), ...convs]
+      .reduce((sum, place) => sum + (place.unread_count || 0), 0);
+    this.app.notifier.setUnread(waiting);
   }
 
-  item(href, label, unread, active, data, online) {
+  item(href, label, unread, active, data, online, muted = false) {
     const badge = unread > 0
       ? h('span', { class: 'badge', 'aria-label': `${unread} unread` }, unread > 99 ? '99+' : String(unread))
       : null;
-    return h('li', { dataset: data },
+    return h('li', { dataset: data, class: muted ? 'muted-place' : null, title: muted ? 'Muted' : null },
       h('a', { href, 'data-link': '', class: `${active ? 'active' : ''}${unread > 0 ? ' unread' : ''}`, 'aria-current': active ? 'page' : null },
         online === undefined ? null : h('span', { class: `dot ${online ? 'online' : ''}`, 'aria-label': online ? 'online' : 'offline' }),
         h('span', { class: 'label' }, label),
