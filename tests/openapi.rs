@@ -17,8 +17,7 @@ fn mounted(app: &TestApp) -> BTreeSet<(String, String)> {
         .routes()
         .filter(|r| !r.uri.path().starts_with("/__veza/"))
         .filter(|r| {
-            !matches!(r.uri.path().as_str(), "/" | "/sw.js")
-                && !r.uri.path().starts_with("/assets/")
+            !["/", "/sw.js"].contains(&r.uri.path()) && !r.uri.path().starts_with("/assets/")
         })
         .map(|r| {
             let path = r
