@@ -27,7 +27,7 @@ pub struct App {
     pub webhooks_queued: Arc<tokio::sync::Notify>,
     /// Rung when a message is committed (the push planner) and when pushes are
     /// queued (the push worker).
-    pub push_wakeups: crate::tasks::PushWakeups,
+    pub push_wakeups: crate::tasks::wakeups::PushWakeups,
     /// The webhook worker, awaited at shutdown.
     pub webhook_worker: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     pub started_at: std::time::Instant,

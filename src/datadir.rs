@@ -134,11 +134,6 @@ impl DataDir {
         write_private_file(&path, secret.as_bytes())?;
         Ok(secret.into_bytes())
     }
-
-    /// The server's Web Push key, made at first start and kept here.
-    pub fn vapid_key(&self, subject: &str) -> Result<crate::push::keys::VapidKey, String> {
-        crate::push::keys::VapidKey::load_or_create(&self.path, subject)
-    }
 }
 
 /// Writes a new file at `path` (which must not exist) readable by its owner only

@@ -110,9 +110,9 @@ fn build(
     let webhooks_queued = Arc::new(tokio::sync::Notify::new());
     let push_wakeups = tasks::PushWakeups::default();
     let vapid = match config.push.enabled {
+        // Made at first start and kept in the data directory (0600).
         true => Some(Arc::new(
-            data_dir
-                .vapid_key(&config.push.subject)
+            push::keys::VapidKey::load_or_create(&config.data_dir, &config.push.subject)
                 .map_err(StartError)?,
         )),
         false => None,

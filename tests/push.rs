@@ -319,3 +319,55 @@ fn a_refused_push_is_retried_and_delivered_after_a_restart() {
     assert_eq!(service.requests_to(&browser), 2);
     assert_eq!(service.problems(), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_in_one_room_is_one_notification_every_few_seconds() {
+    let service = PushService::start(SUBJECT);
+    let server = Server::start(&push_env());
+    let (alice, bob) = (server.register("alice"), server.register("bob"));
+    let browser = service.browser("bob");
+    advertise_key(&server, &service, &bob);
+    subscribe(&server, &service, &bob, &browser);
+    let room = server.room(&alice, "busy", true);
+    server.add(&alice, room, &bob);
+    put(
+        &server,
+        &bob,
+        &format!("/api/v1/rooms/{room}/notifications"),
+        json!({"level": "all"}),
+    );
+    server.send(&alice, room, "first of the day");
+    service.wait_for(&browser, "first of the day");
+    let first_at = std::time::Instant::now();
+    for text in ["second", "third", "fourth and last"] {
+        server.send(&alice, room, text);
+    }
+    // The latest only, once the spacing since the first has passed.
+    service.wait_for(&browser, "fourth and last");
+    assert!(
+        first_at.elapsed() >= Duration::from_millis(4500),
+        "{:?}",
+        first_at.elapsed()
+    );
+    no_more(&service, &browser, 2);
+    // Another room is not held back by this one's spacing.
+    let other = server.room(&alice, "other", true);
+    server.add(&alice, other, &bob);
+    put(
+        &server,
+        &bob,
+        &format!("/api/v1/rooms/{other}/notifications"),
+        json!({"level": "all"}),
+    );
+    server.send(&alice, room, "busy again");
+    let started = std::time::Instant::now();
+    server.send(&alice, other, "elsewhere");
+    service.wait_for(&browser, "elsewhere");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    service.wait_for(&browser, "busy again");
+    assert_eq!(service.problems(), Vec::<String>::new());
+}

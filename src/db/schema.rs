@@ -217,7 +217,8 @@ const MIGRATIONS: &[&str] = &[
     // made them: a trigger removes them when the session is revoked (sign-out,
     // password change, deactivation), the foreign key when it is deleted. Pending
     // pushes are a queue like webhook deliveries, one per subscription and tag
-    // (the room): a newer message replaces the payload of one not yet sent. The
+    // (the room): a newer message replaces the payload of one not yet sent, and
+    // one just sent makes the next wait a few seconds. The
     // planner keeps how far it has read the messages, so a restart resumes there.
     "CREATE TABLE push_subscriptions (
          id          INTEGER PRIMARY KEY,
@@ -243,13 +244,17 @@ const MIGRATIONS: &[&str] = &[
          tag              TEXT NOT NULL,
          urgency          TEXT NOT NULL CHECK (urgency IN ('normal', 'high')),
          payload          TEXT NOT NULL,
+         -- 1 while there is something to send; 0 once sent, the row kept a few
+         -- seconds so that the next push of this tag waits out the spacing.
+         pending          INTEGER NOT NULL DEFAULT 1 CHECK (pending IN (0, 1)),
+         sent_at          TEXT,
          attempts         INTEGER NOT NULL DEFAULT 0,
          next_attempt_at  TEXT NOT NULL,
          last_error       TEXT,
          created_at       TEXT NOT NULL,
          UNIQUE (subscription_id, tag)
      );
-     CREATE INDEX push_deliveries_due ON push_deliveries (next_attempt_at);
+     CREATE INDEX push_deliveries_due ON push_deliveries (next_attempt_at) WHERE pending = 1;
      CREATE INDEX push_deliveries_by_message ON push_deliveries (message_id);
      CREATE TABLE push_planner (
          id               INTEGER PRIMARY KEY CHECK (id = 1),

@@ -12,7 +12,7 @@ pub const MAX_ENCRYPTED: usize = 4096;
 pub const MAX_PLAINTEXT: usize = MAX_ENCRYPTED - OVERHEAD;
 
 /// Why someone is told: the notification's `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Reason {
     /// A direct message to them.

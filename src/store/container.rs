@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Where messages live: every message function takes it as a parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Container {
     Room(i64),
     Conversation(i64),

@@ -269,6 +269,13 @@ pub fn sent_after(conn: &Connection, after: i64, limit: u32) -> Result<Vec<Sent>
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Whether message `id` names anyone.
+pub fn has_mentions(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM message_mentions WHERE message_id = ?1)")?
+        .query_row([id], |r| r.get(0))?)
+}
+
 /// Someone who might be told of a message, with one of their subscriptions (a
 /// user with three browsers is three rows).
 #[derive(Debug, Clone)]
@@ -362,19 +369,32 @@ pub struct Queued<'a> {
     pub payload: &'a str,
 }
 
+/// Pushes of one subscription and tag are at least this far apart: the newest
+/// message of a busy room is shown, not one notification per message.
+pub const SPACING_SECS: u64 = 5;
+
 /// Queues a push; a pending one with the same tag for the same subscription
-/// takes the newer payload instead (one notification per room while unread).
+/// takes the newer payload instead (one notification per room while unread),
+/// and one sent less than [`SPACING_SECS`] ago makes this one wait the rest.
 pub fn queue(conn: &Connection, push: &Queued<'_>) -> Result<(), StoreError> {
     let now = time::now_rfc3339();
+    let spaced_since = time::ago_secs(SPACING_SECS);
     conn.prepare_cached(
         "INSERT INTO push_deliveries
              (subscription_id, message_id, tag, urgency, payload, next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
          ON CONFLICT (subscription_id, tag) DO UPDATE SET
-             message_id = excluded.message_id, payload = excluded.payload,
-             urgency = CASE WHEN push_deliveries.urgency = 'high' THEN 'high'
+             message_id = excluded.message_id,
+             payload = excluded.payload,
+             urgency = CASE WHEN pending = 1 AND urgency = 'high' THEN 'high'
                             ELSE excluded.urgency END,
-             created_at = excluded.created_at",
+             created_at = CASE WHEN pending = 1 THEN created_at ELSE excluded.created_at END,
+             attempts = CASE WHEN pending = 1 THEN attempts ELSE 0 END,
+             next_attempt_at = CASE
+                 WHEN pending = 1 THEN next_attempt_at
+                 WHEN sent_at > ?7 THEN strftime('%Y-%m-%dT%H:%M:%fZ', sent_at, ?8)
+                 ELSE excluded.next_attempt_at END,
+             pending = 1",
     )?
     .execute(params![
         push.subscription_id,
@@ -382,7 +402,9 @@ pub fn queue(conn: &Connection, push: &Queued<'_>) -> Result<(), StoreError> {
         push.tag,
         push.urgency,
         push.payload,
-        now
+        now,
+        spaced_since,
+        format!("+{SPACING_SECS} seconds")
     ])?;
     Ok(())
 }
@@ -414,7 +436,7 @@ pub fn due(conn: &Connection, per_origin: u32, limit: u32) -> Result<Vec<Due>, S
                                          ORDER BY d.next_attempt_at, d.id) AS rank
                FROM push_deliveries d
                JOIN push_subscriptions s ON s.id = d.subscription_id
-               WHERE d.next_attempt_at <= ?1)
+               WHERE d.pending = 1 AND d.next_attempt_at <= ?1)
          WHERE rank <= ?2
          ORDER BY next_attempt_at, id LIMIT ?3",
     )?;
@@ -438,7 +460,7 @@ pub fn due(conn: &Connection, per_origin: u32, limit: u32) -> Result<Vec<Due>, S
 
 pub fn next_due_at(conn: &Connection) -> Result<Option<String>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT min(next_attempt_at) FROM push_deliveries")?
+        .prepare_cached("SELECT min(next_attempt_at) FROM push_deliveries WHERE pending = 1")?
         .query_row([], |r| r.get(0))?)
 }
 
@@ -455,8 +477,23 @@ pub enum Then<'a> {
 pub fn record(conn: &Connection, due: &Due, then: &Then<'_>) -> Result<(), StoreError> {
     match then {
         Then::Done => {
-            conn.prepare_cached("DELETE FROM push_deliveries WHERE id = ?1 AND message_id = ?2")?
-                .execute(params![due.id, due.message_id])?;
+            let now = time::now_rfc3339();
+            let settled = conn
+                .prepare_cached(
+                    "UPDATE push_deliveries
+                     SET pending = 0, sent_at = ?3, attempts = 0, last_error = NULL
+                     WHERE id = ?1 AND message_id = ?2",
+                )?
+                .execute(params![due.id, due.message_id, now])?;
+            if settled == 0 {
+                // A newer message took this push's place while it was sent: it
+                // goes after the spacing.
+                conn.prepare_cached(
+                    "UPDATE push_deliveries SET sent_at = ?2, attempts = 0, next_attempt_at = ?3
+                     WHERE id = ?1",
+                )?
+                .execute(params![due.id, now, time::in_secs(SPACING_SECS)])?;
+            }
         }
         Then::RetryAt(at, error) => {
             conn.prepare_cached(
@@ -474,23 +511,24 @@ pub fn record(conn: &Connection, due: &Due, then: &Then<'_>) -> Result<(), Store
     Ok(())
 }
 
-/// Drops pushes queued before `before` (past their TTL) and those whose message
-/// was deleted since.
+/// Drops pushes queued before `before` (past their TTL), those whose message
+/// was deleted since, and sent ones past their spacing.
 pub fn expire(conn: &Connection, before: &str) -> Result<usize, StoreError> {
     Ok(conn
         .prepare_cached(
             "DELETE FROM push_deliveries
-             WHERE created_at < ?1
+             WHERE (pending = 1 AND created_at < ?1)
+                OR (pending = 0 AND sent_at < ?2)
                 OR message_id IN (SELECT m.id FROM messages m
                                   JOIN push_deliveries d ON d.message_id = m.id
                                   WHERE m.deleted_at IS NOT NULL)",
         )?
-        .execute([before])?)
+        .execute(params![before, time::ago_secs(SPACING_SECS)])?)
 }
 
 /// Pushes waiting (for metrics and tests).
 pub fn queued_count(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM push_deliveries")?
+        .prepare_cached("SELECT count(*) FROM push_deliveries WHERE pending = 1")?
         .query_row([], |r| r.get(0))?)
 }

@@ -6,49 +6,14 @@ pub mod push_delivery;
 pub mod push_planner;
 pub mod retention;
 pub mod thumbnails;
+pub mod wakeups;
 pub mod webhooks;
 
 use std::sync::Arc;
 
-use rocket::fairing::AdHoc;
-use tokio::sync::Notify;
-
 use crate::app::App;
-use crate::event::{Committed, Event, Subscriber, Work};
-
-/// Rings the workers when the journal commits work for them.
-pub struct Wakeups {
-    pub webhooks: Arc<Notify>,
-    pub thumbnails: Arc<Notify>,
-    pub removals: Arc<Notify>,
-    /// The push planner, for every new message.
-    pub messages: Arc<Notify>,
-}
-
-/// The push workers' bells.
-#[derive(Clone, Default)]
-pub struct PushWakeups {
-    /// A message was committed: the planner has something to read.
-    pub messages: Arc<Notify>,
-    /// Pushes were queued: the delivery worker has something to send.
-    pub queued: Arc<Notify>,
-}
-
-impl Subscriber for Wakeups {
-    fn committed(&self, events: &[Committed]) {
-        for committed in events {
-            match committed.event {
-                Event::Queued(work) => match work {
-                    Work::WebhookDeliveries => self.webhooks.notify_one(),
-                    Work::Thumbnails => self.thumbnails.notify_one(),
-                    Work::FileRemovals => self.removals.notify_one(),
-                },
-                Event::MessageCreated { .. } => self.messages.notify_one(),
-                _ => {}
-            }
-        }
-    }
-}
+use rocket::fairing::AdHoc;
+pub use wakeups::{PushWakeups, Wakeups};
 
 /// Starts every background task once the server is up, and lets the webhook
 /// deliveries in flight finish (for a grace period) when it stops.

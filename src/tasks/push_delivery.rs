@@ -56,7 +56,7 @@ impl Deliverer {
             }
             if tokio::time::Instant::now() >= next_expiry {
                 worker.expire().await;
-                next_expiry = tokio::time::Instant::now() + Duration::from_secs(300);
+                next_expiry = tokio::time::Instant::now() + Duration::from_secs(60);
             }
             let due = worker
                 .journal

@@ -8,6 +8,7 @@
 //! this. Messages older than [`STALE_SECS`] when the planner reaches them (the
 //! server was down) are passed over: a notification that late is noise.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +28,10 @@ use crate::time;
 /// A connection that said "visible" this recently means its user is reading.
 pub const READING_WINDOW: Duration = Duration::from_secs(60);
 /// Messages read per batch.
-const BATCH: u32 = 64;
+const BATCH: u32 = 256;
+/// How long the planner lets new messages gather after a wake-up: a burst is
+/// planned together (one write per browser, not per message and browser).
+const GATHER: Duration = Duration::from_millis(100);
 /// Messages older than this are not pushed.
 const STALE_SECS: u64 = 600;
 
@@ -41,13 +45,23 @@ pub struct Planner {
     pub config: PushConfig,
 }
 
-/// A push to queue, decided.
+/// A push decided: to which browser, about which message of the batch, why.
+struct Decision {
+    subscription_id: i64,
+    /// The message's index in the batch.
+    message: usize,
+    reason: Reason,
+    /// A more urgent push of the same tag was collapsed into this one.
+    urgent: bool,
+}
+
+/// A push to queue.
 struct Planned {
     subscription_id: i64,
     message_id: i64,
     tag: String,
     urgency: &'static str,
-    payload: String,
+    payload: Arc<str>,
 }
 
 impl Planner {
@@ -66,7 +80,7 @@ impl Planner {
             }
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = self.messages.notified() => {}
+                _ = self.messages.notified() => tokio::time::sleep(GATHER).await,
                 _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             }
         }
@@ -82,11 +96,25 @@ impl Planner {
                 let after = push::planned_up_to(c)?;
                 let sent = push::sent_after(c, after, BATCH)?;
                 let mut batch = Vec::with_capacity(sent.len());
+                // Everyone who could hear a plain message (no mention, not a
+                // reply) depends only on its place and author: read once.
+                let mut plain: HashMap<(Container, i64), Arc<[Reachable]>> = HashMap::new();
                 for message in sent {
-                    let reachable = if message.deleted || message.created_at < stale_before {
-                        Vec::new()
+                    let reachable: Arc<[Reachable]> = if message.deleted
+                        || message.created_at < stale_before
+                    {
+                        Arc::new([])
+                    } else if message.parent_id.is_none() && !push::has_mentions(c, message.id)? {
+                        match plain.get(&(message.place, message.author_id)) {
+                            Some(known) => known.clone(),
+                            None => {
+                                let read: Arc<[Reachable]> = push::reachable(c, &message)?.into();
+                                plain.insert((message.place, message.author_id), read.clone());
+                                read
+                            }
+                        }
                     } else {
-                        push::reachable(c, &message)?
+                        push::reachable(c, &message)?.into()
                     };
                     batch.push((message, reachable));
                 }
@@ -97,11 +125,11 @@ impl Planner {
             return Ok(false);
         };
         let now = time::now_rfc3339();
-        let planned = collapse(
-            batch
-                .iter()
-                .flat_map(|(message, reachable)| self.plan(message, reachable, &now)),
-        );
+        let decisions = batch
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (message, reachable))| self.decide(i, message, reachable, &now));
+        let planned = payloads(&batch, collapse(&batch, decisions));
         let full = batch.len() == BATCH as usize;
         let any = !planned.is_empty();
         self.journal
@@ -128,11 +156,15 @@ impl Planner {
         Ok(full)
     }
 
-    /// The pushes one message calls for.
-    fn plan(&self, message: &Sent, reachable: &[Reachable], now: &str) -> Vec<Planned> {
-        let mut planned = Vec::new();
-        // One payload per reason (the JSON differs only by its `type`).
-        let mut payloads: Vec<(Reason, String)> = Vec::new();
+    /// Who of `reachable` is pushed about `message` (the batch's `index`th).
+    fn decide(
+        &self,
+        index: usize,
+        message: &Sent,
+        reachable: &[Reachable],
+        now: &str,
+    ) -> Vec<Decision> {
+        let mut decided = Vec::new();
         for target in reachable {
             let reason = reason(message, target);
             let silenced =
@@ -149,48 +181,64 @@ impl Planner {
                 silenced,
                 reading: self.hub.is_reading(target.user_id, READING_WINDOW),
             };
-            if !policy::should_push(&candidate) {
-                continue;
+            if policy::should_push(&candidate) {
+                decided.push(Decision {
+                    subscription_id: target.subscription_id,
+                    message: index,
+                    reason,
+                    urgent: false,
+                });
             }
-            let payload = match payloads.iter().find(|(r, _)| *r == reason) {
-                Some((_, json)) => json.clone(),
-                None => {
-                    let json = notification(message, reason).to_json();
-                    payloads.push((reason, json.clone()));
-                    json
-                }
-            };
-            planned.push(Planned {
-                subscription_id: target.subscription_id,
-                message_id: message.id,
-                tag: payload::tag(message.place.room_id(), message.place.conversation_id()),
-                urgency: reason.urgency(),
-                payload,
-            });
         }
-        planned
+        decided
     }
 }
 
 /// One push per subscription and tag: of a batch's messages in one room, each
-/// browser is sent the latest (as the queue would collapse them), the most
-/// urgent reason's urgency kept. A burst of messages costs one write per
-/// browser, not one per message and browser.
-fn collapse(planned: impl Iterator<Item = Planned>) -> Vec<Planned> {
-    let mut latest: std::collections::HashMap<(i64, String), Planned> =
-        std::collections::HashMap::new();
-    for push in planned {
-        let key = (push.subscription_id, push.tag.clone());
-        let urgent = latest.get(&key).is_some_and(|p| p.urgency == "high");
-        let mut push = push;
-        if urgent {
-            push.urgency = "high";
+/// browser is sent the latest (as the queue would collapse them), keeping the
+/// urgency of the most urgent. A burst costs one write per browser, not one per
+/// message and browser.
+fn collapse(
+    batch: &[(Sent, Arc<[Reachable]>)],
+    decisions: impl Iterator<Item = Decision>,
+) -> Vec<Decision> {
+    let mut latest: HashMap<(i64, Container), Decision> = HashMap::new();
+    for mut decision in decisions {
+        let key = (decision.subscription_id, batch[decision.message].0.place);
+        if let Some(earlier) = latest.get(&key) {
+            decision.urgent |= earlier.urgent || earlier.reason.urgency() == "high";
         }
-        latest.insert(key, push);
+        latest.insert(key, decision);
     }
-    let mut pushes: Vec<Planned> = latest.into_values().collect();
-    pushes.sort_by_key(|p| p.message_id);
-    pushes
+    latest.into_values().collect()
+}
+
+/// The pushes of the decisions, each payload made once per message and reason.
+fn payloads(batch: &[(Sent, Arc<[Reachable]>)], decisions: Vec<Decision>) -> Vec<Planned> {
+    let mut made: HashMap<(usize, Reason), Arc<str>> = HashMap::new();
+    let mut planned: Vec<Planned> = decisions
+        .into_iter()
+        .map(|decision| {
+            let message = &batch[decision.message].0;
+            let payload = made
+                .entry((decision.message, decision.reason))
+                .or_insert_with(|| notification(message, decision.reason).to_json().into())
+                .clone();
+            let urgency = match decision.urgent {
+                true => "high",
+                false => decision.reason.urgency(),
+            };
+            Planned {
+                subscription_id: decision.subscription_id,
+                message_id: message.id,
+                tag: payload::tag(message.place.room_id(), message.place.conversation_id()),
+                urgency,
+                payload,
+            }
+        })
+        .collect();
+    planned.sort_by_key(|p| (p.message_id, p.subscription_id));
+    planned
 }
 
 /// Why `target` would be told of `message`.

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -79,17 +79,21 @@ test('a 5 MB file goes up and down intact', () => withServer({}, async (server) 
   const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
   const room = (await client.rooms.create('files')).id;
   const dir = mkdtempSync(join(tmpdir(), 'veza-js-files-'));
-  const source = join(dir, 'blob.bin');
-  writeFileSync(source, randomBytes(5 * 1024 * 1024));
-  const expected = createHash('sha256').update(readFileSync(source)).digest('hex');
-  const uploaded = await client.files.upload(source, { roomId: room, description: 'random bytes' });
-  assert.equal(uploaded.sha256, expected);
-  assert.equal(uploaded.size, 5 * 1024 * 1024);
-  const target = join(dir, 'copy.bin');
-  assert.equal(await client.files.downloadTo(uploaded.file_id, target), expected);
-  assert.equal(createHash('sha256').update(readFileSync(target)).digest('hex'), expected);
-  const blob = new Blob([readFileSync(source)]);
-  assert.equal((await client.files.upload(blob, { filename: 'again.bin' })).sha256, expected);
+  try {
+    const source = join(dir, 'blob.bin');
+    writeFileSync(source, randomBytes(5 * 1024 * 1024));
+    const expected = createHash('sha256').update(readFileSync(source)).digest('hex');
+    const uploaded = await client.files.upload(source, { roomId: room, description: 'random bytes' });
+    assert.equal(uploaded.sha256, expected);
+    assert.equal(uploaded.size, 5 * 1024 * 1024);
+    const target = join(dir, 'copy.bin');
+    assert.equal(await client.files.downloadTo(uploaded.file_id, target), expected);
+    assert.equal(createHash('sha256').update(readFileSync(target)).digest('hex'), expected);
+    const blob = new Blob([readFileSync(source)]);
+    assert.equal((await client.files.upload(blob, { filename: 'again.bin' })).sha256, expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }));
 
 test('notification settings keep what is left out, and null clears', () => withServer({}, async (server) => {
