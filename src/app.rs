@@ -28,6 +28,12 @@ pub struct App {
     /// Rung when a message is committed (the push planner) and when pushes are
     /// queued (the push worker).
     pub push_wakeups: crate::tasks::wakeups::PushWakeups,
+    /// Requests that mail an address someone typed, limited per address and client.
+    pub mail_requests: crate::limiter::MailRequests,
+    /// Rung when mail is queued.
+    pub mail_queued: Arc<tokio::sync::Notify>,
+    /// The SMTP client, when `[smtp]` is configured.
+    pub mailer: Option<Arc<crate::mail::smtp::Mailer>>,
     /// The webhook worker, awaited at shutdown.
     pub webhook_worker: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     pub started_at: std::time::Instant,

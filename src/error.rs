@@ -189,7 +189,9 @@ impl ApiError {
             InvalidToken(why) => format!("invalid token: {why}"),
             PermissionDenied(why) => format!("permission denied: {why}"),
             UserBlocked => "you cannot message this user".into(),
-            RegistrationClosed => "registration is closed on this server".into(),
+            RegistrationClosed => {
+                "registration is closed on this server: it takes an invitation".into()
+            }
             NotFound(Missing::Route) => "no such endpoint".into(),
             NotFound(Missing::Resource) => "not found".into(),
             NotFound(Missing::Room) => "room not found".into(),

@@ -20,6 +20,7 @@ pub mod http;
 pub mod journal;
 pub mod limiter;
 pub mod logger;
+pub mod mail;
 pub mod mentions;
 pub mod metrics;
 pub mod oidc;
@@ -117,6 +118,11 @@ fn build(
         )),
         false => None,
     };
+    let mail_queued = Arc::new(tokio::sync::Notify::new());
+    let mailer = match &config.smtp {
+        Some(smtp) => Some(Arc::new(mail::smtp::Mailer::new(smtp).map_err(StartError)?)),
+        None => None,
+    };
     // Every subscriber of committed events, in one place.
     let subscribers = journal::Subscribers::new()
         .at_commit(sessions.clone())
@@ -125,6 +131,7 @@ fn build(
             thumbnails: files.thumbnails_queued.clone(),
             removals: files.removals_queued.clone(),
             messages: push_wakeups.messages.clone(),
+            mail: mail_queued.clone(),
         }))
         .in_order(hub.clone());
     let config = Arc::new(config);
@@ -153,6 +160,9 @@ fn build(
         hub,
         webhooks_queued,
         push_wakeups,
+        mail_requests: Default::default(),
+        mail_queued,
+        mailer,
         webhook_worker: Default::default(),
         started_at: std::time::Instant::now(),
         _data_dir: data_dir,

@@ -416,3 +416,27 @@ pub fn should_push(candidate: &PushCandidate) -> bool {
         NotificationLevel::All => true,
     }
 }
+
+/// Who may make invitations (API §17): admins, to anything; others only to rooms
+/// they moderate (checked room by room), at least one, and not while
+/// registration is closed (then only an admin's invitations let anyone in).
+pub fn require_may_invite(
+    is_admin: bool,
+    registration_closed: bool,
+    rooms_named: usize,
+) -> Result<(), ApiError> {
+    if is_admin {
+        return Ok(());
+    }
+    if registration_closed {
+        return Err(ApiError::PermissionDenied(
+            "registration is closed: only administrators invite",
+        ));
+    }
+    if rooms_named == 0 {
+        return Err(ApiError::PermissionDenied(
+            "name the rooms you moderate in room_ids: only administrators invite to the server alone",
+        ));
+    }
+    Ok(())
+}

@@ -34,6 +34,8 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
     })?;
     let data_dir = config.data_dir.clone();
     let limits = gate_limits(&config);
+    // Links name the public socket, not Rocket's internal one.
+    config.public_url = Some(config.public_base());
     config.address = std::net::Ipv4Addr::LOCALHOST.into();
     config.port = 0;
 

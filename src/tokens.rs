@@ -25,6 +25,11 @@ pub fn digest(token: &str) -> String {
     to_hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// SHA-256 of `bytes`, as lowercase hex.
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
 /// `bytes` as lowercase hex.
 pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -2,21 +2,23 @@
 //! admins only. Direct conversations stay private: admins see how many there are,
 //! never what is in them.
 
-use rocket::{get, put, routes, Route, State};
-use serde::Deserialize;
+use rocket::{get, post, put, routes, Route, State};
+use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::auth::guard::AdminUser;
+use crate::domain::accounts::{self, AdminCreating};
+use crate::domain::recovery::{self, OneTimeLink};
 use crate::domain::users;
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::JsonBody;
 use crate::http::pagination::{flag, ListMeta, ListParams, UserList};
-use crate::http::respond::{ok, Success};
+use crate::http::respond::{created, ok, Success};
 use crate::store::admin::ServerStats;
 use crate::store::users::{Role, User, UserFilter};
 
 pub fn routes() -> Vec<Route> {
-    routes![stats, list_users, update_user]
+    routes![stats, list_users, update_user, create_user, reset_link]
 }
 
 /// Users, rooms, messages, files, database size, uptime and version.
@@ -79,4 +81,55 @@ async fn update_user(
     Ok(ok(
         users::set_status(&app.domain, id, body.is_active, role).await?
     ))
+}
+
+#[derive(Deserialize)]
+pub struct CreateUserBody {
+    username: String,
+    email: String,
+    password: Option<String>,
+    role: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    user: User,
+    /// Present when no password was given: a one-time link for the user to
+    /// choose one, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    set_password: Option<OneTimeLink>,
+}
+
+/// Makes an account, whatever the registration mode. Without a password, the
+/// answer carries a one-time link to hand its owner.
+#[post("/admin/users", data = "<body>")]
+async fn create_user(
+    body: JsonBody<CreateUserBody>,
+    _admin: AdminUser,
+    app: &State<App>,
+) -> ApiResult<Success<CreatedUser>> {
+    let body = body.0;
+    let form = AdminCreating {
+        username: body.username,
+        email: body.email,
+        password: body.password,
+        role: body.role.as_deref().map(parse_role).transpose()?,
+    };
+    let made = accounts::create_by_admin(&app.domain, form).await?;
+    Ok(created(CreatedUser {
+        user: made.user,
+        set_password: made.set_password,
+    }))
+}
+
+/// A one-time link for a user to set a new password, shown this once; their
+/// sessions end when it is used.
+#[post("/admin/users/<id>/password-reset")]
+async fn reset_link(
+    id: i64,
+    _admin: AdminUser,
+    app: &State<App>,
+) -> ApiResult<Success<OneTimeLink>> {
+    Ok(ok(recovery::admin_reset_link(&app.domain, id).await?))
 }

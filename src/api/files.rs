@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::auth::guard::AuthUser;
 use crate::domain::files::{self, Upload};
 use crate::error::{ApiError, ApiResult, Missing};
-use crate::files::{names, sniff};
+use crate::files::{encode, names, sniff};
 use crate::http::download::{Download, DownloadRequest, Served};
 use crate::http::pagination::{ListMeta, ListParams};
 use crate::http::respond::{created, ok, NoContent, Success};
@@ -91,7 +91,8 @@ async fn download(
     Download::open(served, &request).await
 }
 
-/// A file's thumbnail (PNG, at most 320 px a side); 404 until it is made.
+/// A file's thumbnail (WebP, PNG or JPEG, at most 320 px a side); 404 until it
+/// is made.
 #[get("/files/<id>/thumbnail")]
 async fn thumbnail(
     id: i64,
@@ -110,11 +111,22 @@ async fn thumbnail(
         .await
         .map_err(|_| ApiError::NotFound(Missing::File))?
         .len();
+    // The thumbnail's format is whichever encoding was smallest: read it back.
+    let mut head = [0u8; 16];
+    {
+        use tokio::io::AsyncReadExt;
+        let mut opened = tokio::fs::File::open(&path)
+            .await
+            .map_err(|_| ApiError::NotFound(Missing::File))?;
+        let _ = opened.read(&mut head).await;
+    }
+    let format = encode::format_of(&head).unwrap_or(image::ImageFormat::Png);
+    let extension = format.extensions_str().first().copied().unwrap_or("png");
     let served = Served {
         path,
         size,
-        content_type: "image/png".into(),
-        disposition: names::content_disposition(true, &format!("{}.png", file.filename)),
+        content_type: encode::content_type(format).into(),
+        disposition: names::content_disposition(true, &format!("{}.{extension}", file.filename)),
         tag: format!("{}-thumbnail", file.sha256),
     };
     Download::open(served, &request).await

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod exports;
 pub mod files;
 pub mod health;
+pub mod invites;
 pub mod limits;
 pub mod members;
 pub mod messages;
@@ -52,6 +53,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", reactions::routes())
         .mount("/api/v1", read_markers::routes())
         .mount("/api/v1", notifications::routes())
+        .mount("/api/v1", invites::routes())
         .mount("/api/v1", stats::routes())
         .mount("/api/v1", limits::routes())
         .mount("/api/v1", conversations::routes())

@@ -1,21 +1,34 @@
 //! `/api/v1/users`: the caller's profile and password, other users, search.
 
-use rocket::{get, put, routes, Route, State};
+use rocket::data::Data;
+use rocket::http::{ContentType, Header, Status};
+use rocket::{delete, get, post, put, routes, Route, State};
 use serde::Deserialize;
 
 use crate::app::App;
 use crate::auth::guard::AuthUser;
-use crate::domain::{accounts, users};
+use crate::domain::{accounts, avatars, recovery, users};
 use crate::error::{ApiError, ApiResult};
 use crate::http::body::{nullable, JsonBody};
 use crate::http::client::ClientInfo;
 use crate::http::pagination::{ListMeta, ListParams, UserList};
-use crate::http::respond::{ok, Success};
+use crate::http::respond::{accepted, ok, NoContent, Success};
+use crate::http::upload::{read_form, UploadHead, UploadLimits};
 use crate::store::users::{ProfileChanges, User};
 use crate::validate;
 
 pub fn routes() -> Vec<Route> {
-    routes![me, update_me, change_password, search, by_id]
+    routes![
+        me,
+        update_me,
+        change_password,
+        search,
+        by_id,
+        set_avatar,
+        remove_avatar,
+        avatar,
+        resend_verification
+    ]
 }
 
 /// `GET /api/users/me`, the platform API's spelling of `me`.
@@ -138,4 +151,110 @@ async fn search(
         users::search(&app.domain, viewer.actor(), q, window.limit, window.offset).await?;
     let meta = ListMeta::new(window, users.len(), total);
     Ok(ok(UserList { users, meta }))
+}
+
+/// Sets the caller's avatar (multipart `file`: a PNG, JPEG, GIF or WebP image
+/// up to 5 MiB), re-encoded as a square of at most 256 px.
+#[put("/me/avatar", data = "<data>")]
+async fn set_avatar(
+    user: AuthUser,
+    head: UploadHead,
+    data: Data<'_>,
+    app: &State<App>,
+) -> ApiResult<Success<User>> {
+    let limits = UploadLimits {
+        store: &app.domain.files,
+        max_bytes: avatars::MAX_BYTES,
+    };
+    let form = read_form(head, data, limits, |_, _| async { Ok(()) }).await?;
+    Ok(ok(avatars::set(&app.domain, user.id, form.staged).await?))
+}
+
+/// Removes the caller's avatar.
+#[delete("/me/avatar")]
+async fn remove_avatar(user: AuthUser, app: &State<App>) -> ApiResult<NoContent> {
+    avatars::remove(&app.domain, user.id).await?;
+    Ok(NoContent)
+}
+
+/// An avatar's image, as Veza encoded it. Its URL names its digest, so it may
+/// be kept for good.
+pub struct AvatarImage {
+    content_type: ContentType,
+    etag: String,
+    bytes: Vec<u8>,
+    not_modified: bool,
+}
+
+impl<'r> rocket::response::Responder<'r, 'static> for AvatarImage {
+    fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let mut response = rocket::Response::build();
+        response
+            .header(Header::new("ETag", self.etag))
+            .header(Header::new(
+                "Cache-Control",
+                "private, max-age=31536000, immutable",
+            ));
+        if self.not_modified {
+            return response.status(Status::NotModified).ok();
+        }
+        response
+            .header(self.content_type)
+            .sized_body(self.bytes.len(), std::io::Cursor::new(self.bytes))
+            .ok()
+    }
+}
+
+/// The `If-None-Match` header, when a client revalidates.
+pub struct IfNoneMatch(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for IfNoneMatch {
+    type Error = ();
+    async fn from_request(req: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, ()> {
+        rocket::request::Outcome::Success(IfNoneMatch(
+            req.headers().get_one("If-None-Match").map(str::to_owned),
+        ))
+    }
+}
+
+/// A user's avatar, for anyone signed in.
+#[get("/<id>/avatar?<v>", rank = 2)]
+async fn avatar(
+    id: i64,
+    v: Option<&str>,
+    _viewer: AuthUser,
+    if_none_match: IfNoneMatch,
+    app: &State<App>,
+) -> ApiResult<AvatarImage> {
+    let _ = v; // the digest only makes each avatar's URL its own
+    let found = avatars::get(&app.domain, id).await?;
+    let etag = format!("\"{}\"", found.digest);
+    let not_modified = if_none_match
+        .0
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let content_type = ContentType::parse_flexible(&found.content_type).unwrap_or(ContentType::PNG);
+    Ok(AvatarImage {
+        content_type,
+        etag,
+        bytes: found.bytes,
+        not_modified,
+    })
+}
+
+/// Sends the caller a new link to verify their e-mail address (404 without
+/// `[smtp]`; 409 when it is verified already).
+#[post("/me/verify-email")]
+async fn resend_verification(
+    user: AuthUser,
+    app: &State<App>,
+    client: ClientInfo,
+) -> ApiResult<Success<Sent>> {
+    recovery::resend_verification(&app.domain, &app.mail_requests, &client.ip_key, user.id).await?;
+    Ok(accepted(Sent { sent: true }))
+}
+
+#[derive(serde::Serialize)]
+pub struct Sent {
+    sent: bool,
 }

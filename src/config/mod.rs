@@ -41,6 +41,12 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Sign-in with an OpenID Connect provider; absent, its routes answer 404.
     pub oidc: Option<OidcConfig>,
+    /// Outgoing e-mail; absent, verification and reset by e-mail answer 404.
+    pub smtp: Option<SmtpConfig>,
+    /// The address people reach the server at, which links in answers and
+    /// e-mails start with (e.g. `https://chat.example.com`). Unset, it is
+    /// `http://{address}:{port}`, and `[smtp]` refuses to start without it.
+    pub public_url: Option<String>,
     /// Start even though `veza.db` is missing in a data directory used before
     /// (`veza serve --new-database`); never read from a file or the environment.
     #[serde(skip)]
@@ -69,6 +75,8 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             retention: RetentionConfig::default(),
             oidc: None,
+            smtp: None,
+            public_url: None,
         }
     }
 }
@@ -92,6 +100,18 @@ impl Config {
             .map_err(|e| ConfigError::new(describe_figment_error(e, path)))?;
         config.validate().map_err(|e| e.located(&figment, path))?;
         Ok(config)
+    }
+
+    /// Where links start: `public_url` without a trailing slash, or the
+    /// listening address.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => match self.address {
+                IpAddr::V6(ip) => format!("http://[{ip}]:{}", self.port),
+                IpAddr::V4(ip) => format!("http://{ip}:{}", self.port),
+            },
+        }
     }
 
     /// Checks the rules that types alone cannot express: every number within a
@@ -240,6 +260,46 @@ impl Config {
         }
         if let Some(oidc) = &self.oidc {
             oidc.validate()?;
+        }
+        if let Some(url) = &self.public_url {
+            let parsed = url::Url::parse(url).ok();
+            let usable = parsed.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+            });
+            if !usable {
+                return fail(
+                    "public_url",
+                    "must be an http: or https: URL without a query, e.g. https://chat.example.com",
+                );
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            if self.public_url.is_none() {
+                return fail(
+                    "public_url",
+                    "must be set with [smtp]: the links in e-mails start with it",
+                );
+            }
+            if smtp.host.trim().is_empty() {
+                return fail("smtp.host", "must not be empty");
+            }
+            if smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+                return fail(
+                    "smtp.from",
+                    "must be an address, e.g. \"Veza <chat@example.com>\"",
+                );
+            }
+            within("smtp.timeout_secs", smtp.timeout_secs, 1, 300)?;
+            within("smtp.max_attempts", smtp.max_attempts as u64, 1, 100)?;
+            within(
+                "smtp.retry_initial_delay_secs",
+                smtp.retry_initial_delay_secs,
+                1,
+                DAY,
+            )?;
         }
         if let Some(token) = &self.metrics.token {
             if token.len() < 16 {

@@ -10,6 +10,8 @@ use super::error::{fail, ConfigError};
 pub enum Registration {
     Open,
     Closed,
+    /// New accounts only through an invitation (the first account aside).
+    Invite,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +116,58 @@ impl Default for PushConfig {
             retry_initial_delay_secs: 5,
         }
     }
+}
+
+/// How mail leaves for the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required; port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or in tests.
+    None,
+}
+
+/// Outgoing e-mail (API §17); absent, the e-mail routes answer 404.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `Veza <chat@example.com>`.
+    pub from: String,
+    #[serde(default = "default_smtp_tls")]
+    pub tls: SmtpTls,
+    /// How long one conversation with the server may take.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+    /// Tries of a mail the server refused for now or did not answer.
+    #[serde(default = "default_smtp_attempts")]
+    pub max_attempts: u32,
+    /// First wait before another try, doubling up to an hour.
+    #[serde(default = "default_smtp_retry_delay")]
+    pub retry_initial_delay_secs: u64,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_smtp_tls() -> SmtpTls {
+    SmtpTls::Starttls
+}
+fn default_smtp_timeout() -> u64 {
+    30
+}
+fn default_smtp_attempts() -> u32 {
+    10
+}
+fn default_smtp_retry_delay() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

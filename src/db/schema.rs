@@ -270,6 +270,57 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE room_members ADD COLUMN notification_level TEXT NOT NULL DEFAULT 'default'
          CHECK (notification_level IN ('default', 'all', 'mentions', 'none'));
      ALTER TABLE room_members ADD COLUMN muted_until TEXT;",
+    // 11: invitations, one-time e-mail tokens, the outgoing mail queue, avatars.
+    "CREATE TABLE invites (
+         id           INTEGER PRIMARY KEY,
+         code_digest  TEXT NOT NULL UNIQUE,
+         created_by   INTEGER NOT NULL REFERENCES users (id),
+         max_uses     INTEGER NOT NULL CHECK (max_uses BETWEEN 1 AND 1000),
+         uses         INTEGER NOT NULL DEFAULT 0,
+         email        TEXT,
+         expires_at   TEXT NOT NULL,
+         revoked_at   TEXT,
+         created_at   TEXT NOT NULL
+     );
+     CREATE INDEX invites_by_creator ON invites (created_by);
+     CREATE TABLE invite_rooms (
+         invite_id  INTEGER NOT NULL REFERENCES invites (id) ON DELETE CASCADE,
+         room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+         PRIMARY KEY (invite_id, room_id)
+     );
+     CREATE INDEX invite_rooms_by_room ON invite_rooms (room_id);
+     CREATE TABLE account_tokens (
+         id            INTEGER PRIMARY KEY,
+         user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         purpose       TEXT NOT NULL CHECK (purpose IN ('verify_email', 'reset_password')),
+         token_digest  TEXT NOT NULL UNIQUE,
+         -- The address a verification link was sent to: a later change of
+         -- address makes the link worthless.
+         email         TEXT,
+         expires_at    TEXT NOT NULL,
+         used_at       TEXT,
+         created_at    TEXT NOT NULL
+     );
+     CREATE INDEX account_tokens_by_user ON account_tokens (user_id, purpose);
+     CREATE TABLE outgoing_mail (
+         id               INTEGER PRIMARY KEY,
+         to_address       TEXT NOT NULL,
+         subject          TEXT NOT NULL,
+         text_body        TEXT NOT NULL,
+         html_body        TEXT NOT NULL,
+         attempts         INTEGER NOT NULL DEFAULT 0,
+         next_attempt_at  TEXT NOT NULL,
+         last_error       TEXT,
+         created_at       TEXT NOT NULL
+     );
+     CREATE INDEX outgoing_mail_due ON outgoing_mail (next_attempt_at);
+     CREATE TABLE avatars (
+         user_id       INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+         digest        TEXT NOT NULL,
+         content_type  TEXT NOT NULL,
+         bytes         BLOB NOT NULL,
+         updated_at    TEXT NOT NULL
+     );",
 ];
 
 /// Settings every connection gets.

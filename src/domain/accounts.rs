@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::limiter::LoginThrottle;
 
 use crate::config::Registration;
-use crate::domain::Context;
+use crate::domain::{invites, recovery, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{EndedSessions, Event};
 use crate::rusqlite::Connection;
@@ -88,6 +88,9 @@ pub struct Registering {
     pub password: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// An invitation's code: needed unless registration is `open`; its rooms
+    /// are joined.
+    pub invite_code: Option<String>,
 }
 
 /// Creates an account and signs it in. The server's first account is its admin.
@@ -97,13 +100,19 @@ pub async fn register(cx: &Context, origin: Origin, form: Registering) -> ApiRes
     validate::password("password", &form.password)?;
     let first_name = validate::label("first_name", form.first_name.as_deref(), validate::NAME_MAX)?;
     let last_name = validate::label("last_name", form.last_name.as_deref(), validate::NAME_MAX)?;
-    let open = cx.config.registration == Registration::Open;
+    let code = form
+        .invite_code
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    let mode = cx.config.registration;
+    let needs_invite = mode != Registration::Open;
 
     // Refuse early what the write would refuse, so no hash is spent on it.
     let (name, mail) = (username.clone(), email.clone());
+    let has_code = code.is_some();
     cx.db
         .read(move |c| {
-            if users::any(c)? && !open {
+            if users::any(c)? && needs_invite && !has_code {
                 return Err(ApiError::RegistrationClosed);
             }
             Ok(users::ensure_unique(c, Some(&name), Some(&mail), None)?)
@@ -113,19 +122,41 @@ pub async fn register(cx: &Context, origin: Origin, form: Registering) -> ApiRes
     let password_hash = cx.passwords.hash(form.password).await?;
     let (refresh, digest) = new_refresh_token()?;
     let lifetimes = lifetimes(cx);
-    let new = NewUser {
-        username,
-        email,
-        password_hash,
-        first_name,
-        last_name,
-        email_verified: false,
-    };
+    let mails = cx.config.smtp.is_some();
+    let base = cx.config.public_base();
     let (user_id, session_id) = cx
         .journal
         .write(None, move |c, events| {
-            let user_id = users::insert(c, new, open)?;
+            let first = !users::any(c)?;
+            let invite = match &code {
+                Some(code) if !first => Some(invites::take(c, code, mode == Registration::Closed)?),
+                _ => None,
+            };
+            if !first && needs_invite && invite.is_none() {
+                return Err(ApiError::RegistrationClosed);
+            }
+            // An invitation mailed to this very address proves it.
+            let vouched = mails
+                && invite
+                    .as_ref()
+                    .and_then(|i| i.email.as_deref())
+                    .is_some_and(|to| to.eq_ignore_ascii_case(&email));
+            let new = NewUser {
+                username: username.clone(),
+                email: email.clone(),
+                password_hash,
+                first_name,
+                last_name,
+                email_verified: vouched,
+            };
+            let user_id = users::insert(c, new, true)?;
             events.push(Event::UserCreated { user_id });
+            if let Some(invite) = &invite {
+                invites::join_rooms(c, events, invite, user_id)?;
+            }
+            if mails && !vouched {
+                recovery::queue_verification(&base, c, events, user_id, &username, &email)?;
+            }
             Ok((
                 user_id,
                 open_session(c, user_id, &origin, &digest, lifetimes)?,
@@ -134,6 +165,75 @@ pub async fn register(cx: &Context, origin: Origin, form: Registering) -> ApiRes
         .await?;
     signed_in(cx, user_id, session_id, refresh).await
 }
+
+/// What an admin gives to make an account.
+pub struct AdminCreating {
+    pub username: String,
+    pub email: String,
+    /// Absent: the answer carries a one-time link for the user to set one.
+    pub password: Option<String>,
+    pub role: Option<crate::store::users::Role>,
+}
+
+/// An account an admin made, and the link to hand its owner when no password
+/// was given.
+pub struct AdminCreated {
+    pub user: User,
+    pub set_password: Option<recovery::OneTimeLink>,
+}
+
+/// Makes an account (admins), whatever the registration mode.
+pub async fn create_by_admin(cx: &Context, form: AdminCreating) -> ApiResult<AdminCreated> {
+    let username = validate::username(&form.username)?;
+    let email = validate::email(&form.email)?;
+    if let Some(password) = &form.password {
+        validate::password("password", password)?;
+    }
+    let (name, mail) = (username.clone(), email.clone());
+    cx.db
+        .read(move |c| users::ensure_unique(c, Some(&name), Some(&mail), None))
+        .await?;
+    let password_hash = match form.password {
+        Some(password) => Some(cx.passwords.hash(password).await?),
+        None => None,
+    };
+    let role = form.role;
+    let base = cx.config.public_base();
+    let mails = cx.config.smtp.is_some();
+    let (user_id, set_password) = cx
+        .journal
+        .write(None, move |c, events| {
+            let link_needed = password_hash.is_none();
+            let new = NewUser {
+                username: username.clone(),
+                email: email.clone(),
+                // No password yet: nothing can sign in with this until the link is used.
+                password_hash: password_hash.unwrap_or_else(|| NO_PASSWORD_YET.into()),
+                first_name: None,
+                last_name: None,
+                email_verified: false,
+            };
+            let user_id = users::insert(c, new, true)?;
+            if let Some(role) = role {
+                users::set_status(c, user_id, None, Some(role))?;
+            }
+            events.push(Event::UserCreated { user_id });
+            if mails {
+                recovery::queue_verification(&base, c, events, user_id, &username, &email)?;
+            }
+            let link = match link_needed {
+                true => Some(recovery::admin_link(&base, c, user_id)?),
+                false => None,
+            };
+            Ok((user_id, link))
+        })
+        .await?;
+    let user = cx.db.read(move |c| users::require(c, user_id)).await?;
+    Ok(AdminCreated { user, set_password })
+}
+
+/// The stored hash of an account made without a password: no password matches it.
+const NO_PASSWORD_YET: &str = "!unset";
 
 /// Signs in by username or e-mail. An unknown account, a wrong password and a
 /// deactivated account answer alike.

@@ -9,10 +9,12 @@
 
 pub mod access;
 pub mod accounts;
+pub mod avatars;
 mod context;
 pub mod conversations;
 pub mod exports;
 pub mod files;
+pub mod invites;
 pub mod members;
 pub mod messages;
 pub mod notifications;
@@ -20,6 +22,7 @@ pub mod oidc;
 pub mod operations;
 pub mod reactions;
 pub mod read_markers;
+pub mod recovery;
 pub mod rooms;
 pub mod search;
 pub mod streams;

@@ -19,11 +19,30 @@ pub async fn update_profile(
     changes: ProfileChanges,
 ) -> ApiResult<User> {
     let id = actor.id;
+    let mails = cx.config.smtp.is_some();
+    let base = cx.config.public_base();
     cx.journal
         .write(None, move |c, events| {
+            let before = users::require(c, id)?;
             users::update_profile(c, id, changes)?;
             // The cached username may have changed.
             events.push(Event::UserChanged { user_id: id });
+            let after = users::require(c, id)?;
+            // A new address is unverified until its owner opens the link sent to it.
+            let email = after.email.unwrap_or_default();
+            let changed = !before
+                .email
+                .is_some_and(|old| old.eq_ignore_ascii_case(&email));
+            if mails && changed && !after.email_verified {
+                crate::domain::recovery::queue_verification(
+                    &base,
+                    c,
+                    events,
+                    id,
+                    &after.username,
+                    &email,
+                )?;
+            }
             Ok(())
         })
         .await?;

@@ -167,6 +167,8 @@ pub enum Work {
     WebhookDeliveries,
     Thumbnails,
     FileRemovals,
+    /// Mail was queued in `outgoing_mail`.
+    Mail,
 }
 
 /// An event's payload (its `data`), serialised once, as JavaScript would write it

@@ -9,6 +9,8 @@
 //! not shared by content: deleting a file then always removes its bytes, and one
 //! user cannot learn whether another holds the same content.
 
+pub mod avatar;
+pub mod encode;
 pub mod names;
 pub mod sniff;
 pub mod staging;

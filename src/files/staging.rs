@@ -150,6 +150,11 @@ pub struct Staged {
 }
 
 impl Staged {
+    /// Where the bytes wait (for reading them in place, e.g. an avatar).
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     /// Moves the bytes to their place in the store, durably.
     pub async fn publish(mut self, store: &FileStore) -> io::Result<()> {
         let from = std::mem::take(&mut self.path);

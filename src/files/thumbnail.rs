@@ -1,12 +1,13 @@
-//! Thumbnails: an image scaled to fit 320 × 320, as PNG. Decoding runs under
+//! Thumbnails: an image scaled to fit 320 × 320, in the smallest of WebP, PNG
+//! and JPEG (see `encode`), never larger than the image itself. Decoding runs under
 //! explicit limits: the header's dimensions are read first and an image over the
 //! pixel limit is refused without decoding (a 100,000 × 100,000 "bomb" costs a
 //! header read); the decoder itself is also capped in dimensions and allocation.
 
-use std::io::{self, BufWriter};
+use std::io::{self, Write};
 use std::path::Path;
 
-use image::{ImageError, ImageFormat, ImageReader, Limits};
+use image::{ImageError, ImageReader, Limits};
 
 /// Longest side of a thumbnail, in pixels.
 pub const SIDE: u32 = 320;
@@ -44,12 +45,18 @@ pub fn make(source: &Path, dest: &Path, max_pixels: u64) -> io::Result<Made> {
     } else {
         image
     };
-    let mut out = BufWriter::new(crate::files::create_private(dest)?);
-    let written = small
-        .write_to(&mut out, ImageFormat::Png)
-        .map_err(io::Error::other)
-        .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
-        .and_then(|file| file.sync_all());
+    let encoded = crate::files::encode::smallest(&small, true).map_err(io::Error::other)?;
+    // Never larger than the file it stands for: a small, well-compressed image
+    // is its own thumbnail (every format decoded here is one browsers show).
+    let bytes = if encoded.bytes.len() as u64 >= std::fs::metadata(source)?.len() {
+        std::fs::read(source)?
+    } else {
+        encoded.bytes
+    };
+    let written = crate::files::create_private(dest).and_then(|mut file| {
+        file.write_all(&bytes)?;
+        file.sync_all()
+    });
     if let Err(e) = written {
         let _ = std::fs::remove_file(dest);
         return Err(e);
@@ -81,6 +88,7 @@ fn refused(e: ImageError) -> io::Result<Made> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let image = image::RgbImage::from_fn(width, height, |x, y| {

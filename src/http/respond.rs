@@ -34,6 +34,15 @@ pub fn created<T: Serialize>(data: T) -> Success<T> {
     }
 }
 
+/// 202 with `data`: taken, to be done after the answer.
+pub fn accepted<T: Serialize>(data: T) -> Success<T> {
+    Success {
+        status: Status::Accepted,
+        data,
+        location: None,
+    }
+}
+
 /// 302 to `location`, with `data` for clients that read the answer instead.
 pub fn found<T: Serialize>(location: String, data: T) -> Success<T> {
     Success {

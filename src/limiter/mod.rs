@@ -6,9 +6,11 @@
 mod bucket;
 mod keys;
 mod logins;
+mod mail_requests;
 mod window;
 
 pub use bucket::{RequestLimiter, Verdict};
 pub use keys::{address_key, client_block};
 pub use logins::{LoginAttempt, LoginThrottle};
+pub use mail_requests::MailRequests;
 pub use window::WindowCounter;

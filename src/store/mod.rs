@@ -1,12 +1,16 @@
 //! SQL, one file per resource: plain functions over a `&Connection`.
 
+pub mod account_tokens;
 pub mod admin;
 pub mod audit;
+pub mod avatars;
 pub mod container;
 pub mod conversations;
 pub mod edits;
 pub mod exports;
 pub mod files;
+pub mod invites;
+pub mod mail;
 pub mod members;
 pub mod messages;
 pub mod oidc;

@@ -298,6 +298,8 @@ pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<(
         "UPDATE users SET
             username = coalesce(?2, username),
             email = coalesce(?3, email),
+            email_verified = CASE WHEN ?3 IS NOT NULL AND lower(?3) <> lower(email) THEN 0
+                                  ELSE email_verified END,
             first_name = CASE WHEN ?4 THEN ?5 ELSE first_name END,
             last_name = CASE WHEN ?6 THEN ?7 ELSE last_name END,
             status_message = CASE WHEN ?8 THEN ?9 ELSE status_message END,
@@ -447,5 +449,28 @@ pub fn username_of(conn: &Connection, id: i64) -> Result<Option<String>, StoreEr
     Ok(conn
         .prepare_cached("SELECT username FROM users WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Marks `id`'s e-mail verified if it is still `email` (a link sent to an
+/// address the user has since changed proves nothing); `true` when it is.
+pub fn set_email_verified(conn: &Connection, id: i64, email: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE users SET email_verified = 1, updated_at = ?3
+         WHERE id = ?1 AND email = ?2 COLLATE NOCASE",
+        params![id, email, time::now_rfc3339()],
+    )? == 1)
+}
+
+/// The active account with this e-mail (ignoring case): its id and username.
+pub fn active_by_email(
+    conn: &Connection,
+    email: &str,
+) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, username FROM users WHERE email = ?1 COLLATE NOCASE AND is_active = 1",
+        )?
+        .query_row([email], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }

@@ -2,6 +2,7 @@
 //! are tables, so a restart resumes whatever was pending.
 
 pub mod janitor;
+pub mod mail;
 pub mod push_delivery;
 pub mod push_planner;
 pub mod retention;
@@ -65,6 +66,20 @@ pub fn fairing() -> AdHoc {
                     config: app.config.push.clone(),
                 };
                 tokio::spawn(deliverer.run(shutdown.clone()));
+            }
+            if let Some(mailer) = &app.mailer {
+                let sender = mail::Worker {
+                    journal: app.domain.journal.clone(),
+                    mailer: mailer.clone(),
+                    queued: app.mail_queued.clone(),
+                    max_attempts: app.config.smtp.as_ref().map_or(1, |s| s.max_attempts),
+                    first_delay_secs: app
+                        .config
+                        .smtp
+                        .as_ref()
+                        .map_or(30, |s| s.retry_initial_delay_secs),
+                };
+                tokio::spawn(sender.run(shutdown.clone()));
             }
             if app.config.files.thumbnails {
                 tokio::spawn(thumbnails::run(

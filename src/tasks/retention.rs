@@ -32,6 +32,14 @@ pub async fn run(retention: Retention, shutdown: Shutdown) {
             Ok(n) => log::info!("retention: {n} expired messages deleted"),
             Err(e) => log::warn!("retention pass failed: {e}"),
         }
+        // Spent and expired one-time tokens (resets, verifications) go too.
+        let pruned = retention
+            .journal
+            .apply(|c| Ok(crate::store::account_tokens::prune(c)?))
+            .await;
+        if let Err(e) = pruned {
+            log::warn!("pruning one-time tokens failed: {e}");
+        }
         tokio::select! {
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(interval) => {}

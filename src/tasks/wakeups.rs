@@ -12,6 +12,8 @@ pub struct Wakeups {
     pub webhooks: Arc<Notify>,
     pub thumbnails: Arc<Notify>,
     pub removals: Arc<Notify>,
+    /// The mail worker.
+    pub mail: Arc<Notify>,
     /// The push planner, for every new message.
     pub messages: Arc<Notify>,
 }
@@ -33,6 +35,7 @@ impl Subscriber for Wakeups {
                     Work::WebhookDeliveries => self.webhooks.notify_one(),
                     Work::Thumbnails => self.thumbnails.notify_one(),
                     Work::FileRemovals => self.removals.notify_one(),
+                    Work::Mail => self.mail.notify_one(),
                 },
                 Event::MessageCreated { .. } => self.messages.notify_one(),
                 _ => {}

@@ -8,6 +8,7 @@ pub mod process;
 pub mod push_service;
 pub mod receiver;
 pub mod server;
+pub mod smtp;
 pub mod ws;
 
 use std::collections::HashMap;
