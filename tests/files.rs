@@ -705,9 +705,69 @@ async fn thumbnails_appear_for_images_and_bombs_are_refused() {
     )
     .await;
     assert_eq!(thumb.status, 200);
-    assert_eq!(thumb.header("content-type"), Some("image/png"));
+    let format = image::guess_format(&thumb.bytes).unwrap();
+    let expected = match format {
+        image::ImageFormat::Png => "image/png",
+        image::ImageFormat::WebP => "image/webp",
+        image::ImageFormat::Jpeg => "image/jpeg",
+        other => panic!("a thumbnail in {other:?}"),
+    };
+    assert_eq!(thumb.header("content-type"), Some(expected));
     let image = image::load_from_memory(&thumb.bytes).unwrap();
     assert_eq!((image.width(), image.height()), (320, 160));
+    assert!(thumb.bytes.len() < png(800, 400).len());
+
+    // A screenshot-like image (few colours, already small as PNG) and a
+    // photograph-like one (noise): neither thumbnail is larger than its image.
+    let flat = {
+        let image = image::RgbImage::from_fn(640, 480, |x, y| {
+            if (x / 80 + y / 60) % 2 == 0 {
+                image::Rgb([240, 240, 240])
+            } else {
+                image::Rgb([30, 90, 200])
+            }
+        });
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+        bytes.into_inner()
+    };
+    let photo = {
+        let mut seed = 7u32;
+        let image = image::RgbImage::from_fn(640, 480, |x, y| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let n = (seed >> 24) as u8 / 8;
+            image::Rgb([(x / 3) as u8 + n, (y / 3) as u8 + n, 120 + n])
+        });
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+        bytes.into_inner()
+    };
+    for (name, original) in [("flat.png", flat), ("photo.png", photo)] {
+        let id = app.upload(&alice, name, &original, &[]).await;
+        eventually("the thumbnail is ready", || async {
+            metadata(&app, id, &alice).await["thumbnail_status"] == "ready"
+        })
+        .await;
+        let file = metadata(&app, id, &alice).await;
+        assert_eq!(
+            (file["width"].as_i64(), file["height"].as_i64()),
+            (Some(640), Some(480))
+        );
+        let thumb = fetch(
+            &app,
+            &format!("/api/v1/files/{id}/thumbnail"),
+            &alice.token,
+            &[],
+        )
+        .await;
+        assert!(
+            thumb.bytes.len() <= original.len(),
+            "{name}: a thumbnail of {} bytes for {} bytes",
+            thumb.bytes.len(),
+            original.len()
+        );
+        image::load_from_memory(&thumb.bytes).unwrap();
+    }
 
     // A header claiming 100,000 × 100,000 pixels: refused as a thumbnail.
     let mut bomb = png(1, 1);

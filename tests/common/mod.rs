@@ -398,7 +398,19 @@ pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
 impl TestApp {
     /// `POST /api/v1/files/upload` with a multipart body.
     pub async fn upload_form(&self, token: Option<&str>, body: Vec<u8>) -> Resp {
-        let mut req = self.client.post("/api/v1/files/upload");
+        self.send_form(Method::Post, "/api/v1/files/upload", token, body)
+            .await
+    }
+
+    /// A multipart body (boundary [`BOUNDARY`]) to any route.
+    pub async fn send_form(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut req = self.client.req(method, path.to_owned());
         if let Some(token) = token {
             req.add_header(Header::new("Authorization", format!("Bearer {token}")));
         }
@@ -437,6 +449,29 @@ impl TestApp {
         let res = self.upload_form(Some(&user.token), multipart(&parts)).await;
         assert_eq!(res.status, 201, "upload: {}", res.raw);
         res.data()["file_id"].as_i64().expect("file_id")
+    }
+}
+
+/// A GET answered with bytes: status, headers, body.
+impl TestApp {
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, HashMap<String, String>, Vec<u8>) {
+        let mut req = self.client.get(path.to_owned());
+        if let Some(token) = token {
+            req.add_header(Header::new("Authorization", format!("Bearer {token}")));
+        }
+        for (name, value) in headers {
+            req.add_header(Header::new(name.to_string(), value.to_string()));
+        }
+        let res = req.dispatch().await;
+        let status = res.status().code;
+        let headers = header_map(&res);
+        let bytes = res.into_bytes().await.unwrap_or_default();
+        (status, headers, bytes)
     }
 }
 
