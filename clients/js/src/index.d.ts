@@ -68,6 +68,18 @@ export interface RoomNotifications {
   muted_until: string | null;
 }
 
+export interface Invite {
+  id: number;
+  room_ids: number[];
+  max_uses: number;
+  uses: number;
+  email: string | null;
+  expires_at: string;
+  revoked: boolean;
+  created_by: number;
+  created_at: string;
+}
+
 export interface Room {
   id: number;
   uuid: string;
@@ -155,7 +167,10 @@ export declare class VezaClient {
     refresh(): Promise<boolean>;
     logout(): Promise<null>;
     oauthProvider(): Promise<{ display_name: string }>;
-    methods(): Promise<{ password: boolean; registration_open: boolean; identity_provider: string | null }>;
+    methods(): Promise<{ password: boolean; registration_open: boolean; registration: 'open' | 'invite' | 'closed'; email: boolean; identity_provider: string | null }>;
+    verifyEmail(token: string): Promise<{ email_verified: boolean }>;
+    requestPasswordReset(email: string): Promise<{ message: string }>;
+    confirmPasswordReset(token: string, newPassword: string): Promise<null>;
     oauthAuthorizeUrl(options?: { link?: boolean }): Promise<string>;
     oauthAuthorize(): Promise<string>;
     oauthCallback(code: string, state: string): Promise<Tokens>;
@@ -169,6 +184,17 @@ export declare class VezaClient {
     get(userId: number): Promise<User>;
     search(q: string, options?: { limit?: number; page?: number }): Promise<{ users: User[]; total: number; has_more: boolean }>;
     exportMe(): Promise<Json>;
+    setAvatar(file: Blob | string, options?: { filename?: string }): Promise<User>;
+    removeAvatar(): Promise<null>;
+    avatar(userId: number, avatarUrl?: string | null): Promise<Response>;
+    resendVerification(): Promise<{ sent: boolean }>;
+  };
+  invites: {
+    create(options?: { roomIds?: number[]; maxUses?: number; expiresInSecs?: number; email?: string }): Promise<Invite & { code: string; url: string }>;
+    list(options?: { limit?: number; page?: number }): Promise<{ invites: Invite[]; total: number; has_more: boolean }>;
+    revoke(inviteId: number): Promise<null>;
+    preview(code: string): Promise<{ valid: boolean; rooms: { id: number; name: string }[]; inviter: { username: string }; expires_at: string }>;
+    accept(code: string, username: string, email: string, password: string, profile?: Json): Promise<Tokens>;
   };
   chat: {
     getRooms(options?: { limit?: number; page?: number }): Promise<{ rooms: Room[]; [field: string]: unknown }>;
@@ -266,6 +292,8 @@ export declare class VezaClient {
     stats(): Promise<Json>;
     users(params?: Params): Promise<{ users: User[]; total: number }>;
     updateUser(userId: number, changes: { isActive?: boolean; role?: 'user' | 'admin' }): Promise<User>;
+    createUser(username: string, email: string, options?: { password?: string; role?: 'user' | 'admin' }): Promise<User & { set_password?: { url: string; expires_at: string } }>;
+    passwordResetLink(userId: number): Promise<{ url: string; expires_at: string }>;
   };
   server: {
     health(): Promise<{ status: string }>;

@@ -33,6 +33,7 @@ export class VezaClient {
     this.streams = new groups.Streams(t);
     this.search = new groups.Search(t);
     this.notifications = new groups.Notifications(t);
+    this.invites = new groups.Invites(t);
     this.admin = new groups.Admin(t);
     this.server = new groups.Server(t);
   }
@@ -71,6 +72,22 @@ export const OPERATIONS = {
   'put /api/v1/rooms/{id}/notifications': 'notifications.setRoom',
   'get /api/v1/admin/users': 'admin.users',
   'put /api/v1/admin/users/{id}': 'admin.updateUser',
+  'post /api/v1/admin/users': 'admin.createUser',
+  'post /api/v1/admin/users/{id}/password-reset': 'admin.passwordResetLink',
+  'post /api/v1/invites': 'invites.create',
+  'get /api/v1/invites': 'invites.list',
+  'delete /api/v1/invites/{id}': 'invites.revoke',
+  'get /api/v1/invites/{code}': 'invites.preview',
+  'put /api/v1/users/me/avatar': 'users.setAvatar',
+  'delete /api/v1/users/me/avatar': 'users.removeAvatar',
+  'get /api/v1/users/{id}/avatar': 'users.avatar',
+  'post /api/v1/users/me/verify-email': 'users.resendVerification',
+  'post /api/v1/auth/verify-email': 'auth.verifyEmail',
+  'post /auth/verify-email': 'auth.verifyEmail',
+  'post /api/v1/auth/password-reset': 'auth.requestPasswordReset',
+  'post /auth/password-reset': 'auth.requestPasswordReset',
+  'post /api/v1/auth/password-reset/confirm': 'auth.confirmPasswordReset',
+  'post /auth/password-reset/confirm': 'auth.confirmPasswordReset',
   'post /api/v1/auth/login': 'auth.login',
   'post /auth/login': 'auth.login',
   'post /api/v1/auth/logout': 'auth.logout',

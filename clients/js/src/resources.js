@@ -25,8 +25,16 @@ export class Auth extends Group {
   refresh() { return this.t.refresh(); }
   logout() { return this.t.call('POST', 'auth/logout'); }
   oauthProvider() { return this.t.call('GET', 'auth/oauth/provider', { auth: false }); }
-  /** How one may sign in: `{password, registration_open, identity_provider}`. */
+  /** How one may sign in: `{password, registration_open, registration, email, identity_provider}`. */
   methods() { return this.t.call('GET', 'auth/methods', { auth: false }); }
+  /** Verifies an e-mail address with the token of its link (`#token=…`). */
+  verifyEmail(token) { return this.t.call('POST', 'auth/verify-email', { body: { token }, auth: false }); }
+  /** Asks for a reset link by mail; the answer is the same whether or not an account has `email`. */
+  requestPasswordReset(email) { return this.t.call('POST', 'auth/password-reset', { body: { email }, auth: false }); }
+  /** Sets a new password with a reset link's token; every session of the account ends. */
+  confirmPasswordReset(token, newPassword) {
+    return this.t.call('POST', 'auth/password-reset/confirm', { body: { token, new_password: newPassword }, auth: false });
+  }
   /** Where to send a browser to sign in with the identity provider. */
   async oauthAuthorizeUrl({ link = false } = {}) {
     const response = await this.t.send('GET', 'auth/oauth/authorize', { auth: link, redirect: 'manual' });
@@ -60,6 +68,46 @@ export class Users extends Group {
   get(userId) { return this.t.call('GET', `users/${userId}`); }
   search(q, { limit, page } = {}) { return this.t.call('GET', 'users/search', { params: { q, limit, page } }); }
   exportMe() { return this.t.call('GET', 'users/me/export'); }
+  /** Sets the caller's avatar from a Blob or File (in Node, also a path). */
+  async setAvatar(file, { filename } = {}) {
+    let blob = file;
+    let name = filename;
+    if (typeof file === 'string') {
+      const fs = await import('node:fs');
+      const path = await import('node:path');
+      blob = await fs.openAsBlob(file);
+      name = name || path.basename(file);
+    }
+    const form = new FormData();
+    form.append('file', blob, name || blob.name || 'avatar');
+    return this.t.call('PUT', 'users/me/avatar', { body: form });
+  }
+  removeAvatar() { return this.t.call('DELETE', 'users/me/avatar'); }
+  /** A user's avatar as a Response (`.blob()`); `avatarUrl` is the user's `avatar_url`. */
+  avatar(userId, avatarUrl) {
+    const v = avatarUrl ? new URL(avatarUrl, 'http://x').searchParams.get('v') : undefined;
+    return this.t.send('GET', `users/${userId}/avatar`, { params: { v } });
+  }
+  /** Mails the caller a new link to verify their address. */
+  resendVerification() { return this.t.call('POST', 'users/me/verify-email'); }
+}
+
+/** Invitations (API §17): made by admins and room moderators. */
+export class Invites extends Group {
+  /** `{ roomIds, maxUses, expiresInSecs, email }`; the answer's `code` and `url` are shown once. */
+  create({ roomIds, maxUses, expiresInSecs, email } = {}) {
+    return this.t.call('POST', 'invites', { body: clean({ room_ids: roomIds, max_uses: maxUses, expires_in_secs: expiresInSecs, email }) });
+  }
+  list({ limit, page } = {}) { return this.t.call('GET', 'invites', { params: { limit, page } }); }
+  revoke(inviteId) { return this.t.call('DELETE', `invites/${inviteId}`); }
+  /** What a code leads to; needs no token. */
+  preview(code) { return this.t.call('GET', `invites/${enc(code)}`, { auth: false }); }
+  /** Registers with an invitation's code (and joins its rooms). */
+  async accept(code, username, email, password, profile = {}) {
+    const data = await this.t.call('POST', 'auth/register', { body: { username, email, password, ...profile, invite_code: code }, auth: false });
+    this.t.setTokens(data);
+    return data;
+  }
 }
 
 export class Chat extends Group {
@@ -230,6 +278,12 @@ export class Admin extends Group {
   updateUser(userId, { isActive, role } = {}) {
     return this.t.call('PUT', `admin/users/${userId}`, { body: clean({ is_active: isActive, role }) });
   }
+  /** Makes an account; without `password`, the answer's `set_password` is a one-time link. */
+  createUser(username, email, { password, role } = {}) {
+    return this.t.call('POST', 'admin/users', { body: clean({ username, email, password, role }) });
+  }
+  /** A one-time link for a user to set a new password: `{url, expires_at}`. */
+  passwordResetLink(userId) { return this.t.call('POST', `admin/users/${userId}/password-reset`); }
 }
 
 /** The server's own endpoints: health, liveness, its API description, metrics. */

@@ -112,6 +112,45 @@ test('notification settings keep what is left out, and null clears', () => withS
   assert.deepEqual(await client.notifications.subscriptions(), []);
 }));
 
+// A valid 1 × 1 PNG.
+const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+test('an invitation brings a colleague in; an admin hands out a password link; avatars', () => withServer({ VEZA_REGISTRATION: 'invite' }, async (server) => {
+  const admin = new VezaClient({ baseUrl: server.url });
+  await admin.auth.register('admin', 'admin@example.com', PASSWORD);
+  assert.equal((await admin.auth.methods()).registration, 'invite');
+  const room = (await admin.rooms.create('dev', { is_public: false })).id;
+  const invite = await admin.invites.create({ roomIds: [room], maxUses: 2 });
+  assert.match(invite.url, new RegExp(`/invite/${invite.code}$`));
+  const preview = await new VezaClient({ baseUrl: server.url }).invites.preview(invite.code);
+  assert.deepEqual(preview.rooms, [{ id: room, name: 'dev' }]);
+  assert.equal(preview.inviter.username, 'admin');
+
+  const bea = new VezaClient({ baseUrl: server.url });
+  await assert.rejects(bea.auth.register('bea', 'bea@example.com', PASSWORD), (e) => e.code === 'REGISTRATION_CLOSED');
+  await bea.invites.accept(invite.code, 'bea', 'bea@example.com', PASSWORD);
+  assert.deepEqual((await bea.rooms.list({ filter: 'joined' })).rooms.map((r) => r.id), [room]);
+  assert.equal((await admin.invites.list()).invites[0].uses, 1);
+  assert.equal(await admin.invites.revoke(invite.id), null);
+  await assert.rejects(bea.invites.preview(invite.code), (e) => e.status === 404);
+
+  const made = await admin.admin.createUser('cleo', 'cleo@example.com');
+  const token = new URL(made.set_password.url).hash.replace('#token=', '');
+  assert.equal(await new VezaClient({ baseUrl: server.url }).auth.confirmPasswordReset(token, 'cleo password!'), null);
+  await VezaClient.login(server.url, 'cleo', 'cleo password!');
+  const link = await admin.admin.passwordResetLink(made.id);
+  assert.ok(link.expires_at);
+  await assert.rejects(admin.auth.requestPasswordReset('cleo@example.com'), (e) => e.status === 404);
+
+  const me = await bea.users.setAvatar(new Blob([PNG_1X1]), { filename: 'me.png' });
+  assert.match(me.avatar_url, /\/avatar\?v=/);
+  const image = await admin.users.avatar(me.id, me.avatar_url);
+  assert.match(image.headers.get('content-type'), /^image\/(png|webp)$/);
+  assert.ok((await image.arrayBuffer()).byteLength > 0);
+  assert.equal(await bea.users.removeAvatar(), null);
+  assert.equal((await bea.users.getMe()).avatar_url, null);
+}));
+
 test('errors carry the envelope', () => withServer({}, async (server) => {
   const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
   await assert.rejects(client.rooms.get(99999), (e) => {

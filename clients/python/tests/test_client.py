@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import os
 import time
 
@@ -224,3 +226,47 @@ def test_every_operation_of_the_document_has_a_method(server):
     assert client.server.limits()["message_max_length"] > 0
     assert client.auth.methods()["password"] is True
     assert "html" in client.server.docs().lower()
+
+
+# A valid 1 × 1 PNG.
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def test_invitations_admin_links_and_avatars(make_server):
+    server = make_server({"VEZA_REGISTRATION": "invite"})
+    admin = VezaClient(server.url)
+    admin.auth.register("admin", "admin@example.com", "a long password")
+    assert admin.auth.methods()["registration"] == "invite"
+    room = admin.rooms.create("dev", is_public=False)["id"]
+    invite = admin.invites.create(room_ids=[room], max_uses=2)
+    assert invite["url"].endswith("/invite/" + invite["code"])
+    preview = VezaClient(server.url).invites.preview(invite["code"])
+    assert preview["rooms"] == [{"id": room, "name": "dev"}]
+
+    bea = VezaClient(server.url)
+    with pytest.raises(VezaError) as refused:
+        bea.auth.register("bea", "bea@example.com", "a long password")
+    assert refused.value.code == "REGISTRATION_CLOSED"
+    bea.invites.accept(invite["code"], "bea", "bea@example.com", "a long password")
+    assert [r["id"] for r in bea.rooms.list(filter="joined")["rooms"]] == [room]
+    admin.invites.revoke(invite["id"])
+    with pytest.raises(VezaError) as gone:
+        bea.invites.preview(invite["code"])
+    assert gone.value.status == 404
+
+    made = admin.admin.create_user("cleo", "cleo@example.com")
+    token = made["set_password"]["url"].split("#token=", 1)[1]
+    VezaClient(server.url).auth.confirm_password_reset(token, "cleo password!")
+    VezaClient.login(server.url, "cleo", "cleo password!")
+    assert admin.admin.password_reset_link(made["id"])["expires_at"]
+    with pytest.raises(VezaError) as no_mail:
+        admin.auth.request_password_reset("cleo@example.com")
+    assert no_mail.value.status == 404
+
+    me = bea.users.set_avatar(io.BytesIO(PNG_1X1), filename="me.png")
+    assert "/avatar?v=" in me["avatar_url"]
+    assert admin.users.avatar(me["id"], me["avatar_url"])[:4] in (b"\x89PNG", b"RIFF")
+    bea.users.remove_avatar()
+    assert bea.users.get_me()["avatar_url"] is None

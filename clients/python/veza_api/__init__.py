@@ -52,6 +52,7 @@ class VezaClient:
         self.streams = resources.Streams(t)
         self.search = resources.Search(t)
         self.notifications = resources.Notifications(t)
+        self.invites = resources.Invites(t)
         self.admin = resources.Admin(t)
         self.server = resources.Server(t)
 
@@ -88,6 +89,22 @@ OPERATIONS = {
     "put /api/v1/rooms/{id}/notifications": "notifications.set_room",
     "get /api/v1/admin/users": "admin.users",
     "put /api/v1/admin/users/{id}": "admin.update_user",
+    "post /api/v1/admin/users": "admin.create_user",
+    "post /api/v1/admin/users/{id}/password-reset": "admin.password_reset_link",
+    "post /api/v1/invites": "invites.create",
+    "get /api/v1/invites": "invites.list",
+    "delete /api/v1/invites/{id}": "invites.revoke",
+    "get /api/v1/invites/{code}": "invites.preview",
+    "put /api/v1/users/me/avatar": "users.set_avatar",
+    "delete /api/v1/users/me/avatar": "users.remove_avatar",
+    "get /api/v1/users/{id}/avatar": "users.avatar",
+    "post /api/v1/users/me/verify-email": "users.resend_verification",
+    "post /api/v1/auth/verify-email": "auth.verify_email",
+    "post /auth/verify-email": "auth.verify_email",
+    "post /api/v1/auth/password-reset": "auth.request_password_reset",
+    "post /auth/password-reset": "auth.request_password_reset",
+    "post /api/v1/auth/password-reset/confirm": "auth.confirm_password_reset",
+    "post /auth/password-reset/confirm": "auth.confirm_password_reset",
     "post /api/v1/auth/login": "auth.login",
     "post /auth/login": "auth.login",
     "post /api/v1/auth/logout": "auth.logout",

@@ -1,7 +1,7 @@
 """The API's operations, grouped as `backend-api.md` prints them: `client.users`,
 `client.chat`, and `client.rooms`, `client.members`, `client.messages`,
 `client.reactions`, `client.conversations`, `client.files`, `client.webhooks`,
-`client.streams`, `client.search`, `client.notifications`, `client.admin`, `client.auth`, `client.server`.
+`client.streams`, `client.search`, `client.notifications`, `client.invites`, `client.admin`, `client.auth`, `client.server`.
 
 Every method returns the `data` of the answer (a dict, a list inside a dict, or
 None for a 204) and raises `VezaError` on failure."""
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from typing import IO, Any, Dict, Iterator, List, Optional, Union
+from urllib.parse import quote
 
 from .client import Transport
 from .errors import VezaError
@@ -58,8 +59,25 @@ class Auth(_Group):
         return self._t.call("GET", "auth/oauth/provider", auth=False)
 
     def methods(self) -> JSON:
-        """How one may sign in: `{password, registration_open, identity_provider}`."""
+        """How one may sign in: `{password, registration_open, registration, email,
+        identity_provider}`."""
         return self._t.call("GET", "auth/methods", auth=False)
+
+    def verify_email(self, token: str) -> JSON:
+        """Verifies an e-mail address with the token of its link (`#token=…`)."""
+        return self._t.call("POST", "auth/verify-email", json={"token": token}, auth=False)
+
+    def request_password_reset(self, email: str) -> JSON:
+        """Asks for a reset link by mail; the same answer whether or not an account
+        has `email`."""
+        return self._t.call("POST", "auth/password-reset", json={"email": email}, auth=False)
+
+    def confirm_password_reset(self, token: str, new_password: str) -> None:
+        """Sets a new password with a reset link's token; every session ends."""
+        self._t.call(
+            "POST", "auth/password-reset/confirm",
+            json={"token": token, "new_password": new_password}, auth=False,
+        )
 
     def oauth_authorize_url(self, link: bool = False) -> str:
         """Where to send a browser to sign in with the identity provider (with
@@ -121,6 +139,68 @@ class Users(_Group):
 
     def export_me(self) -> JSON:
         return self._t.call("GET", "users/me/export")
+
+    def set_avatar(self, file: Union[str, "os.PathLike[str]", IO[bytes]],
+                   filename: Optional[str] = None) -> JSON:
+        """Sets the caller's avatar from a path or an open binary file."""
+        stream = MultipartStream(file, filename=filename, fields={})
+        try:
+            return self._t.call(
+                "PUT", "users/me/avatar", data=stream,
+                headers={"Content-Type": stream.content_type},
+            )
+        finally:
+            stream.close()
+
+    def remove_avatar(self) -> None:
+        self._t.call("DELETE", "users/me/avatar")
+
+    def avatar(self, user_id: int, avatar_url: Optional[str] = None) -> bytes:
+        """A user's avatar image; `avatar_url` is the user's (it names the version)."""
+        v = None
+        if avatar_url and "?v=" in avatar_url:
+            v = avatar_url.split("?v=", 1)[1]
+        response = self._t.send("GET", f"users/{user_id}/avatar", params=_fields(v=v))
+        return response.content
+
+    def resend_verification(self) -> JSON:
+        """Mails the caller a new link to verify their address."""
+        return self._t.call("POST", "users/me/verify-email")
+
+
+class Invites(_Group):
+    """Invitations (API §17): made by admins and room moderators."""
+
+    def create(self, room_ids: Optional[List[int]] = None, max_uses: Optional[int] = None,
+               expires_in_secs: Optional[int] = None, email: Optional[str] = None) -> JSON:
+        """The answer's `code` and `url` are shown this once."""
+        return self._t.call(
+            "POST", "invites",
+            json=_fields(room_ids=room_ids, max_uses=max_uses,
+                         expires_in_secs=expires_in_secs, email=email),
+        )
+
+    def list(self, limit: Optional[int] = None, page: Optional[int] = None) -> JSON:
+        return self._t.call("GET", "invites", params=_fields(limit=limit, page=page))
+
+    def revoke(self, invite_id: int) -> None:
+        self._t.call("DELETE", f"invites/{invite_id}")
+
+    def preview(self, code: str) -> JSON:
+        """What a code leads to; needs no token."""
+        return self._t.call("GET", f"invites/{quote(code, safe='')}", auth=False)
+
+    def accept(self, code: str, username: str, email: str, password: str,
+               **profile: Any) -> JSON:
+        """Registers with an invitation's code (and joins its rooms)."""
+        data = self._t.call(
+            "POST", "auth/register",
+            json={"username": username, "email": email, "password": password,
+                  **profile, "invite_code": code},
+            auth=False,
+        )
+        self._t.set_tokens(data)
+        return data
 
 
 class Chat(_Group):
@@ -453,6 +533,19 @@ class Admin(_Group):
         return self._t.call(
             "PUT", f"admin/users/{user_id}", json=_fields(is_active=is_active, role=role)
         )
+
+    def create_user(self, username: str, email: str, password: Optional[str] = None,
+                    role: Optional[str] = None) -> JSON:
+        """Makes an account; without `password`, the answer's `set_password` is a
+        one-time link for its owner."""
+        return self._t.call(
+            "POST", "admin/users",
+            json=_fields(username=username, email=email, password=password, role=role),
+        )
+
+    def password_reset_link(self, user_id: int) -> JSON:
+        """A one-time link for a user to set a new password: `{url, expires_at}`."""
+        return self._t.call("POST", f"admin/users/{user_id}/password-reset")
 
 
 class Server(_Group):

@@ -13,6 +13,7 @@ pub(super) fn accounts() -> Vec<Op> {
             ("password", text(128)),
             ("first_name", nullable_text(64)),
             ("last_name", nullable_text(64)),
+            ("invite_code", nullable_text(512)),
         ],
         3,
     );
@@ -80,9 +81,14 @@ pub(super) fn accounts() -> Vec<Op> {
                     &[
                         ("password", boolean()),
                         ("registration_open", boolean()),
+                        (
+                            "registration",
+                            json!({"enum": ["open", "invite", "closed"]}),
+                        ),
+                        ("email", boolean()),
                         ("identity_provider", json!({"type": ["string", "null"]})),
                     ],
-                    3,
+                    5,
                 ),
             ),
             op(

@@ -53,7 +53,7 @@ pub(super) fn files() -> Vec<Op> {
             "A PNG thumbnail; ?token= accepted",
         )
         .query("token", string())
-        .raw(200, "image/png"),
+        .raw(200, "image/*"),
         op("get", "/api/v1/rooms/{id}/files", "files", "A room's files")
             .paged()
             .answers(200, list_of("files", file)),

@@ -10,6 +10,7 @@ mod op;
 mod rooms;
 mod server;
 mod streams;
+mod team;
 mod webhooks;
 
 pub use op::Op;
@@ -17,6 +18,7 @@ pub use op::Op;
 pub fn all() -> Vec<Op> {
     let mut ops = Vec::new();
     ops.extend(accounts::accounts());
+    ops.extend(team::team());
     ops.extend(rooms::rooms());
     ops.extend(messages::messages());
     ops.extend(messages::conversations());

@@ -161,6 +161,11 @@ fn path_parameters(path: &str) -> Vec<Value> {
             // so example-based tests reach past "not found".
             let (schema, example) = if name == "emoji" {
                 (json!({"type": "string", "minLength": 1}), json!("👍"))
+            } else if name == "code" {
+                (
+                    json!({"type": "string", "minLength": 1, "maxLength": 512}),
+                    json!("0123456789abcdef0123456789abcdef01234567"),
+                )
             } else {
                 (json!({"type": "integer"}), json!(1))
             };
