@@ -209,6 +209,13 @@ fn veza_toml_names_every_setting_and_nothing_else() {
     }))
     .unwrap();
     config["oidc"] = serde_json::to_value(oidc).unwrap();
+    // Nor has e-mail: its keys, from a section with only the required ones.
+    let smtp: veza::config::SmtpConfig = serde_json::from_value(serde_json::json!({
+        "host": "smtp.example.com",
+        "from": "Veza <veza@example.com>",
+    }))
+    .unwrap();
+    config["smtp"] = serde_json::to_value(smtp).unwrap();
     let mut read = BTreeSet::new();
     flatten("", &config, &mut read);
     let documented = documented_keys();
