@@ -160,6 +160,7 @@ async fn send_to(
 ) -> ApiResult<Sent> {
     let request = SendRequest {
         author_name: user.username.clone(),
+        author_avatar: user.avatar_url.clone(),
         content: body.content,
         parent_message_id: body.parent_message_id,
         metadata: body.metadata,

@@ -152,6 +152,7 @@ impl<'r> FromRequest<'r> for AuthUser {
                 let user = AuthUser {
                     id: live.user_id,
                     username: live.username,
+                    avatar_url: live.avatar_url,
                     role: live.role,
                     session_id: claims.sid,
                 };

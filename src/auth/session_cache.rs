@@ -210,6 +210,7 @@ mod tests {
         AuthUser {
             id,
             username: format!("u{id}"),
+            avatar_url: None,
             role: Role::User,
             session_id,
         }

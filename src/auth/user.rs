@@ -9,6 +9,8 @@ use crate::store::users::Role;
 pub struct AuthUser {
     pub id: i64,
     pub username: String,
+    /// Kept so a send carries it without a read (refreshed on `UserChanged`).
+    pub avatar_url: Option<String>,
     pub role: Role,
     pub session_id: i64,
 }

@@ -29,6 +29,7 @@ pub async fn page(
 /// What a send asks for, as the client gave it.
 pub struct SendRequest {
     pub author_name: String,
+    pub author_avatar: Option<String>,
     pub content: String,
     pub parent_message_id: Option<i64>,
     pub metadata: Option<serde_json::Value>,
@@ -60,6 +61,7 @@ pub async fn send(
         container,
         author_id: actor.id,
         author_name: request.author_name,
+        author_avatar: request.author_avatar,
         mentioned_names: mentions::usernames(&content),
         content,
         parent_message_id: request.parent_message_id,

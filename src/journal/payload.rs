@@ -208,6 +208,7 @@ mod tests {
             author_id: 2,
             user_id: 2,
             username: "ana \"quoted\" \u{1}".into(),
+            avatar_url: None,
             content: "héllo\n\u{2028}".into(),
             parent_message_id: None,
             thread_count: 0,

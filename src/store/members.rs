@@ -13,6 +13,7 @@ use crate::time;
 pub struct Member {
     pub user_id: i64,
     pub username: String,
+    pub avatar_url: Option<String>,
     pub role: RoomRole,
     pub joined_at: String,
     #[serde(flatten)]
@@ -20,12 +21,13 @@ pub struct Member {
 }
 
 const MEMBER_SELECT: &str = "
-    SELECT m.user_id, u.username, m.role, m.joined_at, u.online, u.last_seen
+    SELECT m.user_id, u.username, u.avatar_url, m.role, m.joined_at, u.online, u.last_seen
     FROM room_members m JOIN users u ON u.id = m.user_id";
 
 columns!(MemberColumns {
     user_id,
     username,
+    avatar_url,
     role,
     joined_at,
     online,
@@ -37,6 +39,7 @@ fn from_row(row: &Row<'_>, c: &MemberColumns) -> crate::rusqlite::Result<Member>
     Ok(Member {
         user_id: row.get(c.user_id)?,
         username: row.get(c.username)?,
+        avatar_url: row.get(c.avatar_url)?,
         role: RoomRole::parse(&role).unwrap_or(RoomRole::Member),
         joined_at: row.get(c.joined_at)?,
         presence: Presence::new(row.get(c.online)?, row.get(c.last_seen)?),

@@ -44,6 +44,8 @@ pub struct Message {
     /// The author again, under the name the seed's webhooks and clients use.
     pub user_id: i64,
     pub username: String,
+    /// The author's avatar, so a client shows it without asking for the user.
+    pub avatar_url: Option<String>,
     pub content: String,
     pub parent_message_id: Option<i64>,
     pub thread_count: i64,
@@ -65,7 +67,8 @@ pub struct Message {
 }
 
 const MESSAGE_SELECT: &str = "
-    SELECT m.id, m.uuid, m.room_id, m.conversation_id, m.author_id, u.username, m.content,
+    SELECT m.id, m.uuid, m.room_id, m.conversation_id, m.author_id, u.username, u.avatar_url,
+           m.content,
            m.parent_message_id,
            (SELECT count(*) FROM messages t
             WHERE t.parent_message_id = m.id AND t.deleted_at IS NULL) AS thread_count,
@@ -79,6 +82,7 @@ columns!(MessageColumns {
     conversation_id,
     author_id,
     username,
+    avatar_url,
     content,
     parent_message_id,
     thread_count,
@@ -101,6 +105,7 @@ fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Messag
         author_id: row.get(c.author_id)?,
         user_id: row.get(c.author_id)?,
         username: row.get(c.username)?,
+        avatar_url: row.get(c.avatar_url)?,
         content: row.get(c.content)?,
         parent_message_id: row.get(c.parent_message_id)?,
         thread_count: row.get(c.thread_count)?,
@@ -351,6 +356,7 @@ pub struct NewMessage {
     pub container: Container,
     pub author_id: i64,
     pub author_name: String,
+    pub author_avatar: Option<String>,
     pub content: String,
     pub parent_message_id: Option<i64>,
     pub metadata: Option<String>,
@@ -488,6 +494,7 @@ pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, StoreError>
         author_id: new.author_id,
         user_id: new.author_id,
         username: new.author_name,
+        avatar_url: new.author_avatar,
         content: new.content,
         parent_message_id: new.parent_message_id,
         thread_count: 0,

@@ -347,6 +347,7 @@ mod tests {
             container: Container::Room(room),
             author_id: author,
             author_name: "x".into(),
+            author_avatar: None,
             content: content.into(),
             parent_message_id: None,
             metadata: None,

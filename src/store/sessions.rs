@@ -154,6 +154,7 @@ pub fn revoke_all_but(
 pub struct LiveSession {
     pub user_id: i64,
     pub username: String,
+    pub avatar_url: Option<String>,
     pub role: Role,
     pub last_seen: Option<String>,
 }
@@ -164,7 +165,7 @@ pub fn live_session_user(
     user_id: i64,
 ) -> Result<Option<LiveSession>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.role, u.last_seen
+        "SELECT u.id, u.username, u.avatar_url, u.role, u.last_seen
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL AND u.is_active = 1
            AND s.expires_at > ?3",
@@ -174,6 +175,7 @@ pub fn live_session_user(
             Ok(LiveSession {
                 user_id: r.get("id")?,
                 username: r.get("username")?,
+                avatar_url: r.get("avatar_url")?,
                 role: Role::parse(&r.get::<_, String>("role")?),
                 last_seen: r.get("last_seen")?,
             })

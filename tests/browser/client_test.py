@@ -1304,6 +1304,73 @@ async def notifications_from_a_click(browser, server, shots):
     return [alice, bob]
 
 
+async def an_invitation_brings_a_colleague_in(browser, server, shots):
+    """The admin makes an invitation to two rooms from the page and copies its
+    link; a second browser opens it, sees who invites to what, registers, and
+    lands in those rooms. Registration without the link is refused, a revoked
+    link says so, and the newcomer sets an avatar that the admin then sees."""
+    admin_token, _ = server.register("alice")
+    general = server.api("POST", "/rooms", {"name": "general", "is_public": True}, admin_token)
+    dev = server.api("POST", "/rooms", {"name": "dev", "is_public": False}, admin_token)
+    server.api("POST", "/rooms", {"name": "random", "is_public": True}, admin_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{dev['id']}")
+    await alice.get_by_role("button", name="Invite", exact=True).click()
+    dialog = alice.get_by_role("dialog", name="Invite people")
+    await expect(dialog.get_by_label("#dev")).to_be_checked()
+    await dialog.get_by_label("#general").check()
+    await dialog.get_by_label("How many people may use it").fill("10")
+    await dialog.get_by_role("button", name="Make link").click()
+    link = await dialog.get_by_label("Invitation link").input_value()
+    assert re.match(rf"^{re.escape(server.url)}/invite/[0-9a-f]{{40}}$", link), link
+    await expect(dialog.locator("ul.invites li")).to_contain_text("0/10 used")
+    await alice.screenshot(path=f"{shots}/invite-dialog.png")
+    await dialog.get_by_role("button", name="Close").click()
+
+    # Without the link the sign-in page says registration takes an invitation.
+    bea = await open_page(browser, server)
+    await expect(bea.locator(".register-switch")).to_contain_text("invitation")
+    await bea.goto(link)
+    await expect(bea.get_by_role("heading", name="alice invited you to Veza")).to_be_visible()
+    await expect(bea.locator(".invite-rooms")).to_contain_text("#dev")
+    await expect(bea.locator(".invite-rooms")).to_contain_text("#general")
+    await bea.get_by_label("Username").fill("bea")
+    await bea.get_by_label("E-mail").fill("bea@example.com")
+    await bea.get_by_label("Password").fill(PASSWORD)
+    await bea.get_by_role("button", name="Create account and join").click()
+    await expect(bea.locator(".me-name")).to_have_text("bea")
+    nav = bea.get_by_role("list", name="Rooms")
+    await expect(nav).to_contain_text("dev")
+    await expect(nav).to_contain_text("general")
+    await expect(nav).not_to_contain_text("random")
+    await bea.screenshot(path=f"{shots}/invite-joined.png")
+
+    # bea sets an avatar; alice sees it next to her message.
+    await bea.locator("#sidebar").get_by_role("link", name="bea").click()
+    await bea.get_by_label("Choose an image").set_input_files({"name": "me.png", "mimeType": "image/png", "buffer": png(300, 200)})
+    await expect(bea.locator(".avatar-section .avatar img")).to_have_count(1)
+    await bea.get_by_role("button", name="Save avatar").click()
+    await expect(bea.locator(".toast").last).to_contain_text("Avatar saved")
+    await bea.goto(f"{server.url}/rooms/{general['id']}")
+    await composer(bea, "#general").fill("hello from bea")
+    await composer(bea, "#general").press("Enter")
+    await alice.goto(f"{server.url}/rooms/{general['id']}")
+    await expect(message(alice, "hello from bea").locator(".avatar img")).to_have_count(1)
+
+    # Revoked from the dialog: the link says so.
+    await alice.get_by_role("button", name="Invite", exact=True).click()
+    dialog = alice.get_by_role("dialog", name="Invite people")
+    await dialog.get_by_role("button", name=re.compile("^Revoke invitation")).click()
+    await expect(dialog.locator("ul.invites")).to_contain_text("No live invitations")
+    carl = await open_page(browser, server)
+    await carl.goto(link)
+    await expect(carl.get_by_role("heading", name="This invitation cannot be used")).to_be_visible()
+    return [alice, bea, carl]
+
+
+an_invitation_brings_a_colleague_in.env = {"VEZA_REGISTRATION": "invite"}
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1335,6 +1402,7 @@ SCENARIOS = [
     a_search_hit_opens_at_its_message,
     the_composer_completes_people_rooms_and_emoji,
     notifications_from_a_click,
+    an_invitation_brings_a_colleague_in,
 ]
 
 

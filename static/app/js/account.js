@@ -3,6 +3,7 @@
 import { h, fill, toast, clock, bytes } from './dom.js';
 import { page } from './views.js';
 import { notificationSection } from './notify_settings.js';
+import { avatarSection, openInviteDialog } from './team.js';
 
 function field(label, input) {
   return h('label', { class: 'field' }, label, input);
@@ -57,7 +58,7 @@ export function profilePage(app) {
   field('Current password', current), field('New password', next),
   h('p', { class: 'hint' }, 'Changing it signs out your other sessions.'),
   h('button', { type: 'submit', class: 'primary' }, 'Change password'), passwordError);
-  return page('Your profile', profile, notificationSection(app), password);
+  return page('Your profile', profile, avatarSection(app), notificationSection(app), password);
 }
 
 /** The server's users (administrators): find, deactivate or reactivate, make or
@@ -81,7 +82,49 @@ export function adminPage(app) {
   };
   load().catch((e) => toast(e.message, 'error'));
   query.addEventListener('input', () => { clearTimeout(query.timer); query.timer = setTimeout(() => load().catch(() => {}), 250); });
-  return page('Server', h('h2', {}, 'Numbers'), stats, h('h2', {}, 'Users'), query, h('div', { class: 'table-wrap' }, list));
+  return page('Server', h('h2', {}, 'Numbers'), stats, h('h2', {}, 'Users'),
+    h('div', { class: 'row' }, query,
+      h('button', { type: 'button', onclick: () => openInviteDialog(app) }, 'Invite people')),
+    h('div', { class: 'table-wrap' }, list), createAccount(app, load));
+}
+
+/** An account made by the admin: with a password, or with a one-time link to hand over. */
+function createAccount(app, reload) {
+  const username = h('input', { name: 'username', required: true, minlength: '3', maxlength: '32', autocomplete: 'off' });
+  const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off' });
+  const password = h('input', { name: 'password', type: 'password', minlength: '8', autocomplete: 'new-password', placeholder: 'leave empty for a link' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const result = h('div', { 'aria-live': 'polite' });
+  const form = h('form', {
+    class: 'stack',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      fill(result);
+      try {
+        const made = await app.api.post('admin/users', {
+          username: username.value.trim(), email: email.value.trim(),
+          ...(password.value ? { password: password.value } : {}),
+        });
+        if (made.set_password) fill(result, oneTimeLink(`Give ${made.username} this link to choose a password`, made.set_password));
+        else toast(`${made.username} can sign in`);
+        form.reset();
+        reload();
+      } catch (err) { error.textContent = err.message; }
+    },
+  }, h('h2', {}, 'Make an account'), field('Username', username), field('E-mail', email), field('Password', password),
+  h('button', { type: 'submit', class: 'primary' }, 'Make account'), error, result);
+  return form;
+}
+
+/** A one-time link shown once, with a copy button. */
+function oneTimeLink(text, link) {
+  const input = h('input', { type: 'text', readonly: true, value: link.url, 'aria-label': 'One-time link', class: 'invite-link' });
+  return h('div', { class: 'one-time' }, h('p', {}, `${text} (works once, until ${new Date(link.expires_at).toLocaleString()}):`),
+    input, h('button', {
+      type: 'button',
+      onclick: async () => { input.select(); try { await navigator.clipboard.writeText(link.url); toast('Link copied'); } catch { /* selected */ } },
+    }, 'Copy'));
 }
 
 function userRow(app, u, reload) {
@@ -95,6 +138,15 @@ function userRow(app, u, reload) {
         if (confirm(`Deactivate ${u.username}? Their sessions end at once.`)) act({ is_active: false }, `${u.username} deactivated`);
       } }, 'Deactivate')
       : h('button', { type: 'button', 'aria-label': `Reactivate ${u.username}`, onclick: () => act({ is_active: true }, `${u.username} reactivated`) }, 'Reactivate'),
+    u.is_active ? h('button', {
+      type: 'button', 'aria-label': `Password link for ${u.username}`,
+      onclick: async (e) => {
+        try {
+          const link = await app.api.post(`admin/users/${u.id}/password-reset`);
+          e.target.closest('tr').after(h('tr', {}, h('td', { colspan: '6' }, oneTimeLink(`A password link for ${u.username}`, link))));
+        } catch (err) { toast(err.message, 'error'); }
+      },
+    }, 'Password link') : null,
     u.role === 'admin'
       ? h('button', { type: 'button', 'aria-label': `Remove admin from ${u.username}`, onclick: () => act({ role: 'user' }, `${u.username} is no longer an admin`) }, 'Unmake admin')
       : h('button', { type: 'button', 'aria-label': `Make ${u.username} admin`, onclick: () => act({ role: 'admin' }, `${u.username} is an admin`) }, 'Make admin'));

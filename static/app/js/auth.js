@@ -1,8 +1,10 @@
 // Sign in, register, or sign in with the identity provider when one is configured.
 
 import { h, fill } from './dom.js';
+import { forgotForm } from './team.js';
 
 export function authScreen(app, mode = 'signin', message = '') {
+  if (mode === 'forgot') return forgotForm(app);
   const error = h('p', { class: 'error', role: 'alert' }, message);
   const field = (label, attrs) => {
     const id = `auth-${attrs.name}`;
@@ -20,9 +22,11 @@ export function authScreen(app, mode = 'signin', message = '') {
     field('Password', { name: 'password', type: 'password', autocomplete: signin ? 'current-password' : 'new-password', minlength: signin ? null : '8' }),
     error,
     h('button', { type: 'submit', class: 'primary' }, signin ? 'Sign in' : 'Create account'),
-    h('p', { class: 'switch' }, signin ? 'New here? ' : 'Have an account? ',
+    h('p', { class: 'switch register-switch' }, signin ? 'New here? ' : 'Have an account? ',
       h('button', { type: 'button', class: 'link', onclick: () => app.showAuth(signin ? 'register' : 'signin') },
-        signin ? 'Create an account' : 'Sign in')));
+        signin ? 'Create an account' : 'Sign in')),
+    signin ? h('p', { class: 'switch forgot', hidden: true },
+      h('button', { type: 'button', class: 'link', onclick: () => app.showAuth('forgot') }, 'Forgot your password?')) : null);
   const provider = h('div', { class: 'provider' });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -43,6 +47,12 @@ export function authScreen(app, mode = 'signin', message = '') {
   });
   // Asked of /auth/methods, which answers either way (no 404 in the console).
   app.api.get('auth/methods').then((m) => {
+    const forgot = form.querySelector('.forgot');
+    if (forgot && m.email) forgot.hidden = false;
+    // Past the first account, registration without an invitation may be off.
+    if (signin && m.registration && m.registration !== 'open') {
+      fill(form.querySelector('.register-switch'), 'New here? Ask a colleague for an invitation link.');
+    }
     if (!m.identity_provider) return;
     fill(provider, h('div', { class: 'or' }, 'or'),
       h('a', { class: 'button', href: '/api/v1/auth/oauth/authorize' }, `Sign in with ${m.identity_provider}`));

@@ -8,6 +8,7 @@ import { Sidebar } from './sidebar.js';
 import { DRAFT_PREFIX, Timeline } from './timeline.js';
 import { adminPage, profilePage } from './account.js';
 import { Notifier } from './notify.js';
+import { invitePage, openInviteDialog, resetPage, verifyBanner, verifyPage } from './team.js';
 import { roomNotificationMenu } from './notify_settings.js';
 import {
   app_menu, browsePage, peoplePage, searchPanel, membersPanel, pinsPanel, powers, settingsPanel,
@@ -51,10 +52,22 @@ class App {
   async boot() {
     const path = location.pathname;
     if (path.endsWith('/auth/oauth/callback')) return finishProviderSignIn(this);
+    // Pages a link from an e-mail or a colleague opens, signed in or not.
+    if (path.startsWith('/invite/')) return this.page(invitePage(this, decodeURIComponent(path.slice('/invite/'.length))));
+    if (path === '/reset-password') return this.page(resetPage(this));
+    if (path === '/verify-email') return this.page(verifyPage(this));
     if (this.api.hasSession && await this.api.refresh().catch(() => false)) {
       try { return this.signedIn(await this.api.get('users/me')); } catch { /* fall through */ }
     }
     this.showAuth('signin');
+  }
+
+  /** A page shown instead of the app (an invitation, a password link). */
+  page(view) {
+    this.live.stop();
+    this.notifier.stop();
+    this.notifier.setTitle('Veza');
+    fill(this.root, view);
   }
 
   showAuth(mode = 'signin', message = '') {
@@ -72,6 +85,13 @@ class App {
     // default until the server answers).
     this.limits = { message_max_length: 2000 };
     this.api.get('limits').then((limits) => { this.limits = limits; }).catch(() => {});
+    // What this server offers (e-mail, the registration mode), for the banner
+    // and the invitation dialog.
+    this.api.get('auth/methods').then((methods) => {
+      this.methods = methods;
+      const banner = verifyBanner(this, methods);
+      if (banner) this.root.querySelector('.shell')?.prepend(banner);
+    }).catch(() => {});
     this.sidebar = new Sidebar(this);
     this.main = h('main', { id: 'main', 'aria-label': 'Conversation' });
     this.panelTitle = h('h2', {});
@@ -199,6 +219,8 @@ class App {
         roomNotificationMenu(this, room),
         this.membersButton = h('button', { type: 'button', onclick: () => this.openPanel(membersPanel(this, room)) }, `Members (${room.member_count})`),
         h('button', { type: 'button', onclick: () => this.openPanel(pinsPanel(this, id)) }, 'Pinned'),
+        powers(this, room).moderator
+          ? h('button', { type: 'button', onclick: () => openInviteDialog(this, room.id) }, 'Invite') : null,
         powers(this, room).moderator
           ? h('button', { type: 'button', onclick: () => this.openPanel(settingsPanel(this, room)) }, 'Settings') : null,
         room.my_role && room.my_role !== 'owner'

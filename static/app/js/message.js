@@ -2,6 +2,7 @@
 
 import { h, clock, bytes } from './dom.js';
 import { renderMarkdown } from './markdown.js';
+import { showAvatar } from './team.js';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '👀'];
 
@@ -18,7 +19,7 @@ export function renderMessage(ctx, m) {
     tabindex: '-1',
   });
   li.append(
-    avatar(m),
+    avatar(ctx.api, m),
     h('div', { class: 'meta' },
       h('span', { class: 'author' }, m.username),
       ' ',
@@ -55,9 +56,11 @@ function namesOnly(m) {
 }
 
 /** A round badge with the author's initial, its colour chosen by their id. */
-function avatar(m) {
+function avatar(api, m) {
   const initial = [...(m.username || '?')][0].toUpperCase();
-  return h('span', { class: `avatar av-${Math.abs(Number(m.author_id) || 0) % 8}`, 'aria-hidden': 'true' }, initial);
+  const badge = h('span', { class: `avatar av-${Math.abs(Number(m.author_id) || 0) % 8}`, 'aria-hidden': 'true' }, initial);
+  if (m.avatar_url) showAvatar(api, badge, m.avatar_url, m.username);
+  return badge;
 }
 
 /** What the formatting may link: the users the server resolved as mentions,

@@ -4,6 +4,7 @@
 import { h, fill, toast, highlighted, clock } from './dom.js';
 import { attachment } from './message.js';
 import { Timeline } from './timeline.js';
+import { showAvatar } from './team.js';
 
 export function page(title, ...body) {
   return h('section', { class: 'page' }, h('header', { class: 'bar' }, app_menu(), h('h1', {}, title)), h('div', { class: 'page-body' }, body));
@@ -131,9 +132,12 @@ function memberRow(app, room, m, { owner, moderator }, reload) {
       onclick: () => { if (confirm(`Remove ${m.username} from #${room.name}?`)) act(app.api.del(`rooms/${room.id}/members/${m.user_id}`)); },
     }, 'Remove'));
   }
+  const badge = h('span', { class: `avatar small av-${Math.abs(Number(m.user_id) || 0) % 8}`, 'aria-hidden': 'true' },
+    [...(m.username || '?')][0].toUpperCase());
+  if (m.avatar_url) showAvatar(app.api, badge, m.avatar_url, m.username);
   return h('li', { dataset: { user: m.user_id } },
     h('span', { class: `dot ${m.is_online ? 'online' : ''}`, 'aria-label': m.is_online ? 'online' : 'offline' }), ' ',
-    m.username, m.role !== 'member' ? h('span', { class: 'muted' }, ` ${m.role}`) : null,
+    badge, ' ', m.username, m.role !== 'member' ? h('span', { class: 'muted' }, ` ${m.role}`) : null,
     controls.length ? h('span', { class: 'member-tools' }, controls) : null);
 }
 
