@@ -295,3 +295,49 @@ async fn in_open_mode_a_code_is_optional_and_still_joins_its_rooms() {
         .await;
     assert_eq!(page.data()["rooms"], json!([]));
 }
+
+#[tokio::test]
+async fn hostile_codes_and_bodies_are_refused_cleanly() {
+    let app = app_in(Registration::Invite).await;
+    let admin = app.register("admin").await;
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"username": "eve", "email": "eve@example.com", "password": PASSWORD, "invite_code": 12}),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.raw);
+    let huge = "a".repeat(10_000);
+    register_with(&app, "eve", Some(&huge))
+        .await
+        .assert_error(400, "VALIDATION_FAILED");
+    app.get(&format!("/api/v1/invites/{}", "f".repeat(4000)), None)
+        .await
+        .assert_error(404, "NOT_FOUND");
+    // Revoked by id; ids that are not ids.
+    let made = invite(&app, &admin, json!({})).await;
+    let other = app
+        .delete(
+            &format!("/api/v1/invites/{}", made["id"]),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(other.status, 204);
+    app.delete("/api/v1/invites/999999", Some(&admin.token))
+        .await
+        .assert_error(404, "NOT_FOUND");
+    app.delete("/api/v1/invites/-1", Some(&admin.token))
+        .await
+        .assert_error(404, "NOT_FOUND");
+    let res = app.delete("/api/v1/invites/x", Some(&admin.token)).await;
+    assert_eq!(res.status, 422, "{}", res.raw);
+    assert_eq!(res.body["error"]["details"]["field"], "id");
+    // Without a token nothing but the public page answers.
+    app.post("/api/v1/invites", None, json!({}))
+        .await
+        .assert_error(401, "INVALID_TOKEN");
+    app.get("/api/v1/invites", None)
+        .await
+        .assert_error(401, "INVALID_TOKEN");
+}

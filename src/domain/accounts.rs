@@ -109,11 +109,17 @@ pub async fn register(cx: &Context, origin: Origin, form: Registering) -> ApiRes
 
     // Refuse early what the write would refuse, so no hash is spent on it.
     let (name, mail) = (username.clone(), email.clone());
-    let has_code = code.is_some();
+    let looked_up = code.clone();
+    let closed = mode == Registration::Closed;
     cx.db
         .read(move |c| {
-            if users::any(c)? && needs_invite && !has_code {
-                return Err(ApiError::RegistrationClosed);
+            if users::any(c)? {
+                match &looked_up {
+                    None if needs_invite => return Err(ApiError::RegistrationClosed),
+                    None => {}
+                    // Checked again, and counted, in the write.
+                    Some(code) => invites::check(c, code, closed)?,
+                }
             }
             Ok(users::ensure_unique(c, Some(&name), Some(&mail), None)?)
         })

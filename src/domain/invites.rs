@@ -181,16 +181,26 @@ pub async fn preview(cx: &Context, code: &str) -> ApiResult<Preview> {
 /// it can be used now, and its use counted in the same transaction (so 20
 /// concurrent registrations on a code of 10 uses admit exactly 10).
 pub(crate) fn take(c: &Connection, code: &str, closed: bool) -> ApiResult<Usable> {
-    let usable = invites::usable(c, &tokens::digest(code.trim()))?
+    let usable = check_usable(c, code, closed)?;
+    invites::count_use(c, usable.id)?;
+    Ok(usable)
+}
+
+/// Before a registration spends a password hash: whether its code could be
+/// used now (the write checks again and counts).
+pub(crate) fn check(c: &Connection, code: &str, closed: bool) -> ApiResult<()> {
+    check_usable(c, code, closed).map(|_| ())
+}
+
+fn check_usable(c: &Connection, code: &str, closed: bool) -> ApiResult<Usable> {
+    invites::usable(c, &tokens::digest(code.trim()))?
         .filter(|u| !closed || u.inviter_is_admin)
         .ok_or_else(|| {
             ApiError::validation(
                 "invite_code",
                 "is not an invitation that can be used (unknown, used up, revoked or expired)",
             )
-        })?;
-    invites::count_use(c, usable.id)?;
-    Ok(usable)
+        })
 }
 
 /// Inside a registration's write: puts the new user in the invitation's rooms.
