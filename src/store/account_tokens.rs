@@ -104,3 +104,59 @@ pub fn prune(conn: &Connection) -> Result<usize, StoreError> {
         [cutoff],
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::users::{self, NewUser};
+
+    fn database() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::schema::migrate(&mut conn).unwrap();
+        let new = NewUser {
+            username: "ada".into(),
+            email: "ada@example.com".into(),
+            password_hash: "x".into(),
+            first_name: None,
+            last_name: None,
+            email_verified: false,
+        };
+        users::insert(&conn, new, true).unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_token_works_once_before_it_expires_and_only_for_its_purpose() {
+        let conn = database();
+        insert(&conn, 1, Purpose::ResetPassword, "d1", None, 1800).unwrap();
+        assert!(spend(&conn, Purpose::VerifyEmail, "d1").unwrap().is_none());
+        assert!(peek(&conn, Purpose::ResetPassword, "d1").unwrap());
+        assert_eq!(
+            spend(&conn, Purpose::ResetPassword, "d1")
+                .unwrap()
+                .unwrap()
+                .user_id,
+            1
+        );
+        assert!(spend(&conn, Purpose::ResetPassword, "d1")
+            .unwrap()
+            .is_none());
+
+        // Expired: a token of no lifetime is spent by nobody.
+        insert(&conn, 1, Purpose::ResetPassword, "d2", None, 0).unwrap();
+        assert!(!peek(&conn, Purpose::ResetPassword, "d2").unwrap());
+        assert!(spend(&conn, Purpose::ResetPassword, "d2")
+            .unwrap()
+            .is_none());
+
+        // A newer link voids the older one.
+        insert(&conn, 1, Purpose::ResetPassword, "d3", None, 1800).unwrap();
+        insert(&conn, 1, Purpose::ResetPassword, "d4", None, 1800).unwrap();
+        assert!(spend(&conn, Purpose::ResetPassword, "d3")
+            .unwrap()
+            .is_none());
+        assert!(spend(&conn, Purpose::ResetPassword, "d4")
+            .unwrap()
+            .is_some());
+    }
+}
