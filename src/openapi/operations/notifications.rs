@@ -57,7 +57,8 @@ pub(super) fn notifications() -> Vec<Op> {
             ],
             2,
         ))
-        .answers(201, subscription.clone()),
+        .answers(201, subscription.clone())
+        .or_status(200),
         op(
             "get",
             "/api/v1/push/subscriptions",

@@ -77,6 +77,14 @@ impl Op {
         self.answer = Answer::Empty;
         self
     }
+    /// The same answer under another status too (201 new, 200 already there).
+    pub(super) fn or_status(self, status: u16) -> Op {
+        let response = match &self.answer {
+            Answer::Data(data) => enveloped(data.clone()),
+            _ => json!({"description": "success"}),
+        };
+        self.also(status, response)
+    }
     /// Another answer, described by `response` (an OpenAPI response object).
     pub(super) fn also(mut self, status: u16, response: Value) -> Op {
         self.also.push((status, response));
