@@ -30,6 +30,8 @@ pub struct App {
     pub push_wakeups: crate::tasks::wakeups::PushWakeups,
     /// Requests that mail an address someone typed, limited per address and client.
     pub mail_requests: crate::limiter::MailRequests,
+    /// Incoming webhooks' posts, limited per hook.
+    pub hook_posts: crate::limiter::WindowCounter,
     /// Rung when mail is queued.
     pub mail_queued: Arc<tokio::sync::Notify>,
     /// The SMTP client, when `[smtp]` is configured.

@@ -161,6 +161,7 @@ fn build(
         webhooks_queued,
         push_wakeups,
         mail_requests: Default::default(),
+        hook_posts: limiter::WindowCounter::new(domain::hooks::POSTS_PER_MINUTE, 60, 100_000),
         mail_queued,
         mailer,
         webhook_worker: Default::default(),

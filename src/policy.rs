@@ -440,3 +440,80 @@ pub fn require_may_invite(
     }
     Ok(())
 }
+
+/// What a personal access token may do (API §20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scopes {
+    /// Reads: `GET` and `HEAD`.
+    pub read: bool,
+    /// Every other method.
+    pub write: bool,
+    /// The `/api/v1/admin` routes (administrators' tokens only).
+    pub admin: bool,
+}
+
+impl Scopes {
+    /// Parses `read,write` (as stored, or as a client lists them).
+    pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Scopes, String> {
+        let mut scopes = Scopes::default();
+        for name in names {
+            match name.trim() {
+                "read" => scopes.read = true,
+                "write" => scopes.write = true,
+                "admin" => scopes.admin = true,
+                other => return Err(format!("unknown scope `{other}` (read, write, admin)")),
+            }
+        }
+        Ok(scopes)
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            ("read", self.read),
+            ("write", self.write),
+            ("admin", self.admin),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+}
+
+/// Whether a request made with an access token of `scopes` may go to `path`
+/// with `method`. Tokens never reach what a session alone may do: make or
+/// revoke tokens, change the password, log out, subscribe a browser to pushes,
+/// open the WebSocket (its life is tied to a session). Then: the admin routes
+/// need `admin`, reads `read`, everything else `write`.
+pub fn token_may(method: &str, path: &str, scopes: Scopes) -> Result<(), ApiError> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let session_only = matches!(
+        segments.as_slice(),
+        ["", "api", "v1", "users", "me", "tokens", ..]
+            | ["", "api", "v1", "bots", _, "tokens", ..]
+            | ["", "api", "v1", "users", "me", "password"]
+            | ["", "api", "v1", "auth", ..]
+            | ["", "auth", ..]
+            | ["", "api", "v1", "push", ..]
+            | ["", "api", "v1", "ws"]
+    );
+    if session_only {
+        return Err(ApiError::PermissionDenied(
+            "an access token cannot do this: sign in with a password",
+        ));
+    }
+    let (needed, name) = if segments.get(3) == Some(&"admin") {
+        (scopes.admin, "admin")
+    } else if matches!(method, "GET" | "HEAD") {
+        (scopes.read, "read")
+    } else {
+        (scopes.write, "write")
+    };
+    if needed {
+        return Ok(());
+    }
+    Err(ApiError::PermissionDenied(match name {
+        "admin" => "this token lacks the admin scope",
+        "read" => "this token lacks the read scope",
+        _ => "this token lacks the write scope",
+    }))
+}

@@ -25,6 +25,9 @@ pub fn digest(token: &str) -> String {
     to_hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// Personal access tokens (API §20) start with this.
+pub const ACCESS_TOKEN_PREFIX: &str = "vz_";
+
 /// SHA-256 of `bytes`, as lowercase hex.
 pub fn digest_bytes(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))

@@ -161,6 +161,7 @@ async fn send_to(
     let request = SendRequest {
         author_name: user.username.clone(),
         author_avatar: user.avatar_url.clone(),
+        author_kind: user.kind,
         content: body.content,
         parent_message_id: body.parent_message_id,
         metadata: body.metadata,

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod exports;
 pub mod files;
 pub mod health;
+pub mod hooks;
 pub mod invites;
 pub mod limits;
 pub mod members;
@@ -22,6 +23,7 @@ pub mod rooms;
 pub mod search;
 pub mod stats;
 pub mod streams;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;
 
@@ -54,6 +56,9 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", read_markers::routes())
         .mount("/api/v1", notifications::routes())
         .mount("/api/v1", invites::routes())
+        .mount("/api/v1", tokens::routes())
+        .mount("/api/v1", hooks::routes())
+        .mount("/", hooks::post_routes())
         .mount("/api/v1", stats::routes())
         .mount("/api/v1", limits::routes())
         .mount("/api/v1", conversations::routes())

@@ -20,6 +20,32 @@ pub enum Bearer {
     Missing,
     Invalid(&'static str),
     Valid(Claims),
+    /// A personal access token (`vz_…`), as the SHA-256 the database keeps.
+    Personal(String),
+}
+
+use crate::tokens::ACCESS_TOKEN_PREFIX as PERSONAL_PREFIX;
+
+/// The holder of the request's personal access token, read once per request
+/// (the rate limit and the guard both ask) and never cached across requests:
+/// a revoked token is refused by the very next request.
+pub async fn personal_holder<'r>(
+    req: &'r Request<'_>,
+) -> &'r Option<crate::store::access_tokens::Holder> {
+    req.local_cache_async(async {
+        let Bearer::Personal(digest) = bearer(req) else {
+            return None;
+        };
+        let app = req.rocket().state::<App>()?;
+        let digest = digest.clone();
+        app.domain
+            .db
+            .read(move |c| crate::store::access_tokens::holder(c, &digest))
+            .await
+            .ok()
+            .flatten()
+    })
+    .await
 }
 
 /// The decoded bearer token of `req`, computed once and cached for the request.
@@ -42,6 +68,10 @@ pub fn bearer<'r>(req: &'r Request<'_>) -> &'r Bearer {
 }
 
 fn verify(req: &Request<'_>, token: &str) -> Bearer {
+    let token = token.trim();
+    if token.starts_with(PERSONAL_PREFIX) {
+        return Bearer::Personal(crate::tokens::digest(token));
+    }
     let Some(app) = req.rocket().state::<App>() else {
         return Bearer::Invalid("token keys unavailable");
     };
@@ -86,6 +116,12 @@ impl<'r> FromRequest<'r> for AccessToken {
             }),
             Bearer::Missing => refuse(req, ApiError::InvalidToken("no bearer token")),
             Bearer::Invalid(why) => refuse(req, ApiError::InvalidToken(why)),
+            Bearer::Personal(_) => refuse(
+                req,
+                ApiError::PermissionDenied(
+                    "an access token cannot do this: sign in with a password",
+                ),
+            ),
         }
     }
 }
@@ -115,6 +151,7 @@ impl<'r> FromRequest<'r> for AuthUser {
             Bearer::Valid(claims) => claims.clone(),
             Bearer::Missing => return refuse(req, ApiError::InvalidToken("no bearer token")),
             Bearer::Invalid(why) => return refuse(req, ApiError::InvalidToken(why)),
+            Bearer::Personal(_) => return personal_user(req).await,
         };
         let Some(app) = req.rocket().state::<App>() else {
             return refuse(req, ApiError::internal("app state not managed"));
@@ -155,6 +192,8 @@ impl<'r> FromRequest<'r> for AuthUser {
                     avatar_url: live.avatar_url,
                     role: live.role,
                     session_id: claims.sid,
+                    kind: "user",
+                    access: crate::auth::user::Access::Session,
                 };
                 app.sessions.put_if_unchanged(&user, generation);
                 Outcome::Success(user)
@@ -163,6 +202,46 @@ impl<'r> FromRequest<'r> for AuthUser {
             Err(e) => refuse(req, e.into()),
         }
     }
+}
+
+/// The user behind a personal access token, if the token is live and its
+/// scopes allow this request.
+async fn personal_user(req: &Request<'_>) -> Outcome<AuthUser, ()> {
+    let Some(holder) = personal_holder(req).await.clone() else {
+        return refuse(
+            req,
+            ApiError::InvalidToken("unknown, revoked or expired access token"),
+        );
+    };
+    if let Err(e) = crate::policy::token_may(
+        req.method().as_str(),
+        req.uri().path().as_str(),
+        holder.scopes,
+    ) {
+        return refuse(req, e);
+    }
+    let stale = holder
+        .last_used_at
+        .as_deref()
+        .is_none_or(|used| used < crate::time::ago_secs(LAST_SEEN_PRECISION_SECS).as_str());
+    if let (true, Some(app)) = (stale, req.rocket().state::<App>()) {
+        let id = holder.token_id;
+        app.domain
+            .journal
+            .apply_detached(move |c| crate::store::access_tokens::touch(c, id));
+    }
+    Outcome::Success(AuthUser {
+        id: holder.user_id,
+        username: holder.username,
+        avatar_url: holder.avatar_url,
+        role: holder.role,
+        session_id: 0,
+        kind: crate::store::messages::author_kind(&holder.kind),
+        access: crate::auth::user::Access::Token {
+            id: holder.token_id,
+            scopes: holder.scopes,
+        },
+    })
 }
 
 /// The signed-in user when the request carries a token, `None` when it carries

@@ -212,6 +212,8 @@ mod tests {
             username: format!("u{id}"),
             avatar_url: None,
             role: Role::User,
+            kind: "user",
+            access: crate::auth::user::Access::Session,
             session_id,
         }
     }

@@ -118,6 +118,14 @@ impl Default for PushConfig {
     }
 }
 
+/// Bot accounts (API §20).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BotsConfig {
+    /// Whether every user may make bots (otherwise only administrators).
+    pub users_may_create: bool,
+}
+
 /// How mail leaves for the SMTP server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -321,6 +321,34 @@ const MIGRATIONS: &[&str] = &[
          bytes         BLOB NOT NULL,
          updated_at    TEXT NOT NULL
      );",
+    // 12: bots, personal access tokens, incoming webhooks.
+    "ALTER TABLE users ADD COLUMN kind TEXT NOT NULL DEFAULT 'user'
+         CHECK (kind IN ('user', 'bot', 'hook'));
+     ALTER TABLE users ADD COLUMN owner_id INTEGER REFERENCES users (id);
+     CREATE INDEX users_by_owner ON users (owner_id) WHERE owner_id IS NOT NULL;
+     CREATE TABLE access_tokens (
+         id            INTEGER PRIMARY KEY,
+         user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         name          TEXT NOT NULL,
+         token_digest  TEXT NOT NULL UNIQUE,
+         scopes        TEXT NOT NULL,
+         expires_at    TEXT,
+         last_used_at  TEXT,
+         created_at    TEXT NOT NULL
+     );
+     CREATE INDEX access_tokens_by_user ON access_tokens (user_id);
+     CREATE TABLE incoming_webhooks (
+         id             INTEGER PRIMARY KEY,
+         room_id        INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+         -- The account its messages are written by (kind 'hook').
+         user_id        INTEGER NOT NULL REFERENCES users (id),
+         name           TEXT NOT NULL,
+         secret_digest  TEXT NOT NULL UNIQUE,
+         created_by     INTEGER NOT NULL REFERENCES users (id),
+         created_at     TEXT NOT NULL,
+         last_used_at   TEXT
+     );
+     CREATE INDEX incoming_webhooks_by_room ON incoming_webhooks (room_id);",
 ];
 
 /// Settings every connection gets.

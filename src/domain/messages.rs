@@ -30,6 +30,7 @@ pub async fn page(
 pub struct SendRequest {
     pub author_name: String,
     pub author_avatar: Option<String>,
+    pub author_kind: &'static str,
     pub content: String,
     pub parent_message_id: Option<i64>,
     pub metadata: Option<serde_json::Value>,
@@ -62,6 +63,7 @@ pub async fn send(
         author_id: actor.id,
         author_name: request.author_name,
         author_avatar: request.author_avatar,
+        author_kind: request.author_kind,
         mentioned_names: mentions::usernames(&content),
         content,
         parent_message_id: request.parent_message_id,

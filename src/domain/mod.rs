@@ -8,12 +8,15 @@
 //! keeping the single writer's critical section short.
 
 pub mod access;
+pub mod access_tokens;
 pub mod accounts;
 pub mod avatars;
+pub mod bots;
 mod context;
 pub mod conversations;
 pub mod exports;
 pub mod files;
+pub mod hooks;
 pub mod invites;
 pub mod members;
 pub mod messages;

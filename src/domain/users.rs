@@ -91,6 +91,12 @@ pub async fn set_status(
 ) -> ApiResult<User> {
     cx.journal
         .write(None, move |c, events| {
+            if role == Some(Role::Admin) && users::require(c, user_id)?.is_bot {
+                return Err(crate::error::ApiError::conflict(
+                    "role",
+                    "a bot or a hook cannot be an admin",
+                ));
+            }
             users::set_status(c, user_id, is_active, role)?;
             if is_active == Some(false) {
                 sessions::revoke_all_but(c, user_id, None, "account deactivated")?;

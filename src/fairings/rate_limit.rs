@@ -56,6 +56,11 @@ impl Fairing for RateLimit {
         }
         let key = match bearer(req) {
             Bearer::Valid(claims) => format!("user:{}", claims.sub),
+            // A token counts against its owner's limit.
+            Bearer::Personal(_) => match crate::auth::guard::personal_holder(req).await {
+                Some(holder) => format!("user:{}", holder.user_id),
+                None => address_key(req.client_ip()),
+            },
             _ => address_key(req.client_ip()),
         };
         let verdict = self.buckets.check(&key);

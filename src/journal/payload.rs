@@ -209,6 +209,7 @@ mod tests {
             user_id: 2,
             username: "ana \"quoted\" \u{1}".into(),
             avatar_url: None,
+            author_kind: "user",
             content: "héllo\n\u{2028}".into(),
             parent_message_id: None,
             thread_count: 0,

@@ -102,6 +102,7 @@ pub fn all() -> Value {
                 ("role", json!({"enum": ["user", "admin"]})),
                 ("is_active", boolean()),
                 ("email_verified", boolean()),
+                ("is_bot", boolean()),
                 presence[0].clone(),
                 presence[1].clone(),
                 ("created_at", string()),
@@ -114,8 +115,9 @@ pub fn all() -> Value {
                     "email",
                     json!({"type": "string", "description": "only to the user and admins"}),
                 ),
+                ("bot_owner_id", integer()),
             ],
-            14,
+            15,
         ),
     );
     add(
@@ -215,6 +217,7 @@ pub fn all() -> Value {
                 ("author_id", integer()),
                 ("user_id", integer()),
                 ("username", string()),
+                ("author_kind", json!({"enum": ["user", "bot", "hook"]})),
                 ("content", string()),
                 ("thread_count", integer()),
                 ("is_pinned", boolean()),
@@ -231,8 +234,9 @@ pub fn all() -> Value {
                 ("edited_at", nullable_string()),
                 ("metadata", json!({"type": ["object", "null"]})),
                 ("mentioned_users", array(json!({"type": "object"}))),
+                ("avatar_url", nullable_string()),
             ],
-            20,
+            21,
         ),
     );
     add(

@@ -46,6 +46,8 @@ pub struct Message {
     pub username: String,
     /// The author's avatar, so a client shows it without asking for the user.
     pub avatar_url: Option<String>,
+    /// `user`, `bot` or `hook` (an incoming webhook's message).
+    pub author_kind: &'static str,
     pub content: String,
     pub parent_message_id: Option<i64>,
     pub thread_count: i64,
@@ -68,7 +70,7 @@ pub struct Message {
 
 const MESSAGE_SELECT: &str = "
     SELECT m.id, m.uuid, m.room_id, m.conversation_id, m.author_id, u.username, u.avatar_url,
-           m.content,
+           u.kind AS author_kind, m.content,
            m.parent_message_id,
            (SELECT count(*) FROM messages t
             WHERE t.parent_message_id = m.id AND t.deleted_at IS NULL) AS thread_count,
@@ -83,6 +85,7 @@ columns!(MessageColumns {
     author_id,
     username,
     avatar_url,
+    author_kind,
     content,
     parent_message_id,
     thread_count,
@@ -106,6 +109,7 @@ fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Messag
         user_id: row.get(c.author_id)?,
         username: row.get(c.username)?,
         avatar_url: row.get(c.avatar_url)?,
+        author_kind: author_kind(&row.get::<_, String>(c.author_kind)?),
         content: row.get(c.content)?,
         parent_message_id: row.get(c.parent_message_id)?,
         thread_count: row.get(c.thread_count)?,
@@ -121,6 +125,15 @@ fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Messag
         created_at: row.get(c.created_at)?,
         updated_at: row.get(c.updated_at)?,
     })
+}
+
+/// A user's `kind` column as a message's `author_kind`.
+pub fn author_kind(kind: &str) -> &'static str {
+    match kind {
+        "bot" => "bot",
+        "hook" => "hook",
+        _ => "user",
+    }
 }
 
 /// Fills in the reactions, mentions and attachments of `messages` in three queries.
@@ -357,6 +370,7 @@ pub struct NewMessage {
     pub author_id: i64,
     pub author_name: String,
     pub author_avatar: Option<String>,
+    pub author_kind: &'static str,
     pub content: String,
     pub parent_message_id: Option<i64>,
     pub metadata: Option<String>,
@@ -495,6 +509,7 @@ pub fn insert(conn: &Connection, new: NewMessage) -> Result<Message, StoreError>
         user_id: new.author_id,
         username: new.author_name,
         avatar_url: new.author_avatar,
+        author_kind: new.author_kind,
         content: new.content,
         parent_message_id: new.parent_message_id,
         thread_count: 0,

@@ -1,5 +1,6 @@
 //! SQL, one file per resource: plain functions over a `&Connection`.
 
+pub mod access_tokens;
 pub mod account_tokens;
 pub mod admin;
 pub mod audit;
@@ -9,6 +10,7 @@ pub mod conversations;
 pub mod edits;
 pub mod exports;
 pub mod files;
+pub mod incoming_webhooks;
 pub mod invites;
 pub mod mail;
 pub mod members;

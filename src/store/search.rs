@@ -348,6 +348,7 @@ mod tests {
             author_id: author,
             author_name: "x".into(),
             author_avatar: None,
+            author_kind: "user",
             content: content.into(),
             parent_message_id: None,
             metadata: None,

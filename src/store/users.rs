@@ -47,6 +47,11 @@ pub struct User {
     pub avatar_url: Option<String>,
     pub is_active: bool,
     pub email_verified: bool,
+    /// A bot or an incoming webhook's account: no password, driven by tokens.
+    pub is_bot: bool,
+    /// Who manages the bot (bots only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_owner_id: Option<i64>,
     #[serde(flatten)]
     pub presence: Presence,
     pub created_at: String,
@@ -65,7 +70,7 @@ impl User {
 
 pub const USER_COLUMNS: &str = "id, uuid, username, email, first_name, last_name, role, \
      status_message, avatar_url, is_active, email_verified, online, last_seen, created_at, \
-     last_login_at";
+     last_login_at, kind, owner_id";
 
 columns!(UserColumns {
     id,
@@ -83,6 +88,8 @@ columns!(UserColumns {
     last_seen,
     created_at,
     last_login_at,
+    kind,
+    owner_id,
 });
 
 fn from_row(row: &Row<'_>, c: &UserColumns) -> crate::rusqlite::Result<User> {
@@ -98,6 +105,8 @@ fn from_row(row: &Row<'_>, c: &UserColumns) -> crate::rusqlite::Result<User> {
         avatar_url: row.get(c.avatar_url)?,
         is_active: row.get(c.is_active)?,
         email_verified: row.get(c.email_verified)?,
+        is_bot: row.get::<_, String>(c.kind)? != "user",
+        bot_owner_id: row.get(c.owner_id)?,
         presence: Presence::new(row.get(c.online)?, row.get(c.last_seen)?),
         created_at: row.get(c.created_at)?,
         last_login_at: row.get(c.last_login_at)?,
@@ -473,4 +482,49 @@ pub fn active_by_email(
         )?
         .query_row([email], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
+}
+
+/// An account no password opens: a bot, or an incoming webhook's author.
+pub struct NewMachine<'a> {
+    pub username: &'a str,
+    pub display_name: Option<&'a str>,
+    /// `bot` or `hook`.
+    pub kind: &'static str,
+    pub owner_id: i64,
+}
+
+/// The stored hash of a machine account: no password matches it.
+const NO_PASSWORD: &str = "!machine";
+
+/// Inserts a bot or hook account (role `user`); its e-mail is a placeholder
+/// under `.invalid`, a domain that never receives mail.
+pub fn insert_machine(conn: &Connection, new: &NewMachine<'_>) -> Result<i64, StoreError> {
+    let email = format!("{}@{}.invalid", new.username.to_lowercase(), new.kind);
+    ensure_unique(conn, Some(new.username), Some(&email), None)?;
+    let now = time::now_rfc3339();
+    conn.execute(
+        "INSERT INTO users (uuid, username, email, password_hash, first_name, role, kind, owner_id,
+                            created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'user', ?6, ?7, ?8, ?8)",
+        params![
+            uuid::Uuid::new_v4().to_string(),
+            new.username,
+            email,
+            NO_PASSWORD,
+            new.display_name,
+            new.kind,
+            new.owner_id,
+            now
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Bots: `owner_id`'s, or every one.
+pub fn bots(conn: &Connection, owner_id: Option<i64>) -> Result<Vec<User>, StoreError> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE kind = 'bot' AND (?1 IS NULL OR owner_id = ?1)
+         ORDER BY id"
+    );
+    query_rows(conn, &sql, [owner_id], from_row)
 }

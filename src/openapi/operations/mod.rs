@@ -3,6 +3,7 @@
 //! without its description here fails the tests.
 
 mod accounts;
+mod bots;
 mod files;
 mod messages;
 mod notifications;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Op> {
     let mut ops = Vec::new();
     ops.extend(accounts::accounts());
     ops.extend(team::team());
+    ops.extend(bots::bots());
     ops.extend(rooms::rooms());
     ops.extend(messages::messages());
     ops.extend(messages::conversations());

@@ -169,7 +169,7 @@ fn path_parameters(path: &str) -> Vec<Value> {
             // so example-based tests reach past "not found".
             let (schema, example) = if name == "emoji" {
                 (json!({"type": "string", "minLength": 1}), json!("👍"))
-            } else if name == "code" {
+            } else if name == "code" || name == "secret" {
                 (
                     json!({"type": "string", "minLength": 1, "maxLength": 512}),
                     json!("0123456789abcdef0123456789abcdef01234567"),
