@@ -68,6 +68,26 @@ export interface RoomNotifications {
   muted_until: string | null;
 }
 
+export interface AccessTokenInfo {
+  id: number;
+  user_id: number;
+  name: string;
+  scopes: string[];
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
+export interface IncomingWebhookInfo {
+  id: number;
+  room_id: number;
+  name: string;
+  user_id: number;
+  created_by: number;
+  created_at: string;
+  last_used_at: string | null;
+}
+
 export interface Invite {
   id: number;
   room_ids: number[];
@@ -188,6 +208,22 @@ export declare class VezaClient {
     removeAvatar(): Promise<null>;
     avatar(userId: number, avatarUrl?: string | null): Promise<Response>;
     resendVerification(): Promise<{ sent: boolean }>;
+  };
+  bots: {
+    createToken(options: { name: string; scopes: ('read' | 'write' | 'admin')[]; expiresInDays?: number }): Promise<AccessTokenInfo & { token: string }>;
+    tokens(): Promise<{ tokens: AccessTokenInfo[] }>;
+    revokeToken(tokenId: number): Promise<null>;
+    create(username: string, options?: { displayName?: string }): Promise<User>;
+    list(): Promise<{ bots: User[] }>;
+    deactivate(botId: number): Promise<null>;
+    createBotToken(botId: number, options: { name: string; scopes: ('read' | 'write')[]; expiresInDays?: number }): Promise<AccessTokenInfo & { token: string }>;
+    botTokens(botId: number): Promise<{ tokens: AccessTokenInfo[] }>;
+    revokeBotToken(botId: number, tokenId: number): Promise<null>;
+    createHook(roomId: number, name: string): Promise<IncomingWebhookInfo & { url: string }>;
+    hooks(roomId: number): Promise<{ incoming_webhooks: IncomingWebhookInfo[] }>;
+    deleteHook(roomId: number, hookId: number): Promise<null>;
+    rotateHook(roomId: number, hookId: number): Promise<IncomingWebhookInfo & { url: string }>;
+    postToHook(url: string, body: { text?: string; content?: string; username?: string; icon_url?: string; attachments?: Json[] }): Promise<Message>;
   };
   invites: {
     create(options?: { roomIds?: number[]; maxUses?: number; expiresInSecs?: number; email?: string }): Promise<Invite & { code: string; url: string }>;

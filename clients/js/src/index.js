@@ -34,6 +34,7 @@ export class VezaClient {
     this.search = new groups.Search(t);
     this.notifications = new groups.Notifications(t);
     this.invites = new groups.Invites(t);
+    this.bots = new groups.Bots(t);
     this.admin = new groups.Admin(t);
     this.server = new groups.Server(t);
   }
@@ -75,6 +76,20 @@ export const OPERATIONS = {
   'post /api/v1/admin/users': 'admin.createUser',
   'post /api/v1/admin/users/{id}/password-reset': 'admin.passwordResetLink',
   'post /api/v1/invites': 'invites.create',
+  'post /api/v1/users/me/tokens': 'bots.createToken',
+  'get /api/v1/users/me/tokens': 'bots.tokens',
+  'delete /api/v1/users/me/tokens/{id}': 'bots.revokeToken',
+  'post /api/v1/bots': 'bots.create',
+  'get /api/v1/bots': 'bots.list',
+  'delete /api/v1/bots/{id}': 'bots.deactivate',
+  'post /api/v1/bots/{id}/tokens': 'bots.createBotToken',
+  'get /api/v1/bots/{id}/tokens': 'bots.botTokens',
+  'delete /api/v1/bots/{id}/tokens/{token_id}': 'bots.revokeBotToken',
+  'post /api/v1/rooms/{room_id}/incoming-webhooks': 'bots.createHook',
+  'get /api/v1/rooms/{room_id}/incoming-webhooks': 'bots.hooks',
+  'delete /api/v1/rooms/{room_id}/incoming-webhooks/{id}': 'bots.deleteHook',
+  'post /api/v1/rooms/{room_id}/incoming-webhooks/{id}/rotate-secret': 'bots.rotateHook',
+  'post /hooks/{secret}': 'bots.postToHook',
   'get /api/v1/invites': 'invites.list',
   'delete /api/v1/invites/{id}': 'invites.revoke',
   'get /api/v1/invites/{code}': 'invites.preview',

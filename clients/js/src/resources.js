@@ -2,6 +2,8 @@
 // `client.chat`, and the other groups in camelCase. Each returns the answer's
 // `data` (null for a 204) and throws a `VezaError` on failure.
 
+import { VezaError } from './transport.js';
+
 const enc = encodeURIComponent;
 
 class Group {
@@ -90,6 +92,38 @@ export class Users extends Group {
   }
   /** Mails the caller a new link to verify their address. */
   resendVerification() { return this.t.call('POST', 'users/me/verify-email'); }
+}
+
+/** Personal access tokens, bots and incoming webhooks (API §20). Tokens are
+ * managed from a signed-in session (a client holding an access token cannot
+ * make or revoke tokens). */
+export class Bots extends Group {
+  /** `{ name, scopes: ['read', 'write'], expiresInDays }`; the answer's `token` is shown once. */
+  createToken({ name, scopes, expiresInDays } = {}) {
+    return this.t.call('POST', 'users/me/tokens', { body: clean({ name, scopes, expires_in_days: expiresInDays }) });
+  }
+  tokens() { return this.t.call('GET', 'users/me/tokens'); }
+  revokeToken(tokenId) { return this.t.call('DELETE', `users/me/tokens/${tokenId}`); }
+  create(username, { displayName } = {}) { return this.t.call('POST', 'bots', { body: clean({ username, display_name: displayName }) }); }
+  list() { return this.t.call('GET', 'bots'); }
+  deactivate(botId) { return this.t.call('DELETE', `bots/${botId}`); }
+  createBotToken(botId, { name, scopes, expiresInDays } = {}) {
+    return this.t.call('POST', `bots/${botId}/tokens`, { body: clean({ name, scopes, expires_in_days: expiresInDays }) });
+  }
+  botTokens(botId) { return this.t.call('GET', `bots/${botId}/tokens`); }
+  revokeBotToken(botId, tokenId) { return this.t.call('DELETE', `bots/${botId}/tokens/${tokenId}`); }
+  /** An incoming webhook for a room (moderators); the answer's `url` is shown once. */
+  createHook(roomId, name) { return this.t.call('POST', `rooms/${roomId}/incoming-webhooks`, { body: { name } }); }
+  hooks(roomId) { return this.t.call('GET', `rooms/${roomId}/incoming-webhooks`); }
+  deleteHook(roomId, hookId) { return this.t.call('DELETE', `rooms/${roomId}/incoming-webhooks/${hookId}`); }
+  rotateHook(roomId, hookId) { return this.t.call('POST', `rooms/${roomId}/incoming-webhooks/${hookId}/rotate-secret`); }
+  /** Posts to a hook's URL (no token), in Slack's shape: `{ text, username, icon_url, attachments }`. */
+  async postToHook(url, body) {
+    const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await response.json().catch(() => null);
+    if (!response.ok || !json?.success) throw new VezaError(response.status, json?.error);
+    return json.data;
+  }
 }
 
 /** Invitations (API §17): made by admins and room moderators. */

@@ -151,6 +151,31 @@ test('an invitation brings a colleague in; an admin hands out a password link; a
   assert.equal((await bea.users.getMe()).avatar_url, null);
 }));
 
+test('tokens, a bot and an incoming webhook', () => withServer({}, async (server) => {
+  const admin = new VezaClient({ baseUrl: server.url });
+  await admin.auth.register('admin', 'admin@example.com', PASSWORD);
+  const room = (await admin.rooms.create('alerts')).id;
+  const read = await admin.bots.createToken({ name: 'dashboard', scopes: ['read'] });
+  const script = new VezaClient({ baseUrl: server.url, token: read.token });
+  assert.equal((await script.users.getMe()).username, 'admin');
+  await assert.rejects(script.messages.send(room, 'no'), (e) => e.status === 403 && e.code === 'PERMISSION_DENIED');
+  const bot = await admin.bots.create('ci-bot', { displayName: 'CI' });
+  assert.equal(bot.is_bot, true);
+  await admin.members.add(room, { userId: bot.id });
+  const botClient = new VezaClient({ baseUrl: server.url, token: (await admin.bots.createBotToken(bot.id, { name: 'ci', scopes: ['read', 'write'] })).token });
+  assert.equal((await botClient.messages.send(room, 'build passed')).author_kind, 'bot');
+  const hook = await admin.bots.createHook(room, 'Monitoring');
+  const posted = await admin.bots.postToHook(hook.url, { text: 'CPU <https://g.example/1|high>', username: 'Grafana' });
+  assert.equal(posted.author_kind, 'hook');
+  assert.equal(posted.content, 'CPU [high](https://g.example/1)');
+  assert.equal((await admin.bots.hooks(room)).incoming_webhooks.length, 1);
+  const rotated = await admin.bots.rotateHook(room, hook.id);
+  await assert.rejects(admin.bots.postToHook(hook.url, { text: 'old' }), (e) => e.status === 404);
+  await admin.bots.postToHook(rotated.url, { content: 'new url' });
+  assert.equal(await admin.bots.revokeToken(read.id), null);
+  await assert.rejects(script.users.getMe(), (e) => e.status === 401);
+}));
+
 test('errors carry the envelope', () => withServer({}, async (server) => {
   const client = new VezaClient({ baseUrl: server.url, token: (await server.register('ann')).access_token });
   await assert.rejects(client.rooms.get(99999), (e) => {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
+import subprocess
 import os
 import time
 
@@ -270,3 +272,71 @@ def test_invitations_admin_links_and_avatars(make_server):
     assert admin.users.avatar(me["id"], me["avatar_url"])[:4] in (b"\x89PNG", b"RIFF")
     bea.users.remove_avatar()
     assert bea.users.get_me()["avatar_url"] is None
+
+
+class SeedStyleClient:
+    """The seed's `VezaChatAPI`, as printed, but holding an access token instead
+    of logging in: what a script written from the document does."""
+
+    def __init__(self, base_url, token):
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.session.headers.update({
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        })
+
+    def get_rooms(self, limit=50):
+        response = self.session.get(f"{self.base_url}/rooms", params={"limit": limit})
+        response.raise_for_status()
+        return response.json()["data"]["rooms"]
+
+    def send_message(self, room_id, content):
+        response = self.session.post(f"{self.base_url}/rooms/{room_id}/messages", json={"content": content})
+        response.raise_for_status()
+        return response.json()["data"]
+
+
+def test_tokens_bots_and_a_hook_posted_by_curl_requests_and_the_seeds_client(server):
+    admin = VezaClient(server.url)
+    admin.auth.register("admin", "admin@example.com", "a long password")
+    room = admin.rooms.create("alerts")["id"]
+    read = admin.bots.create_token("dashboard", ["read"])
+    assert read["token"].startswith("vz_")
+    script = VezaClient(server.url, token=read["token"])
+    assert script.users.get_me()["username"] == "admin"
+    with pytest.raises(VezaError) as refused:
+        script.messages.send(room, "not with a read token")
+    assert refused.value.status == 403 and refused.value.code == "PERMISSION_DENIED"
+
+    bot = admin.bots.create("ci-bot", display_name="CI")
+    assert bot["is_bot"] is True
+    admin.members.add(room, user_id=bot["id"])
+    bot_token = admin.bots.create_bot_token(bot["id"], "ci", ["read", "write"])["token"]
+    seed = SeedStyleClient(f"{server.url}/api/v1", bot_token)
+    assert [r["id"] for r in seed.get_rooms()] == [room]
+    assert seed.send_message(room, "Hello from Python!")["author_kind"] == "bot"
+    with pytest.raises(VezaError):
+        VezaClient.login(server.url, "ci-bot", "a long password")
+
+    hook = admin.bots.create_hook(room, "Monitoring")
+    url = hook["url"]
+    assert "/hooks/" in url
+    # Slack's own curl example, then requests, then the seed's session style.
+    curl = subprocess.run(
+        ["curl", "-sS", "-X", "POST", "-H", "Content-type: application/json",
+         "--data", '{"text":"Hello, World!"}', url],
+        capture_output=True, text=True, timeout=30, check=True,
+    )
+    assert json.loads(curl.stdout)["data"]["author_kind"] == "hook"
+    assert requests.post(url, json={"text": "from requests", "username": "Grafana"}).status_code == 200
+    assert seed.session.post(url, json={"content": "from a session"}).status_code == 200
+    assert admin.bots.post_to_hook(url, text="from the library")["content"] == "from the library"
+    texts = [m["content"] for m in admin.messages.list(room)["messages"]]
+    assert texts[:4] == ["from the library", "from a session", "from requests", "Hello, World!"]
+
+    admin.bots.delete_hook(room, hook["id"])
+    assert requests.post(url, json={"text": "gone"}).status_code == 404
+    admin.bots.revoke_bot_token(bot["id"], admin.bots.bot_tokens(bot["id"])["tokens"][0]["id"])
+    with pytest.raises(requests.HTTPError):
+        seed.get_rooms()

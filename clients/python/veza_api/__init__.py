@@ -53,6 +53,7 @@ class VezaClient:
         self.search = resources.Search(t)
         self.notifications = resources.Notifications(t)
         self.invites = resources.Invites(t)
+        self.bots = resources.Bots(t)
         self.admin = resources.Admin(t)
         self.server = resources.Server(t)
 
@@ -92,6 +93,20 @@ OPERATIONS = {
     "post /api/v1/admin/users": "admin.create_user",
     "post /api/v1/admin/users/{id}/password-reset": "admin.password_reset_link",
     "post /api/v1/invites": "invites.create",
+    "post /api/v1/users/me/tokens": "bots.create_token",
+    "get /api/v1/users/me/tokens": "bots.tokens",
+    "delete /api/v1/users/me/tokens/{id}": "bots.revoke_token",
+    "post /api/v1/bots": "bots.create",
+    "get /api/v1/bots": "bots.list",
+    "delete /api/v1/bots/{id}": "bots.deactivate",
+    "post /api/v1/bots/{id}/tokens": "bots.create_bot_token",
+    "get /api/v1/bots/{id}/tokens": "bots.bot_tokens",
+    "delete /api/v1/bots/{id}/tokens/{token_id}": "bots.revoke_bot_token",
+    "post /api/v1/rooms/{room_id}/incoming-webhooks": "bots.create_hook",
+    "get /api/v1/rooms/{room_id}/incoming-webhooks": "bots.hooks",
+    "delete /api/v1/rooms/{room_id}/incoming-webhooks/{id}": "bots.delete_hook",
+    "post /api/v1/rooms/{room_id}/incoming-webhooks/{id}/rotate-secret": "bots.rotate_hook",
+    "post /hooks/{secret}": "bots.post_to_hook",
     "get /api/v1/invites": "invites.list",
     "delete /api/v1/invites/{id}": "invites.revoke",
     "get /api/v1/invites/{code}": "invites.preview",

@@ -168,6 +168,69 @@ class Users(_Group):
         return self._t.call("POST", "users/me/verify-email")
 
 
+class Bots(_Group):
+    """Personal access tokens, bots and incoming webhooks (API §20). Tokens are
+    managed from a signed-in session (a client holding an access token cannot
+    make or revoke tokens)."""
+
+    def create_token(self, name: str, scopes: List[str],
+                     expires_in_days: Optional[int] = None) -> JSON:
+        """The answer's `token` is shown this once."""
+        return self._t.call(
+            "POST", "users/me/tokens",
+            json=_fields(name=name, scopes=scopes, expires_in_days=expires_in_days),
+        )
+
+    def tokens(self) -> JSON:
+        return self._t.call("GET", "users/me/tokens")
+
+    def revoke_token(self, token_id: int) -> None:
+        self._t.call("DELETE", f"users/me/tokens/{token_id}")
+
+    def create(self, username: str, display_name: Optional[str] = None) -> JSON:
+        return self._t.call("POST", "bots", json=_fields(username=username, display_name=display_name))
+
+    def list(self) -> JSON:
+        return self._t.call("GET", "bots")
+
+    def deactivate(self, bot_id: int) -> None:
+        self._t.call("DELETE", f"bots/{bot_id}")
+
+    def create_bot_token(self, bot_id: int, name: str, scopes: List[str],
+                         expires_in_days: Optional[int] = None) -> JSON:
+        return self._t.call(
+            "POST", f"bots/{bot_id}/tokens",
+            json=_fields(name=name, scopes=scopes, expires_in_days=expires_in_days),
+        )
+
+    def bot_tokens(self, bot_id: int) -> JSON:
+        return self._t.call("GET", f"bots/{bot_id}/tokens")
+
+    def revoke_bot_token(self, bot_id: int, token_id: int) -> None:
+        self._t.call("DELETE", f"bots/{bot_id}/tokens/{token_id}")
+
+    def create_hook(self, room_id: int, name: str) -> JSON:
+        """An incoming webhook (moderators); the answer's `url` is shown once."""
+        return self._t.call("POST", f"rooms/{room_id}/incoming-webhooks", json={"name": name})
+
+    def hooks(self, room_id: int) -> JSON:
+        return self._t.call("GET", f"rooms/{room_id}/incoming-webhooks")
+
+    def delete_hook(self, room_id: int, hook_id: int) -> None:
+        self._t.call("DELETE", f"rooms/{room_id}/incoming-webhooks/{hook_id}")
+
+    def rotate_hook(self, room_id: int, hook_id: int) -> JSON:
+        return self._t.call("POST", f"rooms/{room_id}/incoming-webhooks/{hook_id}/rotate-secret")
+
+    def post_to_hook(self, url: str, **body: Any) -> JSON:
+        """Posts to a hook's URL (no token) in Slack's shape: `text`, `username`,
+        `icon_url`, `attachments` (or `content`)."""
+        response = self._t.session.post(url, json=body, timeout=self._t.timeout)
+        if response.status_code >= 400:
+            raise VezaError.from_response(response)
+        return response.json()["data"]
+
+
 class Invites(_Group):
     """Invitations (API §17): made by admins and room moderators."""
 
