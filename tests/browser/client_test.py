@@ -1371,6 +1371,55 @@ async def an_invitation_brings_a_colleague_in(browser, server, shots):
 an_invitation_brings_a_colleague_in.env = {"VEZA_REGISTRATION": "invite"}
 
 
+async def tokens_bots_and_hooks_from_the_page(browser, server, shots):
+    """The owner makes an incoming webhook in the room's settings; a post to its
+    URL in Slack's shape shows live, marked HOOK. The admin makes a bot on the
+    server page and a token for it, whose messages show marked BOT. A user makes
+    an access token on their profile, a script uses it, and a revoke stops it."""
+    alice_token, bob_token, room = room_of_two(server, "alerts")
+    alice, bob = await both_in_room(browser, server, room, lambda p: composer(p, "#alerts"))
+    await alice.get_by_role("button", name="Settings").click()
+    await alice.get_by_label("Webhook name").fill("Monitoring")
+    await alice.get_by_role("button", name="Make webhook").click()
+    url = await alice.get_by_label("URL of Monitoring").input_value()
+    assert "/hooks/" in url, url
+    status, body = server.call("POST", url[len(server.url):], {"text": "disk <https://g.example/1|full>", "username": "Grafana"})
+    assert status == 200, body
+    for page in (alice, bob):
+        posted = message(page, "disk full")
+        await expect(posted.locator(".badge.hook")).to_have_text("HOOK")
+        await expect(posted).to_contain_text("via Grafana")
+        await expect(posted.get_by_role("link", name="full")).to_have_attribute("href", "https://g.example/1")
+
+    await alice.locator("#sidebar").get_by_role("link", name="Server admin").click()
+    await alice.get_by_label("Bot username").fill("ci-bot")
+    await alice.get_by_role("button", name="Make bot").click()
+    await alice.get_by_role("button", name="Tokens of ci-bot").click()
+    await alice.locator(".bots-section").get_by_label("Token name").fill("ci")
+    await alice.locator(".bots-section").get_by_label("write").check()
+    await alice.locator(".bots-section").get_by_role("button", name="Make token").click()
+    bot_token = await alice.get_by_label("Token ci", exact=True).input_value()
+    assert bot_token.startswith("vz_"), bot_token
+    bot = server.api("GET", "/users/me", token=bot_token)
+    server.api("POST", f"/rooms/{room['id']}/members", {"user_id": bot["id"]}, alice_token)
+    server.api("POST", f"/rooms/{room['id']}/messages", {"content": "build 42 passed"}, bot_token)
+    await expect(message(bob, "build 42 passed").locator(".badge.bot")).to_have_text("BOT")
+
+    await bob.locator("#sidebar").get_by_role("link", name="bob").click()
+    await bob.locator(".tokens-section").get_by_label("Token name").fill("dashboard")
+    await bob.locator(".tokens-section").get_by_role("button", name="Make token").click()
+    token = await bob.get_by_label("Token dashboard", exact=True).input_value()
+    assert server.api("GET", "/users/me", token=token)["username"] == "bob"
+    status, _ = server.call("POST", f"/api/v1/rooms/{room['id']}/messages", {"content": "no"}, token)
+    assert status == 403, status
+    await bob.screenshot(path=f"{shots}/tokens.png")
+    await bob.get_by_role("button", name="Revoke token dashboard").click()
+    await expect(bob.locator("ul.tokens")).to_contain_text("No tokens")
+    status, _ = server.call("GET", "/api/v1/users/me", token=token)
+    assert status == 401, status
+    return [alice, bob]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1403,6 +1452,7 @@ SCENARIOS = [
     the_composer_completes_people_rooms_and_emoji,
     notifications_from_a_click,
     an_invitation_brings_a_colleague_in,
+    tokens_bots_and_hooks_from_the_page,
 ]
 
 

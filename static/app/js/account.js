@@ -4,6 +4,7 @@ import { h, fill, toast, clock, bytes } from './dom.js';
 import { page } from './views.js';
 import { notificationSection } from './notify_settings.js';
 import { avatarSection, openInviteDialog } from './team.js';
+import { botsSection, tokensSection } from './integrations.js';
 
 function field(label, input) {
   return h('label', { class: 'field' }, label, input);
@@ -58,7 +59,7 @@ export function profilePage(app) {
   field('Current password', current), field('New password', next),
   h('p', { class: 'hint' }, 'Changing it signs out your other sessions.'),
   h('button', { type: 'submit', class: 'primary' }, 'Change password'), passwordError);
-  return page('Your profile', profile, avatarSection(app), notificationSection(app), password);
+  return page('Your profile', profile, avatarSection(app), notificationSection(app), password, tokensSection(app));
 }
 
 /** The server's users (administrators): find, deactivate or reactivate, make or
@@ -85,7 +86,7 @@ export function adminPage(app) {
   return page('Server', h('h2', {}, 'Numbers'), stats, h('h2', {}, 'Users'),
     h('div', { class: 'row' }, query,
       h('button', { type: 'button', onclick: () => openInviteDialog(app) }, 'Invite people')),
-    h('div', { class: 'table-wrap' }, list), createAccount(app, load));
+    h('div', { class: 'table-wrap' }, list), createAccount(app, load), botsSection(app));
 }
 
 /** An account made by the admin: with a password, or with a one-time link to hand over. */

@@ -3,6 +3,7 @@
 import { h, clock, bytes } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 import { showAvatar } from './team.js';
+import { authorMark } from './integrations.js';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '👀'];
 
@@ -22,6 +23,7 @@ export function renderMessage(ctx, m) {
     avatar(ctx.api, m),
     h('div', { class: 'meta' },
       h('span', { class: 'author' }, m.username),
+      authorMark(m),
       ' ',
       h('time', { datetime: m.created_at }, clock(m.created_at)),
       m.is_edited ? h('span', { class: 'edited', title: m.edited_at || '' }, ' (edited)') : null,

@@ -5,6 +5,7 @@ import { h, fill, toast, highlighted, clock } from './dom.js';
 import { attachment } from './message.js';
 import { Timeline } from './timeline.js';
 import { showAvatar } from './team.js';
+import { hooksSection } from './integrations.js';
 
 export function page(title, ...body) {
   return h('section', { class: 'page' }, h('header', { class: 'bar' }, app_menu(), h('h1', {}, title)), h('div', { class: 'page-body' }, body));
@@ -184,7 +185,7 @@ export function settingsPanel(app, room) {
         try { await app.api.del(`rooms/${room.id}`); } catch (err) { error.textContent = err.message; }
       },
     }, 'Delete room')) : null;
-  return { title: 'Room settings', body: h('div', {}, form, danger) };
+  return { title: 'Room settings', body: h('div', {}, form, hooksSection(app, room), danger) };
 }
 
 export function pinsPanel(app, roomId) {
