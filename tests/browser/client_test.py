@@ -1420,6 +1420,24 @@ async def tokens_bots_and_hooks_from_the_page(browser, server, shots):
     return [alice, bob]
 
 
+async def the_admin_page_pages_through_many_users(browser, server, shots):
+    """More users than one page holds: the admin page shows the first hundred
+    and a button for the rest; a search narrows the list from the first page."""
+    server.register("alice")
+    for i in range(104):
+        server.register(f"user{i:03}")
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/admin")
+    rows = alice.locator("table.users tbody tr")
+    await expect(rows).to_have_count(100)
+    await alice.get_by_role("button", name="Show more users").click()
+    await expect(rows).to_have_count(105)
+    await expect(alice.get_by_role("button", name="Show more users")).to_be_hidden()
+    await alice.get_by_label("Find users").fill("user10")
+    await expect(rows).to_have_count(4)
+    return [alice]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1453,6 +1471,7 @@ SCENARIOS = [
     notifications_from_a_click,
     an_invitation_brings_a_colleague_in,
     tokens_bots_and_hooks_from_the_page,
+    the_admin_page_pages_through_many_users,
 ]
 
 

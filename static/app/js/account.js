@@ -74,19 +74,30 @@ export function adminPage(app) {
   }).catch((e) => fill(stats, h('dd', { class: 'error' }, e.message)));
   const list = h('table', { class: 'users' });
   const query = h('input', { type: 'search', 'aria-label': 'Find users', placeholder: 'Find users' });
+  // Pages of 100, "Show more" adding the next: a server of thousands stays usable.
+  let pages = 1;
+  const more = h('button', { type: 'button', hidden: true, onclick: () => { pages += 1; load().catch((e) => toast(e.message, 'error')); } }, 'Show more users');
   const load = async () => {
     const q = query.value.trim();
-    const data = await app.api.get(`admin/users?limit=100${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+    const filter = q ? `&q=${encodeURIComponent(q)}` : '';
+    const shown = [];
+    let data = null;
+    for (let page = 1; page <= pages; page += 1) {
+      data = await app.api.get(`admin/users?limit=100&page=${page}${filter}`);
+      shown.push(...data.users);
+      if (!data.has_more) break;
+    }
+    more.hidden = !data?.has_more;
     fill(list,
       h('thead', {}, h('tr', {}, ['User', 'E-mail', 'Role', 'Status', 'Last seen', ''].map((t) => h('th', {}, t)))),
-      h('tbody', {}, data.users.map((u) => userRow(app, u, load))));
+      h('tbody', {}, shown.map((u) => userRow(app, u, load))));
   };
   load().catch((e) => toast(e.message, 'error'));
-  query.addEventListener('input', () => { clearTimeout(query.timer); query.timer = setTimeout(() => load().catch(() => {}), 250); });
+  query.addEventListener('input', () => { clearTimeout(query.timer); query.timer = setTimeout(() => { pages = 1; load().catch(() => {}); }, 250); });
   return page('Server', h('h2', {}, 'Numbers'), stats, h('h2', {}, 'Users'),
     h('div', { class: 'row' }, query,
       h('button', { type: 'button', onclick: () => openInviteDialog(app) }, 'Invite people')),
-    h('div', { class: 'table-wrap' }, list), createAccount(app, load), botsSection(app));
+    h('div', { class: 'table-wrap' }, list), more, createAccount(app, load), botsSection(app));
 }
 
 /** An account made by the admin: with a password, or with a one-time link to hand over. */
