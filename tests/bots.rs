@@ -388,6 +388,11 @@ async fn an_incoming_webhook_posts_slacks_bodies_as_the_hook() {
     .await
     .assert_error(403, "PERMISSION_DENIED");
     let (id, path) = hook(&app, &admin, room, "Monitoring").await;
+    // A hook's account is nobody to write to: people search leaves it out.
+    let found = app
+        .get("/api/v1/users/search?q=monitoring", Some(&member.token))
+        .await;
+    assert_eq!(found.data()["total"], 0, "{}", found.raw);
     assert!(
         path.starts_with("/hooks/") && path.len() >= "/hooks/".len() + 40,
         "{path}"

@@ -333,7 +333,8 @@ pub fn update_profile(conn: &Connection, id: i64, c: ProfileChanges) -> Result<(
     Ok(())
 }
 
-/// Active users whose username, first or last name contains `q` (ignoring ASCII
+/// Active users (incoming webhooks' accounts aside: nobody writes to a hook)
+/// whose username, first or last name contains `q` (ignoring ASCII
 /// case), best matches first: exact username, then prefix, then the rest.
 pub fn search(
     conn: &Connection,
@@ -344,7 +345,7 @@ pub fn search(
     let pattern = format!("%{}%", escape_like(q));
     let prefix = format!("{}%", escape_like(q));
     let filter =
-        "is_active = 1 AND (username LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' \
+        "is_active = 1 AND kind != 'hook' AND (username LIKE ?1 ESCAPE '\\' OR first_name LIKE ?1 ESCAPE '\\' \
                   OR last_name LIKE ?1 ESCAPE '\\')";
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM users WHERE {filter}"),

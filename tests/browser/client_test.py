@@ -949,7 +949,7 @@ async def a_room_is_managed_from_the_page(browser, server, shots):
     await expect(carol.get_by_label("Username to add")).to_have_count(0)
     # The moderator's settings: name and description, not privacy nor deletion.
     await bob_page.get_by_role("button", name="Settings").click()
-    await expect(bob_page.get_by_label("Name")).to_have_value("secret")
+    await expect(bob_page.get_by_label("Name", exact=True)).to_have_value("secret")
     await expect(bob_page.get_by_role("button", name="Delete room")).to_have_count(0)
     await expect(bob_page.locator("#panel input[name=is_public]")).to_have_count(0)
 
@@ -957,10 +957,10 @@ async def a_room_is_managed_from_the_page(browser, server, shots):
     await alice.get_by_role("button", name="Settings").click()
     await alice.get_by_label("Member limit").fill("2")
     await alice.get_by_role("button", name="Save").click()
-    await expect(alice.locator("#panel .error")).to_contain_text("already has 3 members")
+    await expect(alice.locator("#panel .room-settings .error")).to_contain_text("already has 3 members")
     await alice.get_by_label("Member limit").fill("")
     # The owner renames it: every open tab follows.
-    await alice.get_by_label("Name").fill("vault")
+    await alice.get_by_label("Name", exact=True).fill("vault")
     await alice.get_by_label("Description").fill("where the keys are")
     await alice.get_by_role("button", name="Save").click()
     for page in (alice, bob_page, carol):
