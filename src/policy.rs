@@ -488,7 +488,7 @@ pub fn token_may(method: &str, path: &str, scopes: Scopes) -> Result<(), ApiErro
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let session_only = matches!(
         segments.as_slice(),
-        ["", "api", "v1", "users", "me", "tokens", ..]
+        ["", "api", "v1", "users", "me", "tokens" | "sessions", ..]
             | ["", "api", "v1", "bots", _, "tokens", ..]
             | ["", "api", "v1", "users", "me", "password"]
             | ["", "api", "v1", "auth", ..]

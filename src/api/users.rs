@@ -27,7 +27,9 @@ pub fn routes() -> Vec<Route> {
         set_avatar,
         remove_avatar,
         avatar,
-        resend_verification
+        resend_verification,
+        sessions,
+        end_session
     ]
 }
 
@@ -257,4 +259,27 @@ async fn resend_verification(
 #[derive(serde::Serialize)]
 pub struct Sent {
     sent: bool,
+}
+
+#[derive(serde::Serialize)]
+pub struct SessionList {
+    sessions: Vec<crate::store::sessions::SessionView>,
+    /// The session this request comes from.
+    current_session_id: i64,
+}
+
+/// Where the caller is signed in.
+#[get("/me/sessions")]
+async fn sessions(user: AuthUser, app: &State<App>) -> ApiResult<Success<SessionList>> {
+    Ok(ok(SessionList {
+        sessions: accounts::sessions_of(&app.domain, user.id).await?,
+        current_session_id: user.session_id,
+    }))
+}
+
+/// Signs one of the caller's sessions out.
+#[delete("/me/sessions/<id>")]
+async fn end_session(id: i64, user: AuthUser, app: &State<App>) -> ApiResult<NoContent> {
+    accounts::end_session(&app.domain, user.id, id).await?;
+    Ok(NoContent)
 }

@@ -375,3 +375,23 @@ pub async fn change_password(
         other_sessions_ended: ended,
     })
 }
+
+/// The caller's live sessions (where they are signed in).
+pub async fn sessions_of(cx: &Context, user_id: i64) -> ApiResult<Vec<sessions::SessionView>> {
+    Ok(cx.db.read(move |c| sessions::live_of(c, user_id)).await?)
+}
+
+/// Ends one of the caller's sessions (another browser, a lost phone): its
+/// tokens stop at once. Someone else's session is not found.
+pub async fn end_session(cx: &Context, user_id: i64, session_id: i64) -> ApiResult<()> {
+    cx.journal
+        .write(None, move |c, events| {
+            if !sessions::is_live_of(c, user_id, session_id)? {
+                return Err(ApiError::NotFoundBecause("no such session"));
+            }
+            sessions::revoke(c, session_id, "signed out from another session")?;
+            events.push(Event::SessionsEnded(EndedSessions::One(session_id)));
+            Ok(())
+        })
+        .await
+}

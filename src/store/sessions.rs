@@ -183,6 +183,50 @@ pub fn live_session_user(
         .optional()?)
 }
 
+/// A live session as its owner sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionView {
+    pub id: i64,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub expires_at: String,
+}
+
+/// `user_id`'s live sessions, the most recently used first.
+pub fn live_of(conn: &Connection, user_id: i64) -> Result<Vec<SessionView>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, ip_address, user_agent, created_at, last_used_at, expires_at FROM sessions
+         WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2
+         ORDER BY last_used_at DESC, id DESC LIMIT 200",
+    )?;
+    let rows = stmt
+        .query_map(params![user_id, time::now_rfc3339()], |r| {
+            Ok(SessionView {
+                id: r.get(0)?,
+                ip_address: r.get(1)?,
+                user_agent: r.get(2)?,
+                created_at: r.get(3)?,
+                last_used_at: r.get(4)?,
+                expires_at: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Whether `session_id` is a live session of `user_id`.
+pub fn is_live_of(conn: &Connection, user_id: i64, session_id: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM sessions WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+        )?
+        .query_row(params![session_id, user_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

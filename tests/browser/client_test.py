@@ -1412,6 +1412,19 @@ async def tokens_bots_and_hooks_from_the_page(browser, server, shots):
     assert server.api("GET", "/users/me", token=token)["username"] == "bob"
     status, _ = server.call("POST", f"/api/v1/rooms/{room['id']}/messages", {"content": "no"}, token)
     assert status == 403, status
+    # bob's other session (a phone, say) is signed out from this page.
+    phone = server.api("POST", "/auth/login", {"username": "bob", "password": PASSWORD})["access_token"]
+    await bob.reload()
+    sessions = bob.locator("ul.sessions li")
+    # (bob's registration opened a session too: three in all.)
+    await expect(sessions).to_have_count(3)
+    await expect(sessions.filter(has_text="this browser")).to_have_count(1)
+    for left in (2, 1):
+        await bob.get_by_role("button", name=re.compile("^Sign out session")).first.click()
+        await expect(sessions).to_have_count(left)
+    await expect(sessions).to_contain_text("this browser")
+    status, _ = server.call("GET", "/api/v1/users/me", token=phone)
+    assert status == 401, status
     await bob.screenshot(path=f"{shots}/tokens.png")
     await bob.get_by_role("button", name="Revoke token dashboard").click()
     await expect(bob.locator("ul.tokens")).to_contain_text("No tokens")

@@ -208,6 +208,8 @@ export declare class VezaClient {
     removeAvatar(): Promise<null>;
     avatar(userId: number, avatarUrl?: string | null): Promise<Response>;
     resendVerification(): Promise<{ sent: boolean }>;
+    sessions(): Promise<{ sessions: { id: number; ip_address: string | null; user_agent: string | null; created_at: string; last_used_at: string; expires_at: string }[]; current_session_id: number }>;
+    endSession(sessionId: number): Promise<null>;
   };
   bots: {
     createToken(options: { name: string; scopes: ('read' | 'write' | 'admin')[]; expiresInDays?: number }): Promise<AccessTokenInfo & { token: string }>;

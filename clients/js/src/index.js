@@ -97,6 +97,8 @@ export const OPERATIONS = {
   'delete /api/v1/users/me/avatar': 'users.removeAvatar',
   'get /api/v1/users/{id}/avatar': 'users.avatar',
   'post /api/v1/users/me/verify-email': 'users.resendVerification',
+  'get /api/v1/users/me/sessions': 'users.sessions',
+  'delete /api/v1/users/me/sessions/{id}': 'users.endSession',
   'post /api/v1/auth/verify-email': 'auth.verifyEmail',
   'post /auth/verify-email': 'auth.verifyEmail',
   'post /api/v1/auth/password-reset': 'auth.requestPasswordReset',

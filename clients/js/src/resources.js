@@ -90,6 +90,10 @@ export class Users extends Group {
     const v = avatarUrl ? new URL(avatarUrl, 'http://x').searchParams.get('v') : undefined;
     return this.t.send('GET', `users/${userId}/avatar`, { params: { v } });
   }
+  /** Where the caller is signed in: `{sessions, current_session_id}`. */
+  sessions() { return this.t.call('GET', 'users/me/sessions'); }
+  /** Signs one of the caller's sessions out (its tokens stop at once). */
+  endSession(sessionId) { return this.t.call('DELETE', `users/me/sessions/${sessionId}`); }
   /** Mails the caller a new link to verify their address. */
   resendVerification() { return this.t.call('POST', 'users/me/verify-email'); }
 }

@@ -114,6 +114,8 @@ OPERATIONS = {
     "delete /api/v1/users/me/avatar": "users.remove_avatar",
     "get /api/v1/users/{id}/avatar": "users.avatar",
     "post /api/v1/users/me/verify-email": "users.resend_verification",
+    "get /api/v1/users/me/sessions": "users.sessions",
+    "delete /api/v1/users/me/sessions/{id}": "users.end_session",
     "post /api/v1/auth/verify-email": "auth.verify_email",
     "post /auth/verify-email": "auth.verify_email",
     "post /api/v1/auth/password-reset": "auth.request_password_reset",

@@ -163,6 +163,14 @@ class Users(_Group):
         response = self._t.send("GET", f"users/{user_id}/avatar", params=_fields(v=v))
         return response.content
 
+    def sessions(self) -> JSON:
+        """Where the caller is signed in: `{sessions, current_session_id}`."""
+        return self._t.call("GET", "users/me/sessions")
+
+    def end_session(self, session_id: int) -> None:
+        """Signs one of the caller's sessions out (its tokens stop at once)."""
+        self._t.call("DELETE", f"users/me/sessions/{session_id}")
+
     def resend_verification(self) -> JSON:
         """Mails the caller a new link to verify their address."""
         return self._t.call("POST", "users/me/verify-email")

@@ -126,6 +126,42 @@ pub(super) fn team() -> Vec<Op> {
         .query("v", string())
         .raw(200, "image/*"),
         op(
+            "get",
+            "/api/v1/users/me/sessions",
+            "users",
+            "Where the caller is signed in (a session, not an access token)",
+        )
+        .answers(
+            200,
+            object(
+                &[
+                    (
+                        "sessions",
+                        array(object(
+                            &[
+                                ("id", integer()),
+                                ("ip_address", nullable_string()),
+                                ("user_agent", nullable_string()),
+                                ("created_at", string()),
+                                ("last_used_at", string()),
+                                ("expires_at", string()),
+                            ],
+                            6,
+                        )),
+                    ),
+                    ("current_session_id", integer()),
+                ],
+                2,
+            ),
+        ),
+        op(
+            "delete",
+            "/api/v1/users/me/sessions/{id}",
+            "users",
+            "Sign one of the caller's sessions out",
+        )
+        .no_content(),
+        op(
             "post",
             "/api/v1/users/me/verify-email",
             "users",

@@ -4,7 +4,7 @@ import { h, fill, toast, clock, bytes } from './dom.js';
 import { page } from './views.js';
 import { notificationSection } from './notify_settings.js';
 import { avatarSection, openInviteDialog } from './team.js';
-import { botsSection, tokensSection } from './integrations.js';
+import { botsSection, sessionsSection, tokensSection } from './integrations.js';
 
 function field(label, input) {
   return h('label', { class: 'field' }, label, input);
@@ -59,7 +59,7 @@ export function profilePage(app) {
   field('Current password', current), field('New password', next),
   h('p', { class: 'hint' }, 'Changing it signs out your other sessions.'),
   h('button', { type: 'submit', class: 'primary' }, 'Change password'), passwordError);
-  return page('Your profile', profile, avatarSection(app), notificationSection(app), password, tokensSection(app));
+  return page('Your profile', profile, avatarSection(app), notificationSection(app), password, sessionsSection(app), tokensSection(app));
 }
 
 /** The server's users (administrators): find, deactivate or reactivate, make or

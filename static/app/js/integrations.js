@@ -152,3 +152,32 @@ export function authorMark(m) {
   }
   return null;
 }
+
+/** A browser's name from its user agent, enough to tell sessions apart. */
+function deviceOf(agent) {
+  if (!agent) return 'Unknown device';
+  const browser = /Edg\//.test(agent) ? 'Edge' : /Firefox\//.test(agent) ? 'Firefox'
+    : /Chrom(e|ium)\//.test(agent) ? 'Chromium' : /Safari\//.test(agent) ? 'Safari' : agent.split(/[ /]/)[0];
+  const system = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS'
+    : /Windows/.test(agent) ? 'Windows' : /Mac OS/.test(agent) ? 'macOS' : /Linux/.test(agent) ? 'Linux' : '';
+  return system ? `${browser} on ${system}` : browser;
+}
+
+/** The profile's "Where you are signed in": each live session, signed out in one click. */
+export function sessionsSection(app) {
+  const list = h('ul', { class: 'sessions', 'aria-label': 'Sessions' });
+  const load = () => app.api.get('users/me/sessions').then((data) => {
+    fill(list, data.sessions.map((s) => {
+      const current = s.id === data.current_session_id;
+      return h('li', {},
+        h('strong', {}, deviceOf(s.user_agent)), s.ip_address ? ` · ${s.ip_address}` : '',
+        ` · last active ${clock(s.last_used_at)}`,
+        current ? h('span', { class: 'muted' }, ' · this browser') : [' ', h('button', {
+          type: 'button', class: 'link', 'aria-label': `Sign out session ${s.id}`,
+          onclick: () => app.api.del(`users/me/sessions/${s.id}`).then(load).then(() => toast('Signed out')).catch((e) => toast(e.message, 'error')),
+        }, 'Sign out')]);
+    }));
+  }).catch((e) => fill(list, h('li', { class: 'error' }, e.message)));
+  load();
+  return h('div', { class: 'stack sessions-section' }, h('h2', {}, 'Where you are signed in'), list);
+}
