@@ -28,6 +28,8 @@
 //! subscribed to `message.created` (a receiver in this process answers 200), as
 //! ratios to sends with none: the cost of the outbox and of the deliveries.
 //!
+//! `BENCH_ONLY=tokens` measures a read signed by a session's token against the
+//! same read signed by a personal access token (looked up on every request).
 //! `BENCH_ONLY=push` measures sends into a room of 200 members, each with a Web
 //! Push subscription at level `all` (a push service in this process answers 201),
 //! as a ratio to the same sends before anyone subscribed: the cost of planning
@@ -419,6 +421,11 @@ fn main() {
     }
     runtime.block_on(async {
         let (token, rooms, big) = setup(port).await;
+        if only == "tokens" {
+            let bare = Arc::new(vec![request("GET", "/api/v1/ping", None, "")]);
+            tokens_benchmark(port, secs, &token, bare).await;
+            return;
+        }
         let fill_started = Instant::now();
         fill_big_room(port, &token, big).await;
         let fill = fill_started.elapsed();
@@ -1179,4 +1186,56 @@ async fn realtime_benchmark(port: u16, pid: u32, secs: u64) {
         (after - before) * 1024.0 / idle as f64
     );
     drop(sockets);
+}
+
+/// `BENCH_ONLY=tokens`: the same read (`GET /users/me`) signed by a session's
+/// access token (its session checked from memory) and by a personal access
+/// token (`vz_…`, looked up in the database on every request), against the
+/// bare route.
+async fn tokens_benchmark(port: u16, secs: u64, jwt: &str, bare: Arc<Vec<Vec<u8>>>) {
+    let mut conn = Conn::open(port).await;
+    let body = r#"{"name": "bench", "scopes": ["read"]}"#;
+    let (status, answer) = conn
+        .roundtrip(&request("POST", "/api/v1/users/me/tokens", Some(jwt), body))
+        .await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+    let answer: serde_json::Value = serde_json::from_slice(&answer).expect("json");
+    let personal = answer["data"]["token"].as_str().expect("token").to_owned();
+    let session = Arc::new(vec![request("GET", "/api/v1/users/me", Some(jwt), "")]);
+    let by_token = Arc::new(vec![request(
+        "GET",
+        "/api/v1/users/me",
+        Some(&personal),
+        "",
+    )]);
+    println!(
+        "{:<44} {:>5} {:>10} {:>9} {:>9} {:>8}",
+        "route", "conns", "req/s", "p50 ms", "p99 ms", "vs bare"
+    );
+    for connections in [16, 64] {
+        let rows = [
+            (
+                "GET /api/v1/ping (bare)",
+                measure(port, connections, secs, 200, bare.clone()).await,
+            ),
+            (
+                "GET /users/me, session token",
+                measure(port, connections, secs, 200, session.clone()).await,
+            ),
+            (
+                "GET /users/me, vz_ access token",
+                measure(port, connections, secs, 200, by_token.clone()).await,
+            ),
+        ];
+        let bare_rps = rows[0].1.rps;
+        for (name, m) in rows {
+            println!(
+                "{name:<44} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>7.1}%",
+                m.rps,
+                m.p50.as_secs_f64() * 1000.0,
+                m.p99.as_secs_f64() * 1000.0,
+                100.0 * m.rps / bare_rps
+            );
+        }
+    }
 }
