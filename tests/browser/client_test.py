@@ -566,7 +566,7 @@ async def session_survives_reload_and_ends_on_sign_out(browser, server, shots):
     await expect(alice.locator(".me-name")).to_have_text("alice")
     # The reload spent the old refresh token for a new one.
     assert await alice.evaluate("localStorage.getItem('veza.refresh_token')") != refresh
-    await alice.get_by_role("button", name="Sign out").click()
+    await alice.get_by_role("button", name="Sign out", exact=True).click()
     await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
     assert await alice.evaluate("localStorage.getItem('veza.refresh_token')") is None
     # No provider here: the sign-in screen finds that out without a failed request.
@@ -841,7 +841,7 @@ async def drafts_survive_switches_and_reloads(browser, server, shots):
     await expect(composer(alice, "#drafting")).to_have_value("")
     await composer(alice, "#drafting").fill("private words")
     await alice.wait_for_timeout(400)
-    await alice.get_by_role("button", name="Sign out").click()
+    await alice.get_by_role("button", name="Sign out", exact=True).click()
     await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
     kept = await alice.evaluate("Object.keys(localStorage).filter(k => k.startsWith('veza.draft.'))")
     assert kept == [], kept
@@ -1297,7 +1297,7 @@ async def notifications_from_a_click(browser, server, shots):
     await alice.screenshot(path=f"{shots}/notifications.png")
 
     # Signing out removes this browser's subscription, if it had one.
-    await alice.get_by_role("button", name="Sign out").click()
+    await alice.get_by_role("button", name="Sign out", exact=True).click()
     await expect(alice.get_by_role("heading", name="Sign in to Veza")).to_be_visible()
     fresh = server.api("POST", "/auth/login", {"username": "alice", "password": PASSWORD})["access_token"]
     assert server.api("GET", "/push/subscriptions", token=fresh) == []
