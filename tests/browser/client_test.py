@@ -1451,6 +1451,43 @@ async def the_admin_page_pages_through_many_users(browser, server, shots):
     return [alice]
 
 
+async def a_search_hit_far_back_opens_a_window_around_it(browser, server, shots):
+    """A hit 1,300 messages back, shown in the results as Markdown with the
+    word marked, opens the room on a window around it (not a thousand pages
+    loaded); scrolling down brings newer pages; a live message
+    meanwhile does not land in the window; Jump to latest returns to the newest."""
+    alice_token, bob_token, room = room_of_two(server, "history")
+    path = f"/rooms/{room['id']}/messages"
+    server.api("POST", path, {"content": "the **needle** in the haystack"}, alice_token)
+    for i in range(1300):
+        server.api("POST", path, {"content": f"hay {i}"}, alice_token)
+    alice = await sign_in(browser, server, "alice")
+    await alice.goto(f"{server.url}/rooms/{room['id']}")
+    await expect(message(alice, "hay 1299")).to_be_visible()
+    await alice.get_by_label("Search messages").fill("needle")
+    await alice.get_by_label("Search messages").press("Enter")
+    # The hit reads as the timeline shows it: Markdown, the matched word marked.
+    await expect(alice.locator("#panel .results strong mark")).to_have_text("needle")
+    await alice.locator("#panel").get_by_role("link", name=re.compile("needle")).click()
+    found = alice.locator("li.message.found")
+    await expect(found).to_contain_text("the needle in the haystack")
+    await expect(found).to_be_in_viewport()
+    await expect(message(alice, "hay 1299")).to_have_count(0)
+    await expect(alice.locator("li.message")).to_have_count(51)
+    # A live message is not put at the end of a window back in history.
+    server.api("POST", path, {"content": "live while away"}, bob_token)
+    await expect(alice.get_by_role("button", name="Jump to latest ↓")).to_be_visible()
+    await alice.wait_for_timeout(300)
+    await expect(message(alice, "live while away")).to_have_count(0)
+    # Scrolling down loads the next newer page.
+    await alice.locator(".scroller").evaluate("(s) => { s.scrollTop = s.scrollHeight; }")
+    await expect(message(alice, "hay 99")).to_have_count(1)
+    await alice.get_by_role("button", name="Jump to latest ↓").click()
+    await expect(message(alice, "live while away")).to_be_visible()
+    await expect(message(alice, "the needle in the haystack")).to_have_count(0)
+    return [alice]
+
+
 SCENARIOS = [
     two_users_chat_live,
     unread_badge_for_room_not_in_view,
@@ -1485,6 +1522,7 @@ SCENARIOS = [
     an_invitation_brings_a_colleague_in,
     tokens_bots_and_hooks_from_the_page,
     the_admin_page_pages_through_many_users,
+    a_search_hit_far_back_opens_a_window_around_it,
 ]
 
 

@@ -40,6 +40,8 @@ export class Timeline {
     this.spec = spec;
     this.messages = new Map();
     this.hasMore = false;
+    // Newer messages exist beyond what is held (a window back in history).
+    this.newer = false;
     this.loading = false;
     this.loaded = false;
     this.typers = new Map();
@@ -67,7 +69,7 @@ export class Timeline {
       h('div', { class: 'history-edge' }), this.list);
     this.typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
     this.jump = h('button', {
-      type: 'button', class: 'jump', hidden: true, onclick: () => { this.scrollToBottom(); this.focus(); },
+      type: 'button', class: 'jump', hidden: true, onclick: () => this.toLatest(),
     }, 'Jump to latest ↓');
     // Stuck to the bottom, the view stays there while the list grows late (an
     // image that loads, a font): the reader is not left above the newest.
@@ -261,20 +263,74 @@ export class Timeline {
   }
 
   /**
-   * Brings message `id` into view and marks it (a search hit): older pages load
-   * until it is there, at most 20 of them; beyond that the room stays at its
-   * newest and says so.
+   * Brings message `id` into view and marks it (a search hit): a few older
+   * pages load while it is near; further back, the view opens on a window
+   * around it (the messages before and after it), newer pages loading as the
+   * reader scrolls down, Jump to latest going back to the newest.
    */
   async reveal(id) {
-    for (let pages = 0; !this.messages.has(id) && this.hasMore && pages < 20; pages += 1) {
+    for (let pages = 0; !this.messages.has(id) && this.hasMore && pages < 4; pages += 1) {
       await this.older();
     }
+    if (!this.messages.has(id)) await this.openAround(id);
     const li = this.list.querySelector(`li.message[data-id="${id}"]`);
-    if (!li) { toast('That message is too far back to open here; search shows its text.'); return; }
+    if (!li) { toast('That message is no longer there.'); return; }
     this.stuck = false; // the reader is here, not at the bottom
     li.classList.add('found');
     li.scrollIntoView({ block: 'center' });
     li.focus();
+  }
+
+  /** The window around message `id`: what came just before and after it. */
+  async openAround(id) {
+    this.loading = true;
+    try {
+      const [upTo, after] = await Promise.all([
+        this.app.api.get(`${this.listPath}?limit=${PAGE}&before_id=${id + 1}`),
+        this.app.api.get(`${this.listPath}?limit=${PAGE}&after_id=${id}`),
+      ]);
+      this.messages.clear();
+      for (const m of [...upTo.messages, ...after.messages]) this.messages.set(m.id, m);
+      this.hasMore = upTo.has_more;
+      this.newer = after.has_more;
+      this.unreadFrom = null;
+      this.renderAll();
+      this.jump.hidden = !this.newer;
+    } catch (e) {
+      toast(`Could not open that message: ${e.message}`, 'error');
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** In a window back in history: the next newer page, until the newest. */
+  async newerPage() {
+    if (this.loading || !this.newer) return;
+    this.loading = true;
+    try {
+      const after = Math.max(0, ...this.messages.keys());
+      const data = await this.app.api.get(`${this.listPath}?limit=${PAGE}&after_id=${after}`);
+      for (const m of data.messages) this.messages.set(m.id, m);
+      this.newer = data.has_more;
+      this.renderAll();
+    } catch (e) {
+      toast(`Could not load newer messages: ${e.message}`, 'error');
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** Jump to latest: to the bottom, or (in a window back in history) to the newest page. */
+  async toLatest() {
+    if (this.newer) {
+      this.messages.clear();
+      this.newer = false;
+      this.stuck = true;
+      await this.load();
+    } else {
+      this.scrollToBottom();
+    }
+    this.focus();
   }
 
   async older() {
@@ -298,6 +354,9 @@ export class Timeline {
   /** After a reconnect: everything after the newest message held. */
   async catchUp() {
     if (this.spec.kind === 'thread') return this.reloadThread();
+    // A window back in history has nothing to add at its end: newer pages
+    // load as the reader scrolls down.
+    if (this.newer) return undefined;
     let after = Math.max(0, ...[...this.messages.keys()]);
     for (let rounds = 0; rounds < 20; rounds++) {
       const data = await this.app.api.get(`${this.listPath}?limit=100&after_id=${after}`);
@@ -315,10 +374,11 @@ export class Timeline {
 
   onScroll() {
     if (this.scroller.scrollTop < 200) this.older();
-    this.stuck = this.atBottom();
+    if (this.newer && this.atBottom()) this.newerPage();
+    this.stuck = this.atBottom() && !this.newer;
     // Up by more than a screen: offer the way back.
     const s = this.scroller;
-    this.jump.hidden = s.scrollHeight - s.scrollTop - s.clientHeight < s.clientHeight;
+    this.jump.hidden = !this.newer && s.scrollHeight - s.scrollTop - s.clientHeight < s.clientHeight;
     if (this.stuck) this.markRead();
   }
 
@@ -339,7 +399,8 @@ export class Timeline {
    * allowance on read markers.
    */
   markRead() {
-    if (this.spec.kind === 'thread' || document.hidden || this.readTimer) return;
+    // A window back in history is not what was read last.
+    if (this.spec.kind === 'thread' || this.newer || document.hidden || this.readTimer) return;
     const wait = Math.max(600, READ_EVERY_MS - (Date.now() - (this.readSentAt || 0)));
     this.readTimer = setTimeout(() => {
       this.readTimer = null;
@@ -393,6 +454,7 @@ export class Timeline {
     for (const m of this.pendingList()) nodes.push(renderMessage(ctx, m));
     if (!nodes.length) nodes.push(h('li', { class: 'empty' }, 'No messages yet. Say hello!'));
     if (this.hasMore) nodes.unshift(h('li', { class: 'more' }, 'Scroll up for older messages'));
+    if (this.newer) nodes.push(h('li', { class: 'more' }, 'Scroll down for newer messages'));
     fill(this.list, nodes);
     for (const li of this.list.querySelectorAll('li.message')) group(li);
     this.rove();
@@ -457,6 +519,13 @@ export class Timeline {
       // A reply: its parent's reply count grows.
       const parent = this.messages.get(m.parent_message_id);
       if (parent && this.spec.kind !== 'thread') { parent.thread_count += 1; this.rerender(parent); }
+      return;
+    }
+    // Reading a window back in history: the newest is further down, not here
+    // (one's own message sent from here brings the newest back).
+    if (this.newer) {
+      if (m.author_id === this.app.me.id) this.toLatest();
+      this.jump.hidden = false;
       return;
     }
     const stick = this.atBottom();
@@ -588,6 +657,8 @@ export class Timeline {
   }
 
   async send(m) {
+    // Sent from a window back in history: the conversation goes on at its newest.
+    if (this.newer) await this.toLatest();
     this.pending ??= new Map();
     m._state = 'pending';
     this.pending.set(m._key, m);

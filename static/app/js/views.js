@@ -6,6 +6,7 @@ import { attachment } from './message.js';
 import { Timeline } from './timeline.js';
 import { showAvatar } from './team.js';
 import { hooksSection } from './integrations.js';
+import { renderMarkdown } from './markdown.js';
 
 export function page(title, ...body) {
   return h('section', { class: 'page' }, h('header', { class: 'bar' }, app_menu(), h('h1', {}, title)), h('div', { class: 'page-body' }, body));
@@ -78,9 +79,33 @@ export function searchPanel(app, q) {
       h('a', { href: `${m.room_id ? `/rooms/${m.room_id}` : `/dm/${m.conversation_id}`}?at=${m.parent_message_id || m.id}`, 'data-link': '' },
         h('div', { class: 'meta' }, h('span', { class: 'author' }, m.username), ' ', clock(m.created_at),
           ' · ', m.room_id ? `#${app.sidebar.rooms.get(m.room_id)?.name ?? m.room_id}` : 'direct message'),
-        h('div', { class: 'content' }, highlighted(m.highlight))))) : h('li', { class: 'hint' }, 'No messages match'));
+        h('div', { class: 'content' }, markedMarkdown(m))))) : h('li', { class: 'hint' }, 'No messages match'));
   }).catch((e) => fill(list, h('li', { class: 'error' }, e.message)));
   return { title: `Search: ${q}`, body: list };
+}
+
+/** A hit's text as the timeline shows it (Markdown), with the words the
+ * server marked in its highlight marked again; the plain highlight when the
+ * message is long (the server's excerpt is what matters then). */
+function markedMarkdown(m) {
+  if (!m.content || m.content.length > 600) return highlighted(m.highlight);
+  const words = new Set();
+  for (const part of String(m.highlight).matchAll(/<mark>(.*?)<\/mark>/g)) {
+    const word = highlighted(part[1]).join('').trim().toLowerCase();
+    if (word) words.add(word);
+  }
+  const body = h('div', {}, renderMarkdown(m.content, {}));
+  if (!words.size) return [...body.childNodes];
+  const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  while (walker.nextNode()) texts.push(walker.currentNode);
+  const pattern = new RegExp(`(${[...words].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'gi');
+  for (const node of texts) {
+    const parts = node.nodeValue.split(pattern);
+    if (parts.length === 1) continue;
+    node.replaceWith(...parts.map((p, i) => (i % 2 ? h('mark', {}, p) : document.createTextNode(p))));
+  }
+  return [...body.childNodes];
 }
 
 /** What the reader may do in a room, as the server's rules say (API.md §4):
