@@ -30,6 +30,8 @@ pub struct App {
     pub push_wakeups: crate::tasks::wakeups::PushWakeups,
     /// Requests that mail an address someone typed, limited per address and client.
     pub mail_requests: crate::limiter::MailRequests,
+    /// Invitations sent by e-mail: 3 an hour to one address, 100 from one user.
+    pub invite_mails: crate::limiter::MailRequests,
     /// Incoming webhooks' posts, limited per hook.
     pub hook_posts: crate::limiter::WindowCounter,
     /// Rung when mail is queued.

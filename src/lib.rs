@@ -150,6 +150,9 @@ fn build(
         )),
         oidc: config.oidc.clone().map(|c| Arc::new(oidc::Oidc::new(c))),
         vapid,
+        avatar_decoding: Arc::new(tokio::sync::Semaphore::new(
+            domain::avatars::DECODING_AT_ONCE,
+        )),
     };
     let app = App {
         domain,
@@ -161,6 +164,7 @@ fn build(
         webhooks_queued,
         push_wakeups,
         mail_requests: Default::default(),
+        invite_mails: limiter::MailRequests::new(3, 100),
         hook_posts: limiter::WindowCounter::new(domain::hooks::POSTS_PER_MINUTE, 60, 100_000),
         mail_queued,
         mailer,

@@ -342,3 +342,40 @@ fn without_smtp_the_mail_routes_are_404_but_an_admin_link_still_works() {
     assert_eq!(confirm(&first), 400);
     assert_eq!(confirm(&second), 204);
 }
+
+#[test]
+fn invitations_by_mail_cannot_flood_an_inbox() {
+    let smtp = SmtpServer::start();
+    let server = start(&smtp, &[]);
+    let admin = server.register("admin");
+    for _ in 0..3 {
+        let (status, body) = server.call(
+            "POST",
+            "/api/v1/invites",
+            &admin,
+            json!({"email": "target@example.com"}),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/invites",
+        &admin,
+        json!({"email": "TARGET@example.com"}),
+    );
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "RATE_LIMIT_EXCEEDED");
+    // Another address, and an invitation without one, are still fine.
+    let (status, _) = server.call(
+        "POST",
+        "/api/v1/invites",
+        &admin,
+        json!({"email": "other@example.com"}),
+    );
+    assert_eq!(status, 201);
+    let (status, _) = server.call("POST", "/api/v1/invites", &admin, json!({}));
+    assert_eq!(status, 201);
+    let _ = smtp.wait_for("target@example.com", "invited you", 3, WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(smtp.mails_to("target@example.com").len(), 3);
+}

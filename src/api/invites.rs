@@ -41,7 +41,7 @@ async fn create(
         email: body.email.filter(|e| !e.trim().is_empty()),
     };
     Ok(created(
-        invites::create(&app.domain, user.actor(), form).await?,
+        invites::create(&app.domain, &app.invite_mails, user.actor(), form).await?,
     ))
 }
 

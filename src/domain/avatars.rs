@@ -11,10 +11,19 @@ use crate::tokens;
 
 /// Largest upload taken as an avatar.
 pub const MAX_BYTES: u64 = 5 * 1024 * 1024;
+/// Avatars decoded at once (the permits of `Context::avatar_decoding`): a
+/// decoded image may take hundreds of megabytes (up to the pixel limit), so a
+/// crowd of uploads waits its turn instead of multiplying that.
+pub const DECODING_AT_ONCE: usize = 2;
 
 /// Sets `user_id`'s avatar from a staged upload (removed afterwards).
 pub async fn set(cx: &Context, user_id: i64, staged: Staged) -> ApiResult<User> {
     let max_pixels = cx.config.limits.thumbnail_max_pixels;
+    let _permit = cx
+        .avatar_decoding
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal("the avatar decoder is closed"))?;
     let made = tokio::task::spawn_blocking(move || {
         let made = avatar::make(staged.path(), max_pixels);
         drop(staged);

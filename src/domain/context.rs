@@ -31,4 +31,6 @@ pub struct Context {
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
     /// The server's Web Push key, when `push.enabled`.
     pub vapid: Option<Arc<crate::push::keys::VapidKey>>,
+    /// Permits to decode an avatar (see `avatars::DECODING_AT_ONCE`).
+    pub avatar_decoding: Arc<tokio::sync::Semaphore>,
 }

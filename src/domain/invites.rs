@@ -7,6 +7,7 @@ use crate::config::Registration;
 use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
+use crate::limiter::MailRequests;
 use crate::mail::compose;
 use crate::rusqlite::Connection;
 use crate::store::invites::{self, Invite, InvitedRoom, NewInvite, Usable};
@@ -56,7 +57,14 @@ pub struct Inviter {
     pub username: String,
 }
 
-pub async fn create(cx: &Context, actor: Actor, form: Inviting) -> ApiResult<Created> {
+/// Makes an invitation. One mailed to an address counts against `mail_limits`
+/// (per address and per inviter): invitations cannot be a way to flood inboxes.
+pub async fn create(
+    cx: &Context,
+    mail_limits: &MailRequests,
+    actor: Actor,
+    form: Inviting,
+) -> ApiResult<Created> {
     let max_uses = form.max_uses.unwrap_or(1);
     if !(1..=MAX_USES).contains(&max_uses) {
         return Err(ApiError::validation(
@@ -80,6 +88,13 @@ pub async fn create(cx: &Context, actor: Actor, form: Inviting) -> ApiResult<Cre
     }
     let closed = cx.config.registration == Registration::Closed;
     policy::require_may_invite(actor.is_admin, closed, room_ids.len())?;
+    if let (Some(to), Some(_)) = (&email, &cx.config.smtp) {
+        mail_limits
+            .hit(to, &format!("inviter:{}", actor.id))
+            .map_err(|wait| ApiError::RateLimited {
+                retry_after_secs: wait,
+            })?;
+    }
 
     let code = tokens::random_hex(CODE_BYTES)?;
     let digest = tokens::digest(&code);

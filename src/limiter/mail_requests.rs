@@ -20,14 +20,21 @@ pub struct MailRequests {
 
 impl Default for MailRequests {
     fn default() -> Self {
-        MailRequests {
-            by_address: WindowCounter::new(PER_ADDRESS, WINDOW_SECS, MAX_KEYS),
-            by_client: WindowCounter::new(PER_CLIENT, WINDOW_SECS, MAX_KEYS),
-        }
+        MailRequests::new(PER_ADDRESS, PER_CLIENT)
     }
 }
 
 impl MailRequests {
+    /// At most `per_address` mails an hour to one address, and `per_client`
+    /// requests an hour from one client (an address, or a user for
+    /// invitations).
+    pub fn new(per_address: u32, per_client: u32) -> MailRequests {
+        MailRequests {
+            by_address: WindowCounter::new(per_address, WINDOW_SECS, MAX_KEYS),
+            by_client: WindowCounter::new(per_client, WINDOW_SECS, MAX_KEYS),
+        }
+    }
+
     /// Counts a request for `email` from `client`; `Err(seconds to wait)` when
     /// either has none left.
     pub fn hit(&self, email: &str, client: &str) -> Result<(), u64> {
