@@ -17,6 +17,8 @@ pub mod fairings;
 pub mod files;
 pub mod gate;
 pub mod http;
+pub mod import;
+pub mod importer;
 pub mod journal;
 pub mod limiter;
 pub mod logger;

@@ -9,6 +9,7 @@ usage: veza [serve] [--new-database] [--config PATH]
        veza backup PATH [--files DIR] [--config PATH]
        veza backup --files DIR [--config PATH]
        veza restore PATH [--files DIR] [--config PATH]
+       veza import slack|mattermost PATH [--url URL --token TOKEN] [--config PATH]
 
   serve            start the server (the default)
   --new-database   start even though veza.db is missing or empty in a data
@@ -22,6 +23,13 @@ usage: veza [serve] [--new-database] [--config PATH]
   restore PATH     put the backup PATH in place in the data directory, which no
                    server may be using; the database it replaces is kept beside
                    it; --files DIR also copies the files back from DIR
+  import SOURCE PATH
+                   import a Slack export (its zip or folder) or a Mattermost
+                   bulk export (its .jsonl, or a folder or zip holding it and
+                   its data/): into this data directory, the server stopped;
+                   or, with --url and an administrator's access token
+                   (--token vz_...), through a running server. Running it
+                   again adds nothing twice.
   --config PATH    read PATH instead of ./veza.toml (also: VEZA_CONFIG)
   --help           show this help
   --version        show the version
@@ -42,6 +50,12 @@ enum Command {
         from: PathBuf,
         files: Option<PathBuf>,
     },
+    Import {
+        kind: String,
+        path: PathBuf,
+        url: Option<String>,
+        token: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,10 +64,28 @@ fn main() -> ExitCode {
     let mut path: Option<PathBuf> = None;
     let mut files: Option<PathBuf> = None;
     let mut new_database = false;
+    let mut import_kind: Option<String> = None;
+    let mut url: Option<String> = None;
+    let mut token: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "serve" | "backup" | "restore" if command.is_none() => command = Some(arg),
+            "serve" | "backup" | "restore" | "import" if command.is_none() => command = Some(arg),
+            "--url" => match args.next() {
+                Some(value) => url = Some(value),
+                None => return fail("--url needs the server's address"),
+            },
+            "--token" => match args.next() {
+                Some(value) => token = Some(value),
+                None => return fail("--token needs an access token"),
+            },
+            other
+                if command.as_deref() == Some("import")
+                    && import_kind.is_none()
+                    && !other.starts_with('-') =>
+            {
+                import_kind = Some(other.to_owned());
+            }
             "--config" => match args.next() {
                 Some(value) => config_path = Some(PathBuf::from(value)),
                 None => return fail("--config needs a path"),
@@ -85,6 +117,22 @@ fn main() -> ExitCode {
         (Some("backup"), Some(to), files) => Command::Backup { to, files },
         (Some("backup"), None, Some(files)) => Command::BackupFiles { files },
         (Some("restore"), Some(from), files) => Command::Restore { from, files },
+        (Some("import"), Some(path), None) => match import_kind {
+            Some(kind) => Command::Import {
+                kind,
+                path,
+                url,
+                token,
+            },
+            None => {
+                return fail(&format!(
+                    "import needs a SOURCE (slack, mattermost)\n\n{USAGE}"
+                ))
+            }
+        },
+        (Some("import"), None, _) => {
+            return fail(&format!("import needs a SOURCE and a PATH\n\n{USAGE}"))
+        }
         (Some(name @ ("backup" | "restore")), None, _) => {
             return fail(&format!("{name} needs a PATH\n\n{USAGE}"))
         }
@@ -103,6 +151,22 @@ fn main() -> ExitCode {
             match rocket::execute(veza::serve(config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e.to_string()),
+            }
+        }
+        Command::Import {
+            kind,
+            path,
+            url,
+            token,
+        } => {
+            let to = match (url, token) {
+                (None, None) => veza::importer::Destination::Local,
+                (Some(url), Some(token)) => veza::importer::Destination::Remote { url, token },
+                _ => return fail("--url and --token go together"),
+            };
+            match veza::importer::run(&config, &kind, &path, to) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail(&format!("import failed: {e}")),
             }
         }
         Command::Backup { to, files } => {

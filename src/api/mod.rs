@@ -9,6 +9,7 @@ pub mod exports;
 pub mod files;
 pub mod health;
 pub mod hooks;
+pub mod import;
 pub mod invites;
 pub mod limits;
 pub mod members;
@@ -63,6 +64,7 @@ pub fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", limits::routes())
         .mount("/api/v1", conversations::routes())
         .mount("/api/v1", admin::routes())
+        .mount("/api/v1", import::routes())
         .mount("/api/v1", search::routes())
         .mount("/api/v1", files::routes())
         .mount("/api/v1", webhooks::routes())

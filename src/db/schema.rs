@@ -349,6 +349,14 @@ const MIGRATIONS: &[&str] = &[
          last_used_at   TEXT
      );
      CREATE INDEX incoming_webhooks_by_room ON incoming_webhooks (room_id);",
+    // 13: what an import made of each source id (`veza import`): reruns skip it.
+    "CREATE TABLE import_map (
+         source     TEXT NOT NULL,
+         kind       TEXT NOT NULL,
+         source_id  TEXT NOT NULL,
+         veza_id    INTEGER NOT NULL,
+         PRIMARY KEY (source, kind, source_id)
+     ) WITHOUT ROWID;",
 ];
 
 /// Settings every connection gets.

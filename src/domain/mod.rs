@@ -17,6 +17,7 @@ pub mod conversations;
 pub mod exports;
 pub mod files;
 pub mod hooks;
+pub mod import;
 pub mod invites;
 pub mod members;
 pub mod messages;

@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod edits;
 pub mod exports;
 pub mod files;
+pub mod imports;
 pub mod incoming_webhooks;
 pub mod invites;
 pub mod mail;

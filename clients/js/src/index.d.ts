@@ -332,6 +332,7 @@ export declare class VezaClient {
     updateUser(userId: number, changes: { isActive?: boolean; role?: 'user' | 'admin' }): Promise<User>;
     createUser(username: string, email: string, options?: { password?: string; role?: 'user' | 'admin' }): Promise<User & { set_password?: { url: string; expires_at: string } }>;
     passwordResetLink(userId: number): Promise<{ url: string; expires_at: string }>;
+    importBatch(batch: { source: 'slack' | 'mattermost'; users?: Json[]; rooms?: Json[]; conversations?: Json[]; messages?: Json[] }): Promise<Json>;
   };
   server: {
     health(): Promise<{ status: string }>;

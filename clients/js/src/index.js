@@ -74,6 +74,7 @@ export const OPERATIONS = {
   'get /api/v1/admin/users': 'admin.users',
   'put /api/v1/admin/users/{id}': 'admin.updateUser',
   'post /api/v1/admin/users': 'admin.createUser',
+  'post /api/v1/admin/import': 'admin.importBatch',
   'post /api/v1/admin/users/{id}/password-reset': 'admin.passwordResetLink',
   'post /api/v1/invites': 'invites.create',
   'post /api/v1/users/me/tokens': 'bots.createToken',

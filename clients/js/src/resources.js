@@ -320,6 +320,8 @@ export class Admin extends Group {
   createUser(username, email, { password, role } = {}) {
     return this.t.call('POST', 'admin/users', { body: clean({ username, email, password, role }) });
   }
+  /** Applies one batch of an import (the neutral shape `veza import` sends). */
+  importBatch(batch) { return this.t.call('POST', 'admin/import', { body: batch }); }
   /** A one-time link for a user to set a new password: `{url, expires_at}`. */
   passwordResetLink(userId) { return this.t.call('POST', `admin/users/${userId}/password-reset`); }
 }

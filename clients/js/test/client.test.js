@@ -172,6 +172,9 @@ test('tokens, a bot and an incoming webhook', () => withServer({}, async (server
   const rotated = await admin.bots.rotateHook(room, hook.id);
   await assert.rejects(admin.bots.postToHook(hook.url, { text: 'old' }), (e) => e.status === 404);
   await admin.bots.postToHook(rotated.url, { content: 'new url' });
+  const batch = { source: 'mattermost', users: [{ id: 'x', username: 'imported', email: null, first_name: null, last_name: null }] };
+  assert.equal((await admin.admin.importBatch(batch)).users_created, 1);
+  assert.equal((await admin.admin.importBatch(batch)).already_there, 1);
   assert.equal(await admin.bots.revokeToken(read.id), null);
   await assert.rejects(script.users.getMe(), (e) => e.status === 401);
 }));

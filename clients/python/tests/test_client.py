@@ -335,6 +335,11 @@ def test_tokens_bots_and_a_hook_posted_by_curl_requests_and_the_seeds_client(ser
     texts = [m["content"] for m in admin.messages.list(room)["messages"]]
     assert texts[:4] == ["from the library", "from a session", "from requests", "Hello, World!"]
 
+    batch = {"source": "slack", "users": [{"id": "X1", "username": "imported", "email": None,
+                                            "first_name": None, "last_name": None}]}
+    assert admin.admin.import_batch(batch)["users_created"] == 1
+    assert admin.admin.import_batch(batch)["already_there"] == 1
+
     admin.bots.delete_hook(room, hook["id"])
     assert requests.post(url, json={"text": "gone"}).status_code == 404
     admin.bots.revoke_bot_token(bot["id"], admin.bots.bot_tokens(bot["id"])["tokens"][0]["id"])

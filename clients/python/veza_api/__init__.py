@@ -91,6 +91,7 @@ OPERATIONS = {
     "get /api/v1/admin/users": "admin.users",
     "put /api/v1/admin/users/{id}": "admin.update_user",
     "post /api/v1/admin/users": "admin.create_user",
+    "post /api/v1/admin/import": "admin.import_batch",
     "post /api/v1/admin/users/{id}/password-reset": "admin.password_reset_link",
     "post /api/v1/invites": "invites.create",
     "post /api/v1/users/me/tokens": "bots.create_token",

@@ -614,6 +614,10 @@ class Admin(_Group):
             json=_fields(username=username, email=email, password=password, role=role),
         )
 
+    def import_batch(self, batch: JSON) -> JSON:
+        """Applies one batch of an import (the neutral shape `veza import` sends)."""
+        return self._t.call("POST", "admin/import", json=batch)
+
     def password_reset_link(self, user_id: int) -> JSON:
         """A one-time link for a user to set a new password: `{url, expires_at}`."""
         return self._t.call("POST", f"admin/users/{user_id}/password-reset")

@@ -186,6 +186,27 @@ pub(super) fn team() -> Vec<Op> {
         .answers(201, created_user),
         op(
             "post",
+            "/api/v1/admin/import",
+            "administration",
+            "Apply one batch of an import (what `veza import … --url` sends; admins)",
+        )
+        .body(json!({
+            "type": "object",
+            "required": ["source"],
+            "properties": {
+                "source": {"enum": ["slack", "mattermost"]},
+                "users": {"type": "array", "items": {"type": "object"}},
+                "rooms": {"type": "array", "items": {"type": "object"}},
+                "conversations": {"type": "array", "items": {"type": "object"}},
+                "messages": {"type": "array", "items": {"type": "object"}}
+            }
+        }))
+        .answers(
+            200,
+            json!({"type": "object", "required": ["messages", "skipped"]}),
+        ),
+        op(
+            "post",
             "/api/v1/admin/users/{id}/password-reset",
             "administration",
             "A one-time link for a user to set a new password (admins)",
