@@ -49,6 +49,10 @@ pub async fn apply(target: &Target<'_>, batch: Batch) -> ApiResult<Counts> {
         .journal
         .apply(move |c| write(c, &batch, stored))
         .await?;
+    if more.files > 0 {
+        // A running server makes their thumbnails now, not at its next poll.
+        target.files.thumbnails_queued.notify_one();
+    }
     counts.add(more);
     Ok(counts)
 }
