@@ -10,6 +10,7 @@ use crate::domain::messages::{self, SendRequest, Sent};
 use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::Event;
+use crate::import::markup;
 use crate::limiter::WindowCounter;
 use crate::policy::RoomRole;
 use crate::store::incoming_webhooks::{self, IncomingWebhook};
@@ -173,21 +174,27 @@ pub async fn rotate(cx: &Context, actor: Actor, room_id: i64, hook_id: i64) -> A
 }
 
 /// The message a hook's POST makes: `text` (or `content`), then what its
-/// attachments say (pretext, title, text or fallback, fields).
+/// attachments say (pretext, title, text or fallback, fields), Slack's markup
+/// turned into Markdown as an import turns it.
 fn fold(post: &HookPost) -> String {
+    // A hook names nobody by Slack's ids: `<@U…>` stays as its label or id.
+    let slack_links = |text: &str| markup::slack_to_markdown(text, &|_| None, &|_| None);
     let mut parts: Vec<String> = Vec::new();
-    if let Some(text) = post.text.as_deref().or(post.content.as_deref()) {
-        let text = slack_links(text);
-        if !text.trim().is_empty() {
-            parts.push(text);
-        }
+    // `text` is Slack's markup; `content`, Veza's own, is Markdown already.
+    let text = match (&post.text, &post.content) {
+        (Some(text), _) => Some(slack_links(text)),
+        (None, Some(content)) => Some(content.clone()),
+        (None, None) => None,
+    };
+    if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+        parts.push(text);
     }
     for attachment in post.attachments.iter().take(20) {
         let field = |name: &str| {
             attachment
                 .get(name)
                 .and_then(Value::as_str)
-                .map(slack_links)
+                .map(|t| slack_links(t))
         };
         let mut lines = Vec::new();
         if let Some(pretext) = field("pretext") {
@@ -220,47 +227,6 @@ fn fold(post: &HookPost) -> String {
         }
     }
     parts.join("\n\n")
-}
-
-/// Slack's escaped text as Markdown: `<url|label>` links, `<url>`, `<!here>`,
-/// and the three entities Slack escapes.
-fn slack_links(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('>') else {
-            out.push_str(&rest[open..]);
-            rest = "";
-            break;
-        };
-        let inner = &after[..close];
-        match inner.split_once('|') {
-            _ if inner.starts_with('!') => {
-                out.push('@');
-                out.push_str(inner[1..].split('|').next().unwrap_or_default());
-            }
-            Some((target, label))
-                if target.starts_with("http") || target.starts_with("mailto:") =>
-            {
-                out.push_str(&format!("[{label}]({target})"));
-            }
-            None if inner.starts_with("http") || inner.starts_with("mailto:") => {
-                out.push_str(inner)
-            }
-            _ => {
-                out.push('<');
-                out.push_str(inner);
-                out.push('>');
-            }
-        }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// Posts a hook's message. An unknown secret is a 404; a hook over its rate a
@@ -325,26 +291,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slacks_markup_becomes_markdown() {
-        assert_eq!(
-            slack_links("Deploy <https://ci.example.com/1|#1> done &amp; <!here> &lt;ok&gt; <https://x.example>"),
-            "Deploy [#1](https://ci.example.com/1) done & @here <ok> https://x.example"
-        );
-        assert_eq!(slack_links("a < b"), "a < b");
-        assert_eq!(slack_links("<@U123>"), "<@U123>");
-    }
-
-    #[test]
     fn attachments_are_folded_into_the_text() {
         let post = HookPost {
-            text: Some("Alert".into()),
+            text: Some("*Alert* <https://g.example|see>".into()),
             attachments: vec![json!({
                 "fallback": "CPU high", "title": "web-1",
                 "fields": [{"title": "load", "value": "9.5"}]
             })],
             ..HookPost::default()
         };
-        assert_eq!(fold(&post), "Alert\n\n**web-1**\nCPU high\n**load**: 9.5");
+        assert_eq!(
+            fold(&post),
+            "**Alert** [see](https://g.example)\n\n**web-1**\nCPU high\n**load**: 9.5"
+        );
+        let veza = HookPost {
+            content: Some("already **Markdown**".into()),
+            ..HookPost::default()
+        };
+        assert_eq!(fold(&veza), "already **Markdown**");
         let empty = HookPost::default();
         assert_eq!(fold(&empty), "");
     }
