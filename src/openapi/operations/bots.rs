@@ -8,24 +8,17 @@ use crate::openapi::schemas::{array, integer, nullable_string, object, reference
 
 pub(super) fn bots() -> Vec<Op> {
     let scopes = array(json!({"enum": ["read", "write", "admin"]}));
-    let token = object(
-        &[
-            ("id", integer()),
-            ("user_id", integer()),
-            ("name", string()),
-            ("scopes", scopes.clone()),
-            ("expires_at", nullable_string()),
-            ("last_used_at", nullable_string()),
-            ("created_at", string()),
-        ],
-        7,
-    );
-    let mut minted = token.clone();
-    minted["properties"]["token"] = string();
-    minted["required"]
-        .as_array_mut()
-        .expect("required")
-        .push(json!("token"));
+    let token_fields = [
+        ("id", integer()),
+        ("user_id", integer()),
+        ("name", string()),
+        ("scopes", scopes.clone()),
+        ("expires_at", nullable_string()),
+        ("last_used_at", nullable_string()),
+        ("created_at", string()),
+    ];
+    let token = object(&token_fields, token_fields.len());
+    let minted = object(&[&token_fields[..], &[("token", string())]].concat(), 8);
     let token_body = object(
         &[
             ("name", text(64)),
@@ -38,24 +31,17 @@ pub(super) fn bots() -> Vec<Op> {
         2,
     );
     let user = reference("User");
-    let hook = object(
-        &[
-            ("id", integer()),
-            ("room_id", integer()),
-            ("name", string()),
-            ("user_id", integer()),
-            ("created_by", integer()),
-            ("created_at", string()),
-            ("last_used_at", nullable_string()),
-        ],
-        7,
-    );
-    let mut hook_made = hook.clone();
-    hook_made["properties"]["url"] = string();
-    hook_made["required"]
-        .as_array_mut()
-        .expect("required")
-        .push(json!("url"));
+    let hook_fields = [
+        ("id", integer()),
+        ("room_id", integer()),
+        ("name", string()),
+        ("user_id", integer()),
+        ("created_by", integer()),
+        ("created_at", string()),
+        ("last_used_at", nullable_string()),
+    ];
+    let hook = object(&hook_fields, hook_fields.len());
+    let hook_made = object(&[&hook_fields[..], &[("url", string())]].concat(), 8);
     vec![
         op("post", "/api/v1/users/me/tokens", "bots", "Make an access token (shown once)")
             .body(token_body.clone())

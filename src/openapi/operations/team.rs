@@ -9,34 +9,24 @@ use crate::openapi::schemas::{
 };
 
 pub(super) fn team() -> Vec<Op> {
-    let invite = object(
-        &[
-            ("id", integer()),
-            ("room_ids", array(integer())),
-            ("max_uses", integer()),
-            ("uses", integer()),
-            ("email", nullable_string()),
-            ("expires_at", string()),
-            ("revoked", boolean()),
-            ("created_by", integer()),
-            ("created_at", string()),
-        ],
-        9,
-    );
-    let mut created = invite.clone();
-    created["properties"]["code"] = string();
-    created["properties"]["url"] = string();
-    created["required"]
-        .as_array_mut()
-        .expect("required")
-        .extend([json!("code"), json!("url")]);
+    let invite_fields = [
+        ("id", integer()),
+        ("room_ids", array(integer())),
+        ("max_uses", integer()),
+        ("uses", integer()),
+        ("email", nullable_string()),
+        ("expires_at", string()),
+        ("revoked", boolean()),
+        ("created_by", integer()),
+        ("created_at", string()),
+    ];
+    let invite = object(&invite_fields, invite_fields.len());
+    let shown_once = [("code", string()), ("url", string())];
+    let created = object(&[&invite_fields[..], &shown_once[..]].concat(), 11);
     let link = object(&[("url", string()), ("expires_at", string())], 2);
     let user = reference("User");
-    let mut created_user = json!({"allOf": [user.clone()]});
-    created_user["allOf"]
-        .as_array_mut()
-        .expect("allOf")
-        .push(object(&[("set_password", link.clone())], 0));
+    let created_user =
+        json!({"allOf": [user.clone(), object(&[("set_password", link.clone())], 0)]});
     let token = object(&[("token", text(512))], 1);
     let avatar = json!({"multipart": object(
         &[("file", json!({"type": "string", "contentMediaType": "application/octet-stream"}))],
