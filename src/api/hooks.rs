@@ -2,7 +2,7 @@
 //! `/api/v1/rooms/{id}/incoming-webhooks`, posted to at `/hooks/{secret}` with
 //! Slack's body (`{"text"}`, JSON or the form field `payload`) or `{"content"}`.
 
-use rocket::data::{Data, ToByteUnit};
+use rocket::data::Data;
 use rocket::http::ContentType;
 use rocket::{delete, get, post, routes, Route, State};
 use serde::{Deserialize, Serialize};
@@ -101,19 +101,7 @@ async fn post_message(
     app: &State<App>,
     client: ClientInfo,
 ) -> ApiResult<Success<Value>> {
-    let read = data
-        .open(BODY_MAX.bytes())
-        .into_bytes()
-        .await
-        .map_err(|e| ApiError::MalformedJson {
-            reason: format!("cannot read the body: {e}"),
-        })?;
-    if !read.is_complete() {
-        return Err(ApiError::PayloadTooLarge {
-            limit_bytes: BODY_MAX,
-        });
-    }
-    let bytes = read.into_inner();
+    let bytes = crate::http::body::read_capped(data, BODY_MAX).await?;
     let form = content_type.is_some_and(|ct| ct.is_form());
     let body: Value = if form {
         // Slack also takes `payload=<json>` as a form.

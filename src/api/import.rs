@@ -1,7 +1,7 @@
 //! `POST /api/v1/admin/import`: one batch of an import (API §21) applied by a
 //! running server, as `veza import … --url URL --token TOKEN` sends them.
 
-use rocket::data::{Data, ToByteUnit};
+use rocket::data::Data;
 use rocket::{post, routes, Route, State};
 
 use crate::app::App;
@@ -25,19 +25,8 @@ async fn import_batch(
     data: Data<'_>,
     app: &State<App>,
 ) -> ApiResult<Success<Counts>> {
-    let read = data
-        .open(BATCH_MAX.bytes())
-        .into_bytes()
-        .await
-        .map_err(|e| ApiError::MalformedJson {
-            reason: format!("cannot read the body: {e}"),
-        })?;
-    if !read.is_complete() {
-        return Err(ApiError::PayloadTooLarge {
-            limit_bytes: BATCH_MAX,
-        });
-    }
-    let batch: Batch = crate::http::body::parse(&read.into_inner())?;
+    let bytes = crate::http::body::read_capped(data, BATCH_MAX).await?;
+    let batch: Batch = crate::http::body::parse(&bytes)?;
     if !matches!(batch.source.as_str(), "slack" | "mattermost") {
         return Err(ApiError::validation(
             "source",

@@ -194,7 +194,7 @@ fn fold(post: &HookPost) -> String {
             attachment
                 .get(name)
                 .and_then(Value::as_str)
-                .map(|t| slack_links(t))
+                .map(&slack_links)
         };
         let mut lines = Vec::new();
         if let Some(pretext) = field("pretext") {
