@@ -7,6 +7,7 @@
 //! parking hundreds of threads in `pool.get()`.
 
 pub mod error;
+mod migrations;
 pub mod schema;
 mod writer;
 

@@ -206,13 +206,13 @@ pub struct ReadBody {
 /// A raw body of at most `limit` bytes (413 beyond), for routes that parse it
 /// themselves (a Slack-shaped hook, an import batch).
 pub async fn read_capped(data: Data<'_>, limit: u64) -> Result<Vec<u8>, ApiError> {
-    let read = data
-        .open(limit.bytes())
-        .into_bytes()
-        .await
-        .map_err(|e| ApiError::MalformedJson {
-            reason: format!("cannot read the body: {e}"),
-        })?;
+    let read =
+        data.open(limit.bytes())
+            .into_bytes()
+            .await
+            .map_err(|e| ApiError::MalformedJson {
+                reason: format!("cannot read the body: {e}"),
+            })?;
     if !read.is_complete() {
         return Err(ApiError::PayloadTooLarge { limit_bytes: limit });
     }
