@@ -108,21 +108,9 @@ pub fn prune(conn: &Connection) -> Result<usize, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::users::{self, NewUser};
 
     fn database() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::db::schema::migrate(&mut conn).unwrap();
-        let new = NewUser {
-            username: "ada".into(),
-            email: "ada@example.com".into(),
-            password_hash: "x".into(),
-            first_name: None,
-            last_name: None,
-            email_verified: false,
-        };
-        users::insert(&conn, new, true).unwrap();
-        conn
+        crate::store::database_with_a_user()
     }
 
     #[test]

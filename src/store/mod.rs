@@ -75,3 +75,21 @@ pub mod presence;
 pub fn sql_offset(offset: u64) -> i64 {
     offset.min(i64::MAX as u64) as i64
 }
+
+/// For the store's own tests: a migrated database in memory with one user
+/// (`ada`, id 1).
+#[cfg(test)]
+pub(crate) fn database_with_a_user() -> crate::rusqlite::Connection {
+    let mut conn = crate::rusqlite::Connection::open_in_memory().unwrap();
+    crate::db::schema::migrate(&mut conn).unwrap();
+    let new = users::NewUser {
+        username: "ada".into(),
+        email: "ada@example.com".into(),
+        password_hash: "x".into(),
+        first_name: None,
+        last_name: None,
+        email_verified: false,
+    };
+    users::insert(&conn, new, true).unwrap();
+    conn
+}
