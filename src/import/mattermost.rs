@@ -19,6 +19,18 @@ fn s(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// The items of the array at `key` (none when it is absent or not an array).
+fn items<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
+/// The strings of the array at `key`.
+fn strings(v: &Value, key: &str) -> Vec<String> {
+    items(v, key)
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect()
+}
+
 fn time_of(ms: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(ms).map(crate::time::format)
 }
@@ -150,21 +162,11 @@ impl Reader<'_> {
             skipped.push(format!("{origin}: a user without a username"));
             return;
         };
-        for team in u
-            .get("teams")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for team in items(u, "teams") {
             let Some(team_name) = s(team, "name") else {
                 continue;
             };
-            for ch in team
-                .get("channels")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for ch in items(team, "channels") {
                 let Some(ch_name) = s(ch, "name") else {
                     continue;
                 };
@@ -192,13 +194,7 @@ impl Reader<'_> {
     }
 
     fn direct_channel(&mut self, d: &Value, origin: &str, skipped: &mut Vec<String>) {
-        let members: Vec<String> = d
-            .get("members")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m.as_str().map(str::to_owned))
-            .collect();
+        let members: Vec<String> = strings(d, "members");
         let id = direct_id(&members);
         match members.len() {
             2 => {
@@ -236,13 +232,7 @@ impl Reader<'_> {
         skipped: &mut Vec<String>,
     ) -> Result<(), String> {
         let (room, conversation) = if direct {
-            let members: Vec<String> = p
-                .get("channel_members")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.as_str().map(str::to_owned))
-                .collect();
+            let members: Vec<String> = strings(p, "channel_members");
             let id = direct_id(&members);
             match self.direct_rooms.get(&id) {
                 Some(true) => (Some(id), None),
@@ -270,12 +260,7 @@ impl Reader<'_> {
         };
         let root_id = root.id.clone();
         self.batch.messages.push(root);
-        for reply in p
-            .get("replies")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for reply in items(p, "replies") {
             if let Some(m) = self.message_of(
                 reply,
                 room.clone(),
@@ -313,11 +298,7 @@ impl Reader<'_> {
             .or(conversation.as_deref())
             .unwrap_or_default();
         let id = format!("{place}/{at}/{user}");
-        let reactions: Vec<Reaction> = p
-            .get("reactions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let reactions: Vec<Reaction> = items(p, "reactions")
             .filter_map(|r| {
                 Some(Reaction {
                     emoji: s(r, "emoji_name")?,
@@ -326,12 +307,7 @@ impl Reader<'_> {
             })
             .collect();
         let mut files = Vec::new();
-        for a in p
-            .get("attachments")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for a in items(p, "attachments") {
             let Some(path) = s(a, "path") else { continue };
             let name = path.rsplit('/').next().unwrap_or(&path).to_owned();
             let inside = if path.starts_with("data/") {
