@@ -6,6 +6,15 @@ import { VezaError } from './transport.js';
 
 const enc = encodeURIComponent;
 
+/** A Blob or File as given, or (in Node) a path opened lazily with
+ * `fs.openAsBlob`, never read whole; with the name to send it under. */
+async function blobOf(file, filename) {
+  if (typeof file !== 'string') return { blob: file, name: filename || file.name };
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  return { blob: await fs.openAsBlob(file), name: filename || path.basename(file) };
+}
+
 class Group {
   constructor(transport) {
     this.t = transport;
@@ -72,16 +81,9 @@ export class Users extends Group {
   exportMe() { return this.t.call('GET', 'users/me/export'); }
   /** Sets the caller's avatar from a Blob or File (in Node, also a path). */
   async setAvatar(file, { filename } = {}) {
-    let blob = file;
-    let name = filename;
-    if (typeof file === 'string') {
-      const fs = await import('node:fs');
-      const path = await import('node:path');
-      blob = await fs.openAsBlob(file);
-      name = name || path.basename(file);
-    }
+    const { blob, name } = await blobOf(file, filename);
     const form = new FormData();
-    form.append('file', blob, name || blob.name || 'avatar');
+    form.append('file', blob, name || 'avatar');
     return this.t.call('PUT', 'users/me/avatar', { body: form });
   }
   removeAvatar() { return this.t.call('DELETE', 'users/me/avatar'); }
@@ -224,19 +226,12 @@ export class Files extends Group {
   /** Uploads a Blob or File (in Node, a path: read lazily with `fs.openAsBlob`,
    * never whole in memory). */
   async upload(file, { roomId, conversationId, description, filename } = {}) {
-    let blob = file;
-    let name = filename;
-    if (typeof file === 'string') {
-      const fs = await import('node:fs');
-      const path = await import('node:path');
-      blob = await fs.openAsBlob(file);
-      name = name || path.basename(file);
-    }
+    const { blob, name } = await blobOf(file, filename);
     const form = new FormData();
     for (const [key, value] of Object.entries(clean({ room_id: roomId, conversation_id: conversationId, description }))) {
       form.append(key, String(value));
     }
-    form.append('file', blob, name || blob.name || 'upload');
+    form.append('file', blob, name || 'upload');
     return this.t.call('POST', 'files/upload', { body: form });
   }
   get(fileId) { return this.t.call('GET', `files/${fileId}`); }
