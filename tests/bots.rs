@@ -473,6 +473,8 @@ async fn an_incoming_webhook_posts_slacks_bodies_as_the_hook() {
         if res.status == 429 {
             limited += 1;
             assert_eq!(res.body["error"]["code"], "RATE_LIMIT_EXCEEDED");
+            let wait: u64 = res.headers["retry-after"].parse().unwrap();
+            assert!((1..=60).contains(&wait), "{wait}");
         }
     }
     assert!(limited >= 10, "{limited} refused");

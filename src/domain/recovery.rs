@@ -41,7 +41,7 @@ fn require_smtp(cx: &Context) -> ApiResult<()> {
 
 /// Inside a write: queues a verification mail for `user_id` at `email`.
 pub(crate) fn queue_verification(
-    cx_base: &str,
+    base: &str,
     c: &Connection,
     events: &mut Vec<Event>,
     user_id: i64,
@@ -57,7 +57,7 @@ pub(crate) fn queue_verification(
         Some(email),
         VERIFY_TTL_SECS,
     )?;
-    let link = compose::link(cx_base, "verify-email", &token);
+    let link = compose::link(base, "verify-email", &token);
     mail::enqueue(c, &compose::verification(email, username, &link))?;
     events.push(Event::Queued(Work::Mail));
     Ok(())
