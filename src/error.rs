@@ -357,8 +357,8 @@ impl From<crate::tokens::NoRandomness> for ApiError {
 }
 
 /// SQLite's own errors, met outside the store (a handler's `?` on a statement).
-impl From<crate::rusqlite::Error> for ApiError {
-    fn from(e: crate::rusqlite::Error) -> Self {
+impl From<crate::sql::Error> for ApiError {
+    fn from(e: crate::sql::Error) -> Self {
         StoreError::from(e).into()
     }
 }

@@ -32,6 +32,7 @@ pub mod policy;
 pub mod push;
 pub mod realtime;
 mod serve;
+pub mod sql;
 pub mod store;
 pub mod tasks;
 pub mod time;
@@ -94,14 +95,16 @@ fn build(
             data_dir.files_path().display()
         ))
     })?;
-    data_dir
-        .check_database_present(config.new_database, uploads)
-        .map_err(StartError)?;
+    let location = config.store_location(data_dir.db_path());
+    if !location.is_postgres() {
+        data_dir
+            .check_database_present(config.new_database, uploads)
+            .map_err(StartError)?;
+    }
     let secret = data_dir
         .jwt_secret(config.jwt_secret.as_deref())
         .map_err(StartError)?;
-    let (db, writer) =
-        Db::open(&data_dir.db_path(), config.database.read_connections).map_err(StartError)?;
+    let (db, writer) = Db::open(&location, config.database.read_connections).map_err(StartError)?;
     let metrics = metrics::Metrics::new(writer.batch_sizes().clone())
         .map_err(|e| StartError(format!("cannot set up metrics: {e}")))?;
     let files = open_files(&data_dir, &db)?;

@@ -10,6 +10,7 @@ usage: veza [serve] [--new-database] [--config PATH]
        veza backup --files DIR [--config PATH]
        veza restore PATH [--files DIR] [--config PATH]
        veza import slack|mattermost PATH [--url URL --token TOKEN] [--config PATH]
+       veza migrate --to postgres://USER:PASSWORD@HOST/DATABASE [--config PATH]
 
   serve            start the server (the default)
   --new-database   start even though veza.db is missing or empty in a data
@@ -30,6 +31,8 @@ usage: veza [serve] [--new-database] [--config PATH]
                    or, with --url and an administrator's access token
                    (--token vz_...), through a running server. Running it
                    again adds nothing twice.
+  migrate --to URL copy this data directory's database (the server stopped)
+                   into an empty PostgreSQL database, and say what to set next
   --config PATH    read PATH instead of ./veza.toml (also: VEZA_CONFIG)
   --help           show this help
   --version        show the version
@@ -50,6 +53,9 @@ enum Command {
         from: PathBuf,
         files: Option<PathBuf>,
     },
+    Migrate {
+        to: String,
+    },
     Import {
         kind: String,
         path: PathBuf,
@@ -67,10 +73,17 @@ fn main() -> ExitCode {
     let mut import_kind: Option<String> = None;
     let mut url: Option<String> = None;
     let mut token: Option<String> = None;
+    let mut migrate_to: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "serve" | "backup" | "restore" | "import" if command.is_none() => command = Some(arg),
+            "serve" | "backup" | "restore" | "import" | "migrate" if command.is_none() => {
+                command = Some(arg)
+            }
+            "--to" if command.as_deref() == Some("migrate") => match args.next() {
+                Some(value) => migrate_to = Some(value),
+                None => return fail("--to needs a PostgreSQL URL"),
+            },
             "--url" => match args.next() {
                 Some(value) => url = Some(value),
                 None => return fail("--url needs the server's address"),
@@ -114,6 +127,10 @@ fn main() -> ExitCode {
     }
     let command = match (command.as_deref(), path, files) {
         (None | Some("serve"), None, None) => Command::Serve,
+        (Some("migrate"), None, None) => match migrate_to {
+            Some(to) => Command::Migrate { to },
+            None => return fail(&format!("migrate needs --to URL\n\n{USAGE}")),
+        },
         (Some("backup"), Some(to), files) => Command::Backup { to, files },
         (Some("backup"), None, Some(files)) => Command::BackupFiles { files },
         (Some("restore"), Some(from), files) => Command::Restore { from, files },
@@ -145,6 +162,18 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     config.new_database = new_database;
+    if config.database.url.is_some()
+        && matches!(
+            command,
+            Command::Backup { .. } | Command::BackupFiles { .. } | Command::Restore { .. }
+        )
+    {
+        return fail(
+            "this server's database is PostgreSQL: back it up with pg_dump \
+             (pg_dump --format=custom --file=veza.dump URL) and restore it with pg_restore, \
+             and copy data_dir/files beside it (rsync -a); see docs/postgresql.md",
+        );
+    }
     match command {
         Command::Serve => {
             veza::logger::init(config.log_level);
@@ -153,6 +182,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
+        Command::Migrate { to } => migrate(&config, &to),
         Command::Import {
             kind,
             path,
@@ -237,6 +267,32 @@ fn main() -> ExitCode {
                 Err(e) => fail(&format!("restore refused: {e}")),
             }
         }
+    }
+}
+
+fn migrate(config: &veza::Config, to: &str) -> ExitCode {
+    // Holding the data directory's lock: no server may be writing meanwhile.
+    let data_dir = match veza::datadir::DataDir::open(&config.data_dir) {
+        Ok(dir) => dir,
+        Err(e) => return fail(&format!("migrate refused: {e}")),
+    };
+    match veza::ops::migrate::run(&data_dir.db_path(), to) {
+        Ok(report) => {
+            for (table, rows) in &report.counts {
+                println!("{table:<28} {rows:>10} rows");
+            }
+            let shown = veza::sql::Location::Postgres(to.to_owned());
+            println!(
+                "\ncopied into {shown}; counts checked.\n\
+                 Next: set `[database] url = \"{shown}\"` (with its password) in veza.toml, \
+                 or VEZA_DATABASE__URL, and start veza. Keep data_dir: uploaded files \
+                 stay in {}/files and the JWT secret in {}.",
+                config.data_dir.display(),
+                config.data_dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("migrate failed: {e}")),
     }
 }
 

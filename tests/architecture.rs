@@ -213,6 +213,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["api", "http", "domain", "app", "auth", "store", "journal"],
     ),
     ("tokens", &["*"]),
+    ("sql", &["*"]),
     ("policy", &["api", "http", "domain", "app", "db", "journal"]),
     (
         "event",

@@ -84,6 +84,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Where the store is: `database.url`'s PostgreSQL database, else the SQLite
+    /// file in the data directory.
+    pub fn store_location(&self, sqlite_file: std::path::PathBuf) -> crate::sql::Location {
+        match &self.database.url {
+            Some(url) => crate::sql::Location::Postgres(url.clone()),
+            None => crate::sql::Location::Sqlite(sqlite_file),
+        }
+    }
+
     /// Defaults, then the TOML file at `path` (optional unless `required`), then `VEZA_*`.
     pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
         if required && !path.is_file() {
@@ -96,7 +105,14 @@ impl Config {
         if path.is_file() {
             figment = figment.merge(Toml::file_exact(path));
         }
-        let figment = figment.merge(Env::prefixed("VEZA_").split("__").ignore(&["config"]));
+        // VEZA_CONFIG names the file; VEZA_TEST_* belong to the test suite (its
+        // PostgreSQL server, its logs), not to a server's settings.
+        let figment = figment.merge(
+            Env::prefixed("VEZA_")
+                .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"))
+                .split("__")
+                .ignore(&["config"]),
+        );
         let config: Config = figment
             .extract()
             .map_err(|e| ConfigError::new(describe_figment_error(e, path)))?;
@@ -259,6 +275,15 @@ impl Config {
         }
         if self.data_dir.as_os_str().is_empty() {
             return fail("data_dir", "must not be empty");
+        }
+        if let Some(url) = &self.database.url {
+            let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+            if !postgres || url.parse::<postgres::Config>().is_err() {
+                return fail(
+                    "database.url",
+                    "must be a PostgreSQL URL, e.g. postgres://veza:secret@localhost/veza",
+                );
+            }
         }
         if let Some(oidc) = &self.oidc {
             oidc.validate()?;

@@ -183,6 +183,9 @@ fn default_smtp_retry_delay() -> u64 {
 pub struct DatabaseConfig {
     /// Read-only connections in the pool.
     pub read_connections: u32,
+    /// A PostgreSQL database (`postgres://user:pass@host/db`) instead of the SQLite
+    /// file in `data_dir`.
+    pub url: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -324,6 +327,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             read_connections: 8,
+            url: None,
         }
     }
 }

@@ -72,9 +72,23 @@ impl StoreError {
     }
 }
 
-impl From<crate::rusqlite::Error> for StoreError {
-    fn from(e: crate::rusqlite::Error) -> Self {
-        use crate::rusqlite::{ffi, Error, ErrorCode};
+/// PostgreSQL's code for a statement cancelled by `statement_timeout`.
+pub const POSTGRES_CANCELED: &str = "57014";
+
+impl From<crate::sql::Error> for StoreError {
+    fn from(e: crate::sql::Error) -> Self {
+        use crate::sql::Error;
+        match e {
+            Error::Sqlite(e) => StoreError::from(e),
+            Error::Postgres(e) => from_postgres(e),
+            other => StoreError::Failed(format!("store: {other}")),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::{ffi, Error, ErrorCode};
         if let Error::SqliteFailure(failure, message) = &e {
             match failure.code {
                 ErrorCode::DiskFull => return StoreError::Full,
@@ -99,6 +113,53 @@ impl From<crate::rusqlite::Error> for StoreError {
         }
         StoreError::Failed(format!("sqlite: {e}"))
     }
+}
+
+/// PostgreSQL's errors in the same words: a unique key names its columns as
+/// SQLite does (`users.username`), so the domain reads both alike.
+fn from_postgres(e: postgres::Error) -> StoreError {
+    use postgres::error::SqlState;
+    let Some(db) = e.as_db_error() else {
+        return StoreError::Failed(format!("postgres: {e}"));
+    };
+    let code = db.code();
+    if *code == SqlState::UNIQUE_VIOLATION {
+        // "Key (username COLLATE nocase)=(ada) already exists."
+        let columns = db
+            .detail()
+            .and_then(|d| d.strip_prefix("Key ("))
+            .and_then(|d| d.split_once(")=("))
+            .map(|(cols, _)| cols.to_owned())
+            .unwrap_or_default();
+        let table = db.table().unwrap_or("");
+        let constraint = columns
+            .split(", ")
+            .map(|c| {
+                let column = c.split_whitespace().next().unwrap_or(c);
+                format!("{table}.{column}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        return StoreError::Unique { constraint };
+    }
+    if [
+        SqlState::FOREIGN_KEY_VIOLATION,
+        SqlState::CHECK_VIOLATION,
+        SqlState::NOT_NULL_VIOLATION,
+    ]
+    .contains(code)
+    {
+        return StoreError::Constraint {
+            detail: format!("{}: {}", code.code(), db.message()),
+        };
+    }
+    if *code == SqlState::DISK_FULL {
+        return StoreError::Full;
+    }
+    if *code == SqlState::DATA_CORRUPTED || *code == SqlState::INDEX_CORRUPTED {
+        return StoreError::Damaged(format!("postgres: {}", db.message()));
+    }
+    StoreError::Failed(format!("postgres: {}: {}", code.code(), db.message()))
 }
 
 impl std::fmt::Display for StoreError {

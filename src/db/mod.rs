@@ -7,7 +7,9 @@
 //! parking hundreds of threads in `pool.get()`.
 
 pub mod error;
+mod migrate_error;
 mod migrations;
+pub mod postgres;
 pub mod schema;
 mod writer;
 
@@ -15,17 +17,16 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use r2d2_sqlite::SqliteConnectionManager;
 use tokio::sync::Semaphore;
 
-use crate::rusqlite::{Connection, OpenFlags};
+use crate::sql::{Connection, Location, Manager};
 pub use error::{FromStore, Missing, Refusal, StoreError, StoreResult};
 
 pub use writer::Writer;
 
 #[derive(Clone)]
 pub struct Db {
-    pool: r2d2::Pool<SqliteConnectionManager>,
+    pool: r2d2::Pool<Manager>,
     read_permits: Arc<Semaphore>,
     /// Heavy reads (searches) take one of these first: at most half the pool, so
     /// that a burst of them never holds every read connection.
@@ -35,26 +36,53 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens (creating and migrating if needed) the database at `path`: the reads,
-    /// and the writer.
-    pub fn open(path: &Path, read_pool_size: u32) -> Result<(Db, Writer), String> {
-        let mut conn = Connection::open(path)
-            .map_err(|e| format!("cannot open database {}: {e}", path.display()))?;
-        check_integrity(&conn, path)?;
+    /// Opens (creating and migrating if needed) the store at `location`: the
+    /// reads, and the writer.
+    pub fn open(location: &Location, read_pool_size: u32) -> Result<(Db, Writer), String> {
+        // PostgreSQL's client blocks on a runtime of its own, which tokio forbids
+        // on a thread that drives async tasks (where start-up runs).
+        off_runtime(|| Db::open_here(location, read_pool_size))
+    }
+
+    fn open_here(location: &Location, read_pool_size: u32) -> Result<(Db, Writer), String> {
+        let mut conn = Connection::open_location(location)
+            .map_err(|e| format!("cannot open database {location}: {e}"))?;
+        if let (Some(c), Location::Sqlite(path)) = (conn.as_sqlite(), location) {
+            check_integrity(c, path)?;
+        }
         schema::configure_writer(&conn).map_err(|e| format!("cannot configure database: {e}"))?;
         schema::migrate(&mut conn).map_err(|e| e.to_string())?;
+        if location.is_postgres() {
+            postgres::claim(&conn)?;
+        }
         // Nobody is connected to a server that is starting.
         conn.execute("UPDATE users SET online = 0 WHERE online != 0", [])
             .map_err(|e| format!("cannot reset presence: {e}"))?;
-        let writer =
-            Writer::start(conn).map_err(|e| format!("cannot start database writer: {e}"))?;
+        let reopen: Option<writer::Reopen> = match location {
+            Location::Postgres(_) => {
+                let location = location.clone();
+                Some(Box::new(move || {
+                    let conn = Connection::open_location(&location)?;
+                    // The lock went with the lost connection; another server may
+                    // have taken the database since: then this one cannot write.
+                    postgres::claim(&conn).map_err(crate::sql::Error::Refused)?;
+                    Ok(conn)
+                }))
+            }
+            Location::Sqlite(_) => None,
+        };
+        let writer = Writer::start_reconnecting(conn, reopen)
+            .map_err(|e| format!("cannot start database writer: {e}"))?;
 
-        let manager = SqliteConnectionManager::file(path)
-            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(|c| {
-                schema::configure_common(c)?;
-                c.execute_batch("PRAGMA query_only = ON;")
-            });
+        let manager = Manager::new(location.clone(), |c| {
+            schema::configure_common(c)?;
+            match c.dialect() {
+                crate::sql::Dialect::Sqlite => c.execute_batch("PRAGMA query_only = ON;"),
+                crate::sql::Dialect::Postgres => {
+                    c.execute_batch("SET default_transaction_read_only = on")
+                }
+            }
+        });
         let pool = r2d2::Pool::builder()
             .max_size(read_pool_size)
             .min_idle(Some(1))
@@ -132,19 +160,36 @@ impl Db {
 
     /// Runs `f` on a read connection on this thread: for start-up work only, before
     /// the server takes requests.
-    pub fn read_now<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        let conn = self
-            .pool
-            .get()
-            .map_err(|e| StoreError::failed(format!("no read connection: {e}")))?;
-        f(&conn)
+    pub fn read_now<T: Send>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<T> + Send,
+    ) -> StoreResult<T> {
+        off_runtime(|| {
+            let conn = self
+                .pool
+                .get()
+                .map_err(|e| StoreError::failed(format!("no read connection: {e}")))?;
+            f(&conn)
+        })
     }
+}
+
+/// Runs `f` on a thread of its own when called from a thread that drives async
+/// tasks (blocking there is forbidden), else here.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
 }
 
 /// Refuses a database file that SQLite finds damaged (`PRAGMA quick_check`: every
 /// page and index entry, without comparing index contents to their tables), so
 /// that Veza does not start serving errors and writing into a broken file.
-fn check_integrity(conn: &Connection, path: &Path) -> Result<(), String> {
+fn check_integrity(conn: &rusqlite::Connection, path: &Path) -> Result<(), String> {
     let damaged = |detail: String| {
         format!(
             "the database {} is damaged ({detail}). Restore a backup with \
@@ -166,10 +211,42 @@ fn check_integrity(conn: &Connection, path: &Path) -> Result<(), String> {
     }
 }
 
-/// Runs `f` on `conn`, interrupting SQLite once `budget` has passed; `Ok(None)`
-/// when it was interrupted. The connection is left without a handler after.
+/// Runs `f` on `conn`, interrupting it once `budget` has passed; `Ok(None)` when
+/// it was interrupted. The connection is left without a deadline after.
 pub fn within_budget<T>(
     conn: &Connection,
+    budget: std::time::Duration,
+    f: impl FnOnce() -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    match conn.as_sqlite() {
+        Some(sqlite) => sqlite_within_budget(sqlite, budget, f),
+        None => postgres_within_budget(conn, budget, f),
+    }
+}
+
+/// PostgreSQL's `statement_timeout` stops any one statement at the budget; the
+/// statements together are held to it too, checked when they are done (the
+/// server cannot be asked to stop between them).
+fn postgres_within_budget<T>(
+    conn: &Connection,
+    budget: std::time::Duration,
+    f: impl FnOnce() -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    let millis = budget.as_millis().clamp(1, i32::MAX as u128);
+    conn.execute_batch(&format!("SET statement_timeout = {millis}"))?;
+    let started = std::time::Instant::now();
+    let result = f();
+    let elapsed = started.elapsed();
+    conn.execute_batch("SET statement_timeout = 0")?;
+    match result {
+        Err(StoreError::Failed(detail)) if detail.contains(error::POSTGRES_CANCELED) => Ok(None),
+        Ok(_) if elapsed > budget => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+fn sqlite_within_budget<T>(
+    conn: &rusqlite::Connection,
     budget: std::time::Duration,
     f: impl FnOnce() -> StoreResult<T>,
 ) -> StoreResult<Option<T>> {
@@ -186,10 +263,11 @@ pub fn within_budget<T>(
             }
             over
         }),
-    )?;
+    )
+    .map_err(crate::sql::Error::from)?;
     // Removed however `f` ends (a panic included): the connection goes back to
     // the pool, and a stale deadline would interrupt its next reader.
-    struct Clear<'c>(&'c Connection);
+    struct Clear<'c>(&'c rusqlite::Connection);
     impl Drop for Clear<'_> {
         fn drop(&mut self) {
             let _ = self.0.progress_handler(0, None::<fn() -> bool>);

@@ -5,15 +5,26 @@
 //! A migration is appended to `MIGRATIONS` (`migrations.rs`); existing entries are
 //! never edited.
 
-use crate::rusqlite::config::DbConfig;
-use crate::rusqlite::Connection;
+use rusqlite::config::DbConfig;
+use rusqlite::Connection as SqliteConnection;
+
+use crate::sql::{Connection, Dialect};
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
+pub use super::migrate_error::MigrateError;
 use super::migrations::MIGRATIONS;
 
-/// Settings every connection gets.
-pub fn configure_common(conn: &Connection) -> crate::rusqlite::Result<()> {
+/// Settings every connection gets: on SQLite, the pragmas below; on PostgreSQL,
+/// nothing (the server's settings hold).
+pub fn configure_common(conn: &Connection) -> crate::sql::Result<()> {
+    match conn.as_sqlite() {
+        Some(c) => Ok(configure_sqlite(c)?),
+        None => Ok(()),
+    }
+}
+
+fn configure_sqlite(conn: &SqliteConnection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // Plan statements without looking at bound values. Otherwise SQLite marks
     // parameters it inspected (`LIMIT ?`, partial-index matching) and recompiles
@@ -25,45 +36,17 @@ pub fn configure_common(conn: &Connection) -> crate::rusqlite::Result<()> {
 
 /// Settings of the one write connection: WAL, and `synchronous=FULL` so that a
 /// committed write survives a power loss.
-pub fn configure_writer(conn: &Connection) -> crate::rusqlite::Result<()> {
-    configure_common(conn)?;
-    conn.execute_batch(
+pub fn configure_writer(conn: &Connection) -> crate::sql::Result<()> {
+    let Some(conn) = conn.as_sqlite() else {
+        return Ok(());
+    };
+    configure_sqlite(conn)?;
+    Ok(conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA journal_size_limit = 67108864;
          PRAGMA wal_autocheckpoint = 1000;",
-    )
-}
-
-#[derive(Debug)]
-pub enum MigrateError {
-    Sqlite(crate::rusqlite::Error),
-    TooNew { found: i64, known: i64 },
-    BrokenReferences { version: i64, count: i64 },
-}
-
-impl std::fmt::Display for MigrateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MigrateError::Sqlite(e) => write!(f, "cannot prepare the database: {e}"),
-            MigrateError::TooNew { found, known } => write!(
-                f,
-                "the database is at schema version {found}, newer than this veza knows ({known}); \
-                 run a newer veza"
-            ),
-            MigrateError::BrokenReferences { version, count } => write!(
-                f,
-                "the migration to schema version {version} would leave {count} broken \
-                 references; the database was left as it was"
-            ),
-        }
-    }
-}
-
-impl From<crate::rusqlite::Error> for MigrateError {
-    fn from(e: crate::rusqlite::Error) -> Self {
-        MigrateError::Sqlite(e)
-    }
+    )?)
 }
 
 /// The schema version this build writes (and the newest it can open).
@@ -73,6 +56,13 @@ pub fn latest_version() -> i64 {
 
 /// Brings the database to the latest version.
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    if conn.dialect() == Dialect::Postgres {
+        return super::postgres::migrate(conn);
+    }
+    migrate_sqlite(conn.as_sqlite_mut().expect("a SQLite connection"))
+}
+
+fn migrate_sqlite(conn: &mut SqliteConnection) -> Result<(), MigrateError> {
     let before: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     migrate_with(conn, SCHEMA, MIGRATIONS)?;
     if before == 1 {
@@ -83,7 +73,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
 
 /// Version 2 compares room names NFC-normalised; keys written before were only
 /// lower-cased. SQL cannot normalise, so this step of the migration runs here.
-fn refold_room_name_keys(conn: &Connection) -> crate::rusqlite::Result<()> {
+fn refold_room_name_keys(conn: &SqliteConnection) -> rusqlite::Result<()> {
     let mut select = conn.prepare("SELECT id, name, name_key FROM rooms")?;
     let rows = select
         .query_map([], |r| {
@@ -99,14 +89,18 @@ fn refold_room_name_keys(conn: &Connection) -> crate::rusqlite::Result<()> {
         if fresh != key {
             conn.execute(
                 "UPDATE rooms SET name_key = ?2 WHERE id = ?1",
-                crate::rusqlite::params![id, fresh],
+                rusqlite::params![id, fresh],
             )?;
         }
     }
     Ok(())
 }
 
-fn migrate_with(conn: &mut Connection, schema: &str, steps: &[&str]) -> Result<(), MigrateError> {
+fn migrate_with(
+    conn: &mut SqliteConnection,
+    schema: &str,
+    steps: &[&str],
+) -> Result<(), MigrateError> {
     let latest = 1 + steps.len() as i64;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > latest {
@@ -157,6 +151,8 @@ fn migrate_with(conn: &mut Connection, schema: &str, steps: &[&str]) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use rusqlite::Connection;
 
     fn version(conn: &Connection) -> i64 {
         conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -221,7 +217,7 @@ mod tests {
     #[test]
     fn real_schema_applies() {
         let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
+        migrate_sqlite(&mut conn).unwrap();
         assert_eq!(version(&conn), 1 + MIGRATIONS.len() as i64);
     }
 
@@ -243,7 +239,7 @@ mod tests {
                  VALUES ('m1', 1, 1, 'hello', 't', 't');",
         )
         .unwrap();
-        migrate(&mut conn).unwrap();
+        migrate_sqlite(&mut conn).unwrap();
         assert_eq!(version(&conn), 1 + MIGRATIONS.len() as i64);
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(count("SELECT count(*) FROM room_members"), 1, "no cascade");

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::error::{FromStore, StoreError};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 
 /// Most jobs committed in one transaction; bounds the latency of the first job.
 const MAX_BATCH: usize = 512;
@@ -73,12 +73,19 @@ impl Drop for JoinOnDrop {
 impl Writer {
     /// Starts the writer thread on `conn` (already configured and migrated).
     pub fn start(conn: Connection) -> std::io::Result<Writer> {
+        Writer::start_reconnecting(conn, None)
+    }
+
+    /// With `reopen`, a connection the server has closed (PostgreSQL restarted,
+    /// a network blip) is replaced before the next batch: the batch in flight
+    /// fails, the ones after it go through.
+    pub fn start_reconnecting(conn: Connection, reopen: Option<Reopen>) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let batch_sizes = batch_size_histogram().map_err(std::io::Error::other)?;
         let observed = batch_sizes.clone();
         let handle = std::thread::Builder::new()
             .name("veza-writer".into())
-            .spawn(move || run(conn, rx, &observed))?;
+            .spawn(move || run(conn, reopen, rx, &observed))?;
         Ok(Writer {
             jobs: tx,
             batch_sizes,
@@ -169,8 +176,25 @@ where
     })
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, batch_sizes: &prometheus::Histogram) {
+/// Opens the writer's connection again.
+pub type Reopen = Box<dyn Fn() -> crate::sql::Result<Connection> + Send>;
+
+fn run(
+    mut conn: Connection,
+    reopen: Option<Reopen>,
+    mut rx: mpsc::Receiver<Job>,
+    batch_sizes: &prometheus::Histogram,
+) {
     while let Some(first) = rx.blocking_recv() {
+        if let (true, Some(reopen)) = (conn.is_broken(), &reopen) {
+            match reopen() {
+                Ok(fresh) => {
+                    log::warn!("the database connection was lost; the writer reconnected");
+                    conn = fresh;
+                }
+                Err(e) => log::error!("the database connection was lost; reconnecting failed: {e}"),
+            }
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -183,14 +207,16 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, batch_sizes: &prometheus::
     }
     // Every sender is gone: the app is shutting down. Fold the WAL back into the
     // database so the file on disk is complete on its own.
-    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
-        log::warn!("final checkpoint failed: {e}");
+    if let Some(sqlite) = conn.as_sqlite() {
+        if let Err(e) = sqlite.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+            log::warn!("final checkpoint failed: {e}");
+        }
     }
 }
 
 /// Runs one transaction-control statement, prepared once per connection (these
 /// run twice per job; parsing them each time showed in profiles).
-fn control(conn: &Connection, sql: &str) -> crate::rusqlite::Result<()> {
+fn control(conn: &Connection, sql: &str) -> crate::sql::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
@@ -224,7 +250,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
                 (_, Err(e)) => StoreError::from(e),
                 _ => StoreError::failed("the write transaction was rolled back"),
             };
-            log::error!("a write transaction was rolled back by SQLite: {why}");
+            log::error!("a write transaction was rolled back by the database: {why}");
             let _ = conn.execute_batch("ROLLBACK");
             pending.push(deliver);
             pending.drain(..).for_each(|d| d(Some(why.clone())));

@@ -4,7 +4,7 @@
 use crate::domain::Actor;
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::policy::{Access, ConversationAccess, RoomAccess};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::messages::{self, Container, MessageRef};
 use crate::store::{conversations, rooms};
 

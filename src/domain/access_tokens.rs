@@ -7,7 +7,7 @@ use crate::domain::{Actor, Context};
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::Event;
 use crate::policy::Scopes;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::access_tokens::{self, AccessToken};
 use crate::store::users;
 use crate::{time, tokens, validate};

@@ -8,7 +8,7 @@ use crate::config::Registration;
 use crate::domain::{invites, recovery, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{EndedSessions, Event};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::sessions::{self, Lifetimes, Rotation, SessionInfo};
 use crate::store::users::{self, NewUser, User};
 use crate::tokens;

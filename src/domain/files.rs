@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
 use crate::files::{names, sniff, Staged};
 use crate::policy::{self, Access};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::files::{self, FileObject, NewFile};
 use crate::store::messages::Container;
 use crate::tasks::janitor;

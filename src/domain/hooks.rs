@@ -124,7 +124,7 @@ pub async fn list(cx: &Context, actor: Actor, room_id: i64) -> ApiResult<Vec<Inc
 
 /// The hook `hook_id` of `room_id`, for a moderator of the room.
 fn require_hook(
-    c: &crate::rusqlite::Connection,
+    c: &crate::sql::Connection,
     actor: Actor,
     room_id: i64,
     hook_id: i64,

@@ -16,7 +16,7 @@ use crate::import::markup;
 use crate::import::model::{Batch, Counts, Message};
 use crate::journal::Journal;
 use crate::policy::RoomRole;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::files::NewFile;
 use crate::store::messages::{Container, NewMessage};
 use crate::store::rooms::{Namer, NewRoom};

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
 use crate::limiter::MailRequests;
 use crate::mail::compose;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::invites::{self, Invite, InvitedRoom, NewInvite, Usable};
 use crate::store::{mail, members, users};
 use crate::{policy, time, tokens, validate};

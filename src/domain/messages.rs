@@ -5,7 +5,7 @@ use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Payload, Work};
 use crate::mentions;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::edits::{self, Edit};
 use crate::store::files;
 use crate::store::messages::{self, Container, Cursor, KeyUse, Message, NewMessage, Page};

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::Event;
 use crate::oidc::id_token::IdClaims;
 use crate::oidc::Oidc;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::oidc::{self as identities, Pending, STATE_TTL_SECS};
 use crate::store::users::{self, NewUser};
 use crate::tokens;

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::event::{EndedSessions, Event, Work};
 use crate::limiter::MailRequests;
 use crate::mail::compose;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::account_tokens::{self, Purpose};
 use crate::store::{mail, sessions, users};
 use crate::{tokens, validate};

@@ -4,7 +4,7 @@ use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
 use crate::policy::RoomRole;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::audit;
 use crate::store::members;
 use crate::store::rooms::{self, Filter, Namer, NewRoom, Room, RoomChanges};

@@ -69,6 +69,7 @@ pub async fn search(cx: &Context, actor: Actor, query: Query) -> ApiResult<(Vec<
             if let Some(place) = place {
                 access::container(c, place, actor)?;
             }
+            search::prepare(c)?;
             Ok(within_budget(c, budget, || search::search(c, &fts, scope))?)
         })
         .await?;

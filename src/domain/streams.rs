@@ -9,7 +9,7 @@ use crate::domain::Actor;
 use crate::domain::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::event::{Event, Work};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::rooms::{self, NewRoom};
 use crate::store::streams::{self, Changes, NewStream, Stream, Viewer};
 use crate::store::{files, members};

@@ -10,7 +10,7 @@ use crate::domain::{access, Actor, Context};
 use crate::error::{ApiError, ApiResult, Missing};
 use crate::event::{Event, Work};
 use crate::policy;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::webhooks::{self, Attempt, Changes, DeliveryView, Then, Webhook};
 use crate::webhooks::send::{Delivery, Outcome};
 use crate::webhooks::{names, outbox, sign, target};

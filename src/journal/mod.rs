@@ -21,7 +21,7 @@ use std::sync::Arc;
 use crate::db::{Db, Writer};
 use crate::error::ApiError;
 use crate::event::{Committed, Event};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 
 pub use dispatch::Subscribers;
 

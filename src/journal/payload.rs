@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::event::{Container, Event, Payload};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::{messages, rooms, users};
 use crate::webhooks::js_json;
 

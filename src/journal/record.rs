@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::event::{Committed, Container, Event, Work};
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::audit;
 
 /// Encodes and records `events`; a `Queued(WebhookDeliveries)` follows them when

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 
 use super::{check_database, copy_files, sync_file_and_dir, Contents, Copied};
 

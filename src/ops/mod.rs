@@ -2,11 +2,12 @@
 //! Blocking code, run by `main` outside the server.
 
 pub mod backup;
+pub mod migrate;
 pub mod restore;
 
 use std::path::{Path, PathBuf};
 
-use crate::rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 
 /// What a database copy holds, from the copy itself.
 #[derive(Debug)]
@@ -25,8 +26,7 @@ pub fn check_database(path: &Path) -> Result<Contents, String> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let fail =
-        |e: crate::rusqlite::Error| format!("{} is not a usable database: {e}", path.display());
+    let fail = |e: rusqlite::Error| format!("{} is not a usable database: {e}", path.display());
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(fail)?;

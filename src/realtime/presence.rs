@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::event::{Event, Places};
 use crate::journal::Journal;
 use crate::realtime::Hub;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::{members, users};
 
 /// A connection of `user_id` has registered with the hub.

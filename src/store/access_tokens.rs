@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::db::StoreError;
 use crate::policy::Scopes;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::store::users::Role;
 use crate::time;
 

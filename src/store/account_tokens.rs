@@ -2,7 +2,7 @@
 //! Only their digests are stored; each works once, before it expires.
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::db::StoreError;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::time;
 
 #[derive(Debug, Serialize)]
@@ -83,10 +83,10 @@ pub fn server(
 ) -> Result<ServerStats, StoreError> {
     let day_ago = time::ago_secs(86_400);
     let users = conn.query_row(
-        "SELECT count(*) AS total, coalesce(sum(is_active), 0) AS active,
-                coalesce(sum(is_active AND last_seen >= ?1), 0) AS active_24h,
-                coalesce(sum(is_active AND online), 0) AS online,
-                coalesce(sum(is_active AND role = 'admin'), 0) AS admins
+        "SELECT count(*) AS total, count(*) FILTER (WHERE is_active = 1) AS active,
+                count(*) FILTER (WHERE is_active = 1 AND last_seen >= ?1) AS active_24h,
+                count(*) FILTER (WHERE is_active = 1 AND online = 1) AS online,
+                count(*) FILTER (WHERE is_active = 1 AND role = 'admin') AS admins
          FROM users",
         [&day_ago],
         |r| {
@@ -113,9 +113,9 @@ pub fn server(
     )?;
     let conversations = conn.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
     let messages = conn.query_row(
-        "SELECT count(*) AS total, coalesce(sum(created_at >= ?1), 0) AS last_24h,
-                coalesce(sum(room_id IS NOT NULL), 0) AS in_rooms,
-                coalesce(sum(conversation_id IS NOT NULL), 0) AS in_conversations
+        "SELECT count(*) AS total, count(*) FILTER (WHERE created_at >= ?1) AS last_24h,
+                count(*) FILTER (WHERE room_id IS NOT NULL) AS in_rooms,
+                count(*) FILTER (WHERE conversation_id IS NOT NULL) AS in_conversations
          FROM messages WHERE deleted_at IS NULL",
         [&day_ago],
         |r| {
@@ -127,8 +127,7 @@ pub fn server(
             })
         },
     )?;
-    let file_size = |name: &str| std::fs::metadata(data_dir.join(name)).map_or(0, |m| m.len());
-    let wal_bytes = file_size("veza.db-wal");
+    let database = database_size(conn, data_dir)?;
     Ok(ServerStats {
         users,
         rooms,
@@ -150,10 +149,7 @@ pub fn server(
             let (pending, failed) = crate::store::webhooks::queue_counts(conn)?;
             WebhookQueue { pending, failed }
         },
-        database: DatabaseStats {
-            size_bytes: file_size("veza.db") + wal_bytes,
-            wal_bytes,
-        },
+        database,
         uptime_secs,
         version: env!("CARGO_PKG_VERSION"),
     })
@@ -179,5 +175,25 @@ pub fn queues(conn: &Connection) -> Result<Queues, StoreError> {
             "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'failed'",
         )?,
         thumbnails_pending: count("SELECT COUNT(*) FROM thumbnail_jobs")?,
+    })
+}
+
+/// The database's size: SQLite's file and its WAL; PostgreSQL's own count (no
+/// WAL of its own to report: 0).
+fn database_size(conn: &Connection, data_dir: &Path) -> Result<DatabaseStats, StoreError> {
+    if conn.dialect() == crate::sql::Dialect::Postgres {
+        let size: i64 = conn.query_row("SELECT pg_database_size(current_database())", [], |r| {
+            r.get(0)
+        })?;
+        return Ok(DatabaseStats {
+            size_bytes: size.max(0) as u64,
+            wal_bytes: 0,
+        });
+    }
+    let file_size = |name: &str| std::fs::metadata(data_dir.join(name)).map_or(0, |m| m.len());
+    let wal_bytes = file_size("veza.db-wal");
+    Ok(DatabaseStats {
+        size_bytes: file_size("veza.db") + wal_bytes,
+        wal_bytes,
     })
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, Row};
+use crate::sql::{params, Connection, Row};
 use crate::store::{columns, query_rows};
 use crate::time;
 
@@ -63,7 +63,7 @@ columns!(EntryColumns {
     created_at,
 });
 
-fn from_row(row: &Row<'_>, c: &EntryColumns) -> crate::rusqlite::Result<Entry> {
+fn from_row(row: &Row<'_>, c: &EntryColumns) -> crate::sql::Result<Entry> {
     let details: String = row.get(c.details)?;
     Ok(Entry {
         id: row.get(c.id)?,
@@ -87,7 +87,7 @@ pub fn list(
     offset: u64,
 ) -> Result<(Vec<Entry>, u64), StoreError> {
     let total: i64 = conn.query_row(
-        "SELECT count(*) FROM audit_log WHERE room_id = ?1 AND (?2 IS NULL OR action = ?2)",
+        "SELECT count(*) FROM audit_log WHERE room_id = ?1 AND (action = ?2 OR ?2 IS NULL)",
         params![room_id, action],
         |r| r.get(0),
     )?;
@@ -96,7 +96,7 @@ pub fn list(
          FROM audit_log a
          LEFT JOIN users u ON u.id = a.user_id
          LEFT JOIN users m ON m.id = a.moderator_id
-         WHERE a.room_id = ?1 AND (?2 IS NULL OR a.action = ?2)
+         WHERE a.room_id = ?1 AND (a.action = ?2 OR ?2 IS NULL)
          ORDER BY a.id DESC LIMIT ?3 OFFSET ?4";
     let page = params![room_id, action, limit, crate::store::sql_offset(offset)];
     let entries = query_rows(conn, sql, page, from_row)?;

@@ -3,7 +3,7 @@
 //! The user's `avatar_url` names the digest, so a new avatar is a new URL.
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::time;
 
 pub struct Avatar {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use serde::Serialize;
 
 use crate::db::{Missing, StoreError, StoreResult};
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
 use crate::store::read_markers::unread_count_sql;
 use crate::store::{columns, query_rows, sql_offset};
@@ -84,7 +84,7 @@ fn from_row(
     row: &Row<'_>,
     c: &ConversationColumns,
     with_last: bool,
-) -> crate::rusqlite::Result<Conversation> {
+) -> crate::sql::Result<Conversation> {
     let last_id: Option<i64> = row.get(c.last_id)?;
     let last_message = match last_id {
         Some(id) if with_last => Some(LastMessage {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection};
+use crate::sql::{params, Connection};
 use crate::store::messages::{resolve_mentions, store_mentions, MessageRef};
 use crate::time;
 

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, Row};
+use crate::sql::{params, Connection, Row};
 use crate::store::{columns, query_rows};
 
 #[derive(Debug, Serialize)]
@@ -100,7 +100,7 @@ columns!(MessageColumns {
     created_at,
 });
 
-fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<ExportedMessage> {
+fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::sql::Result<ExportedMessage> {
     let metadata: Option<String> = row.get(c.metadata)?;
     Ok(ExportedMessage {
         id: row.get(c.id)?,

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::db::{Missing, Refusal, StoreError};
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::store::container::Container;
 use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
@@ -69,7 +69,7 @@ columns!(FileColumns {
     uploaded_at,
 });
 
-fn from_row(row: &Row<'_>, c: &FileColumns) -> crate::rusqlite::Result<FileObject> {
+fn from_row(row: &Row<'_>, c: &FileColumns) -> crate::sql::Result<FileObject> {
     let id: i64 = row.get(c.id)?;
     let thumbnail_status: String = row.get(c.thumbnail_status)?;
     Ok(FileObject {
@@ -192,8 +192,8 @@ pub fn of_messages(
     conn: &Connection,
     ids: &str,
 ) -> Result<HashMap<i64, Vec<FileObject>>, StoreError> {
-    let sql =
-        format!("{FILE_SELECT} WHERE message_id IN (SELECT value FROM json_each(?1)) ORDER BY id");
+    let listed = conn.dialect().integers_of_json(1);
+    let sql = format!("{FILE_SELECT} WHERE message_id IN {listed} ORDER BY id");
     let mut by_message: HashMap<i64, Vec<FileObject>> = HashMap::new();
     for file in query_rows(conn, &sql, [ids], from_row)? {
         if let Some(message_id) = file.message_id {
@@ -353,7 +353,8 @@ pub fn queued_removals(conn: &Connection, limit: u32) -> Result<Vec<(i64, String
 /// Forgets removals that are done.
 pub fn removals_done(conn: &Connection, ids: &[i64]) -> Result<(), StoreError> {
     let ids = serde_json::to_string(ids).map_err(|e| StoreError::failed(e.to_string()))?;
-    conn.prepare_cached("DELETE FROM file_removals WHERE id IN (SELECT value FROM json_each(?1))")?
+    let listed = conn.dialect().integers_of_json(1);
+    conn.prepare_cached(&format!("DELETE FROM file_removals WHERE id IN {listed}"))?
         .execute([ids])?;
     Ok(())
 }

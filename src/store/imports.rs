@@ -3,7 +3,7 @@
 //! deactivated, and a message's original times.
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::time;
 
 pub fn mapped(
@@ -28,7 +28,8 @@ pub fn map(
     veza_id: i64,
 ) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO import_map (source, kind, source_id, veza_id) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO import_map (source, kind, source_id, veza_id) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (source, kind, source_id) DO UPDATE SET veza_id = excluded.veza_id",
     )?
     .execute(params![source, kind, id, veza_id])?;
     Ok(())
@@ -129,7 +130,8 @@ pub fn add_mentions(
     let mut find =
         conn.prepare_cached("SELECT id FROM users WHERE username = ?1 COLLATE NOCASE")?;
     let mut add = conn.prepare_cached(
-        "INSERT OR IGNORE INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)",
+        "INSERT INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
     )?;
     for (position, name) in names.iter().enumerate() {
         if let Some(id) = find.query_row([name], |r| r.get::<_, i64>(0)).optional()? {

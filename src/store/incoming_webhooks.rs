@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::time;
 
 /// An incoming webhook as its room's moderators see it (never its secret).
@@ -22,7 +22,7 @@ pub struct IncomingWebhook {
 
 const COLUMNS: &str = "id, room_id, name, user_id, created_by, created_at, last_used_at";
 
-fn from_row(r: &crate::rusqlite::Row<'_>) -> crate::rusqlite::Result<IncomingWebhook> {
+fn from_row(r: &crate::sql::Row<'_>) -> crate::sql::Result<IncomingWebhook> {
     Ok(IncomingWebhook {
         id: r.get(0)?,
         room_id: r.get(1)?,

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::time;
 
 /// An invitation as its creator and admins see it (the code is shown once, at
@@ -54,11 +54,11 @@ pub struct NewInvite<'a> {
 const COLUMNS: &str =
     "id, max_uses, uses, email, expires_at, revoked_at IS NOT NULL, created_by, created_at";
 
-fn from_row(conn: &Connection, row: &Row<'_>) -> Result<Invite, StoreError> {
-    let id: i64 = row.get(0)?;
+/// The invitation on `row`, its rooms still to be read ([`with_rooms`]).
+fn from_row(row: &Row<'_>) -> crate::sql::Result<Invite> {
     Ok(Invite {
-        id,
-        room_ids: room_ids(conn, id)?,
+        id: row.get(0)?,
+        room_ids: Vec::new(),
         max_uses: row.get(1)?,
         uses: row.get(2)?,
         email: row.get(3)?,
@@ -67,6 +67,11 @@ fn from_row(conn: &Connection, row: &Row<'_>) -> Result<Invite, StoreError> {
         created_by: row.get(6)?,
         created_at: row.get(7)?,
     })
+}
+
+fn with_rooms(conn: &Connection, mut invite: Invite) -> Result<Invite, StoreError> {
+    invite.room_ids = room_ids(conn, invite.id)?;
+    Ok(invite)
 }
 
 fn room_ids(conn: &Connection, invite_id: i64) -> Result<Vec<i64>, StoreError> {
@@ -93,7 +98,8 @@ pub fn insert(conn: &Connection, new: &NewInvite<'_>) -> Result<Invite, StoreErr
     )?;
     let id = conn.last_insert_rowid();
     let mut add = conn.prepare_cached(
-        "INSERT OR IGNORE INTO invite_rooms (invite_id, room_id) VALUES (?1, ?2)",
+        "INSERT INTO invite_rooms (invite_id, room_id) VALUES (?1, ?2)
+         ON CONFLICT DO NOTHING",
     )?;
     for room_id in new.room_ids {
         add.execute(params![id, room_id])?;
@@ -103,10 +109,8 @@ pub fn insert(conn: &Connection, new: &NewInvite<'_>) -> Result<Invite, StoreErr
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Invite>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM invites WHERE id = ?1");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query([id])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(from_row(conn, row)?)),
+    match conn.query_row(&sql, [id], from_row).optional()? {
+        Some(invite) => Ok(Some(with_rooms(conn, invite)?)),
         None => Ok(None),
     }
 }
@@ -120,17 +124,19 @@ pub fn list(
     offset: u64,
 ) -> Result<(Vec<Invite>, u64), StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM invites WHERE ?1 IS NULL OR created_by = ?1
+        "SELECT {COLUMNS} FROM invites WHERE created_by = ?1 OR ?1 IS NULL
          ORDER BY id DESC LIMIT ?2 OFFSET ?3"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params![created_by, limit, offset as i64])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(from_row(conn, row)?);
-    }
+    let page: Vec<Invite> = conn
+        .prepare_cached(&sql)?
+        .query_map(params![created_by, limit, offset as i64], from_row)?
+        .collect::<Result<_, _>>()?;
+    let out = page
+        .into_iter()
+        .map(|invite| with_rooms(conn, invite))
+        .collect::<Result<Vec<_>, _>>()?;
     let total: i64 = conn.query_row(
-        "SELECT count(*) FROM invites WHERE ?1 IS NULL OR created_by = ?1",
+        "SELECT count(*) FROM invites WHERE created_by = ?1 OR ?1 IS NULL",
         [created_by],
         |r| r.get(0),
     )?;

@@ -3,7 +3,7 @@
 //! an SMTP server and a restart loses nothing.
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection};
+use crate::sql::{params, Connection};
 use crate::time;
 
 /// A mail to send.

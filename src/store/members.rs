@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::db::{Missing, Refusal, StoreError};
 use crate::policy::RoomRole;
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
 use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
@@ -34,7 +34,7 @@ columns!(MemberColumns {
     last_seen
 });
 
-fn from_row(row: &Row<'_>, c: &MemberColumns) -> crate::rusqlite::Result<Member> {
+fn from_row(row: &Row<'_>, c: &MemberColumns) -> crate::sql::Result<Member> {
     let role: String = row.get(c.role)?;
     Ok(Member {
         user_id: row.get(c.user_id)?,
@@ -83,12 +83,12 @@ pub fn list(
 ) -> Result<(Vec<Member>, u64), StoreError> {
     let role = role.map(RoomRole::as_str);
     let total: i64 = conn.query_row(
-        "SELECT count(*) FROM room_members WHERE room_id = ?1 AND (?2 IS NULL OR role = ?2)",
+        "SELECT count(*) FROM room_members WHERE room_id = ?1 AND (role = ?2 OR ?2 IS NULL)",
         params![room_id, role],
         |r| r.get(0),
     )?;
     let sql = format!(
-        "{MEMBER_SELECT} WHERE m.room_id = ?1 AND (?2 IS NULL OR m.role = ?2)
+        "{MEMBER_SELECT} WHERE m.room_id = ?1 AND (m.role = ?2 OR ?2 IS NULL)
          ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END,
                   m.joined_at, m.user_id
          LIMIT ?3 OFFSET ?4"

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::db::{Missing, StoreError};
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::store::{columns, query_rows};
 use crate::time;
 
@@ -97,7 +97,7 @@ columns!(MessageColumns {
     updated_at,
 });
 
-fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::rusqlite::Result<Message> {
+fn from_row(row: &Row<'_>, c: &MessageColumns) -> crate::sql::Result<Message> {
     let edit_count: i64 = row.get(c.edit_count)?;
     let metadata: Option<String> = row.get(c.metadata)?;
     Ok(Message {
@@ -148,14 +148,14 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), Stor
         .enumerate()
         .map(|(i, m)| (m.id, i))
         .collect();
-    let mut stmt = conn.prepare_cached(
+    let listed = conn.dialect().integers_of_json(1);
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT r.message_id, r.emoji, r.user_id, u.username
          FROM reactions r JOIN users u ON u.id = r.user_id
-         WHERE r.message_id IN (SELECT value FROM json_each(?1))
-         ORDER BY r.message_id, r.id",
-    )?;
-    let mut rows = stmt.query([&ids])?;
-    while let Some(row) = rows.next()? {
+         WHERE r.message_id IN {listed}
+         ORDER BY r.message_id, r.id"
+    ))?;
+    stmt.for_each([&ids], |row| {
         let message_id: i64 = row.get("message_id")?;
         if let Some(&i) = index.get(&message_id) {
             let summary = messages[i].reactions.entry(row.get("emoji")?).or_default();
@@ -165,15 +165,15 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), Stor
                 username: row.get("username")?,
             });
         }
-    }
-    let mut stmt = conn.prepare_cached(
+        Ok(())
+    })?;
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT mm.message_id, mm.user_id, u.username
          FROM message_mentions mm JOIN users u ON u.id = mm.user_id
-         WHERE mm.message_id IN (SELECT value FROM json_each(?1))
-         ORDER BY mm.message_id, mm.position",
-    )?;
-    let mut rows = stmt.query([&ids])?;
-    while let Some(row) = rows.next()? {
+         WHERE mm.message_id IN {listed}
+         ORDER BY mm.message_id, mm.position"
+    ))?;
+    stmt.for_each([&ids], |row| {
         let message_id: i64 = row.get("message_id")?;
         if let Some(&i) = index.get(&message_id) {
             let user_id: i64 = row.get("user_id")?;
@@ -183,7 +183,8 @@ fn attach_extras(conn: &Connection, messages: &mut [Message]) -> Result<(), Stor
                 username: row.get("username")?,
             });
         }
-    }
+        Ok(())
+    })?;
     for (message_id, files) in crate::store::files::of_messages(conn, &ids)? {
         if let Some(&i) = index.get(&message_id) {
             messages[i].attachments = files;
@@ -206,9 +207,8 @@ pub fn by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<Message>, StoreError
         return Ok(Vec::new());
     }
     let ids = serde_json::to_string(ids).map_err(|e| StoreError::failed(e.to_string()))?;
-    let sql = format!(
-        "{MESSAGE_SELECT} WHERE m.id IN (SELECT value FROM json_each(?1)) AND m.deleted_at IS NULL"
-    );
+    let listed = conn.dialect().integers_of_json(1);
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id IN {listed} AND m.deleted_at IS NULL");
     let mut messages = query_rows(conn, &sql, [ids], from_row)?;
     attach_extras(conn, &mut messages)?;
     Ok(messages)
@@ -441,16 +441,17 @@ pub fn resolve_mentions(
         return Ok(Vec::new());
     }
     let names = serde_json::to_string(names).map_err(|e| StoreError::failed(e.to_string()))?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username FROM json_each(?1) AS n
+    let names_table = conn.dialect().json_strings_table(1, "n");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT u.id, u.username FROM {names_table}
          JOIN users u ON u.username = n.value COLLATE NOCASE AND u.is_active = 1
          WHERE NOT EXISTS (
              SELECT 1 FROM conversations c
              JOIN conversation_participants p ON p.conversation_id = c.id
              WHERE p.has_blocked = 1
                AND ((c.user_a = ?2 AND c.user_b = u.id) OR (c.user_b = ?2 AND c.user_a = u.id)))
-         ORDER BY n.key",
-    )?;
+         ORDER BY n.key"
+    ))?;
     let found = stmt
         .query_map(params![names, author_id], |r| {
             Ok(MentionedUser {
@@ -468,7 +469,8 @@ pub(crate) fn store_mentions(
     users: &[MentionedUser],
 ) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)",
+        "INSERT INTO message_mentions (message_id, user_id, position) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
     )?;
     for (position, user) in users.iter().enumerate() {
         stmt.execute(params![message_id, user.user_id, position as i64])?;
@@ -588,12 +590,11 @@ mod tests {
     use crate::db::schema::{configure_common, migrate};
 
     fn plan(conn: &Connection, sql: &str) -> String {
+        let conn = conn.as_sqlite().expect("SQLite's query plans");
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let nulls = vec![crate::rusqlite::types::Null; stmt.parameter_count()];
+        let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
         let rows = stmt
-            .query_map(crate::rusqlite::params_from_iter(nulls), |r| {
-                r.get::<_, String>(3)
-            })
+            .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
             .unwrap();
         rows.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
     }

@@ -39,7 +39,7 @@ macro_rules! columns {
         }
 
         impl $crate::store::Columns for $name {
-            fn of(stmt: &$crate::rusqlite::Statement<'_>) -> $crate::rusqlite::Result<$name> {
+            fn of(stmt: &$crate::sql::Statement<'_>) -> $crate::sql::Result<$name> {
                 Ok($name {
                     $($field: stmt.column_index(stringify!($field))?),*
                 })
@@ -51,15 +51,15 @@ pub(crate) use columns;
 
 /// The column positions of a statement, by name (see [`columns!`]).
 pub(crate) trait Columns: Sized {
-    fn of(stmt: &crate::rusqlite::Statement<'_>) -> crate::rusqlite::Result<Self>;
+    fn of(stmt: &crate::sql::Statement<'_>) -> crate::sql::Result<Self>;
 }
 
 /// Runs `sql` and maps every row with `map`, the statement's columns looked up once.
 pub(crate) fn query_rows<C: Columns, T>(
-    conn: &crate::rusqlite::Connection,
+    conn: &crate::sql::Connection,
     sql: &str,
-    params: impl crate::rusqlite::Params,
-    map: impl Fn(&crate::rusqlite::Row<'_>, &C) -> crate::rusqlite::Result<T>,
+    params: impl crate::sql::Params,
+    map: impl Fn(&crate::sql::Row<'_>, &C) -> crate::sql::Result<T>,
 ) -> Result<Vec<T>, crate::db::StoreError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let columns = C::of(&stmt)?;
@@ -79,8 +79,8 @@ pub fn sql_offset(offset: u64) -> i64 {
 /// For the store's own tests: a migrated database in memory with one user
 /// (`ada`, id 1).
 #[cfg(test)]
-pub(crate) fn database_with_a_user() -> crate::rusqlite::Connection {
-    let mut conn = crate::rusqlite::Connection::open_in_memory().unwrap();
+pub(crate) fn database_with_a_user() -> crate::sql::Connection {
+    let mut conn = crate::sql::Connection::open_in_memory().unwrap();
     crate::db::schema::migrate(&mut conn).unwrap();
     let new = users::NewUser {
         username: "ada".into(),

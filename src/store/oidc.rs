@@ -2,7 +2,7 @@
 //! for, linked to accounts.
 
 use crate::db::{Refusal, StoreError};
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::time;
 
 /// How long a sign-in may take between leaving for the provider and coming back.

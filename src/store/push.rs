@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::db::{Refusal, StoreError};
 use crate::policy::NotificationLevel;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::store::messages::Container;
 use crate::time;
 
@@ -228,7 +228,9 @@ pub fn planned_up_to(conn: &Connection) -> Result<i64, StoreError> {
 pub fn set_planned_up_to(conn: &Connection, message_id: i64) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO push_planner (id, last_message_id) VALUES (1, ?1)
-         ON CONFLICT (id) DO UPDATE SET last_message_id = max(last_message_id, excluded.last_message_id)",
+         ON CONFLICT (id) DO UPDATE SET last_message_id =
+             CASE WHEN excluded.last_message_id > push_planner.last_message_id
+                  THEN excluded.last_message_id ELSE push_planner.last_message_id END",
     )?
     .execute([message_id])?;
     Ok(())
@@ -297,7 +299,7 @@ pub struct Reachable {
 /// Everyone with a subscription who is in the message's place or named by it
 /// (mentioned, or the author of the thread's parent), the author aside.
 pub fn reachable(conn: &Connection, sent: &Sent) -> Result<Vec<Reachable>, StoreError> {
-    let read = |r: &crate::rusqlite::Row<'_>| {
+    let read = |r: &crate::sql::Row<'_>| {
         let default_level: String = r.get(6)?;
         Ok(Reachable {
             user_id: r.get(0)?,
@@ -319,7 +321,7 @@ pub fn reachable(conn: &Connection, sent: &Sent) -> Result<Vec<Reachable>, Store
                 "WITH targets (user_id) AS (
                      SELECT user_id FROM room_members WHERE room_id = ?1
                      UNION SELECT user_id FROM message_mentions WHERE message_id = ?2
-                     UNION SELECT ?4 WHERE ?4 IS NOT NULL)
+                     UNION SELECT CAST(?4 AS BIGINT) WHERE ?4 IS NOT NULL)
                  SELECT t.user_id, s.id, m.user_id IS NOT NULL, r.is_public,
                         coalesce(m.notification_level, 'default'), m.muted_until,
                         coalesce(p.default_level, 'mentions'), p.dnd_until,
@@ -329,8 +331,8 @@ pub fn reachable(conn: &Connection, sent: &Sent) -> Result<Vec<Reachable>, Store
                                 JOIN conversation_participants b
                                   ON b.conversation_id = c.id AND b.user_id = t.user_id
                                  AND b.has_blocked = 1
-                                WHERE c.user_a = min(t.user_id, ?3)
-                                  AND c.user_b = max(t.user_id, ?3))
+                                WHERE c.user_a = CASE WHEN t.user_id < ?3 THEN t.user_id ELSE ?3 END
+                                  AND c.user_b = CASE WHEN t.user_id < ?3 THEN ?3 ELSE t.user_id END)
                  FROM targets t
                  JOIN push_subscriptions s ON s.user_id = t.user_id
                  JOIN users u ON u.id = t.user_id AND u.is_active = 1
@@ -379,23 +381,24 @@ pub const SPACING_SECS: u64 = 5;
 pub fn queue(conn: &Connection, push: &Queued<'_>) -> Result<(), StoreError> {
     let now = time::now_rfc3339();
     let spaced_since = time::ago_secs(SPACING_SECS);
-    conn.prepare_cached(
-        "INSERT INTO push_deliveries
+    let spaced = conn.dialect().time_plus("d.sent_at", 8);
+    conn.prepare_cached(&format!(
+        "INSERT INTO push_deliveries AS d
              (subscription_id, message_id, tag, urgency, payload, next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
          ON CONFLICT (subscription_id, tag) DO UPDATE SET
              message_id = excluded.message_id,
              payload = excluded.payload,
-             urgency = CASE WHEN pending = 1 AND urgency = 'high' THEN 'high'
+             urgency = CASE WHEN d.pending = 1 AND d.urgency = 'high' THEN 'high'
                             ELSE excluded.urgency END,
-             created_at = CASE WHEN pending = 1 THEN created_at ELSE excluded.created_at END,
-             attempts = CASE WHEN pending = 1 THEN attempts ELSE 0 END,
+             created_at = CASE WHEN d.pending = 1 THEN d.created_at ELSE excluded.created_at END,
+             attempts = CASE WHEN d.pending = 1 THEN d.attempts ELSE 0 END,
              next_attempt_at = CASE
-                 WHEN pending = 1 THEN next_attempt_at
-                 WHEN sent_at > ?7 THEN strftime('%Y-%m-%dT%H:%M:%fZ', sent_at, ?8)
+                 WHEN d.pending = 1 THEN d.next_attempt_at
+                 WHEN d.sent_at > ?7 THEN {spaced}
                  ELSE excluded.next_attempt_at END,
-             pending = 1",
-    )?
+             pending = 1"
+    ))?
     .execute(params![
         push.subscription_id,
         push.message_id,
@@ -436,7 +439,7 @@ pub fn due(conn: &Connection, per_origin: u32, limit: u32) -> Result<Vec<Due>, S
                                          ORDER BY d.next_attempt_at, d.id) AS rank
                FROM push_deliveries d
                JOIN push_subscriptions s ON s.id = d.subscription_id
-               WHERE d.pending = 1 AND d.next_attempt_at <= ?1)
+               WHERE d.pending = 1 AND d.next_attempt_at <= ?1) AS ranked
          WHERE rank <= ?2
          ORDER BY next_attempt_at, id LIMIT ?3",
     )?;

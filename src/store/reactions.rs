@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::db::{Refusal, StoreError};
-use crate::rusqlite::{params, Connection};
+use crate::sql::{params, Connection};
 use crate::time;
 
 /// Distinct emoji one message may carry: each is listed with every page holding
@@ -31,8 +31,8 @@ pub fn add(
     }
     let added = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO reactions (message_id, user_id, emoji, created_at)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO reactions (message_id, user_id, emoji, created_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         )?
         .execute(params![message_id, user_id, emoji, time::now_rfc3339()])?;
     Ok(added > 0)
@@ -83,8 +83,7 @@ pub fn list(conn: &Connection, message_id: i64) -> Result<MessageReactions, Stor
          ORDER BY first_use, r.id",
     )?;
     let mut groups: Vec<ReactionGroup> = Vec::new();
-    let mut rows = stmt.query([message_id])?;
-    while let Some(row) = rows.next()? {
+    stmt.for_each([message_id], |row| {
         let emoji: String = row.get(0)?;
         let reactor = Reactor {
             user_id: row.get(1)?,
@@ -99,7 +98,8 @@ pub fn list(conn: &Connection, message_id: i64) -> Result<MessageReactions, Stor
                 users: vec![reactor],
             }),
         }
-    }
+        Ok(())
+    })?;
     for group in &mut groups {
         group.count = group.users.len();
     }

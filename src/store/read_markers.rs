@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection};
+use crate::sql::{params, Connection};
 use crate::store::messages::{self, Container};
 
 #[derive(Debug, Serialize)]

@@ -2,7 +2,7 @@
 //! small batches, each its own short write.
 
 use crate::db::StoreError;
-use crate::rusqlite::{params_from_iter, Connection};
+use crate::sql::{params_from_iter, Connection};
 use crate::time;
 
 /// Where a pass looks for expired messages.
@@ -42,7 +42,7 @@ pub fn delete_expired(
             let mut stmt = conn.prepare_cached(
                 "SELECT id, created_at FROM messages WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(crate::rusqlite::params![after, limit], |r| {
+            let rows = stmt.query_map(crate::sql::params![after, limit], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
             rows.collect::<Result<_, _>>()?
@@ -53,7 +53,7 @@ pub fn delete_expired(
                  WHERE room_id = ?1 AND deleted_at IS NULL AND id > ?2
                  ORDER BY id LIMIT ?3",
             )?;
-            let rows = stmt.query_map(crate::rusqlite::params![room_id, after, limit], |r| {
+            let rows = stmt.query_map(crate::sql::params![room_id, after, limit], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
             rows.collect::<Result<_, _>>()?
@@ -85,11 +85,11 @@ pub fn delete_expired(
             .collect::<Vec<_>>()
             .join(",")
     };
-    let ids: Vec<crate::rusqlite::types::Value> = expired.iter().map(|&id| id.into()).collect();
+    let ids: Vec<crate::sql::types::Value> = expired.iter().map(|&id| id.into()).collect();
     // Marked deleted first, so the triggers of a delete run (counts, attachments,
     // the search index), then removed with everything that hangs on them.
     let marks = numbered(2);
-    let now: crate::rusqlite::types::Value = time::now_rfc3339().into();
+    let now: crate::sql::types::Value = time::now_rfc3339().into();
     conn.execute(
         &format!(
             "UPDATE messages SET deleted_at = ?1, updated_at = ?1, content = '', metadata = NULL
@@ -120,7 +120,7 @@ fn has_reply_since(conn: &Connection, id: i64, cutoff: &str) -> Result<bool, Sto
                             WHERE parent_message_id = ?1 AND deleted_at IS NULL
                               AND created_at >= ?2)",
         )?
-        .query_row(crate::rusqlite::params![id, cutoff], |r| r.get(0))?)
+        .query_row(crate::sql::params![id, cutoff], |r| r.get(0))?)
 }
 
 /// The rooms with a retention of their own, and its days.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::db::{Missing, Refusal, StoreError};
 use crate::policy::RoomRole;
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::store::read_markers::unread_count_sql;
 use crate::store::users::escape_like;
 use crate::store::{columns, query_rows, sql_offset};
@@ -80,7 +80,7 @@ columns!(RoomColumns {
     last_activity,
 });
 
-fn from_row(row: &Row<'_>, c: &RoomColumns) -> crate::rusqlite::Result<Room> {
+fn from_row(row: &Row<'_>, c: &RoomColumns) -> crate::sql::Result<Room> {
     let is_public: bool = row.get(c.is_public)?;
     let role: Option<String> = row.get(c.my_role)?;
     Ok(Room {
@@ -158,7 +158,7 @@ impl Filter {
 
     fn sql(self) -> &'static str {
         match self {
-            Filter::All => "1",
+            Filter::All => "TRUE",
             Filter::Public => "r.is_public = 1",
             Filter::Private => "r.is_public = 0",
             Filter::Joined => "me.user_id IS NOT NULL",
@@ -180,7 +180,7 @@ pub fn list(
     let pattern = search.map(|s| format!("%{}%", escape_like(&validate::name_key(s))));
     let condition = format!(
         "(r.is_public = 1 OR me.user_id IS NOT NULL OR ?2) AND {} \
-         AND (?3 IS NULL OR r.name_key LIKE ?3 ESCAPE '\\')",
+         AND (r.name_key LIKE ?3 ESCAPE '\\' OR ?3 IS NULL)",
         filter.sql()
     );
     let total: i64 = conn

@@ -5,7 +5,7 @@
 //! decided in the same statement, against the rows as they are at that moment.
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, Dialect, OptionalExtension};
 use crate::store::messages::{self, Message};
 
 /// Marks FTS5's `highlight()` puts around matches; message text cannot hold them
@@ -178,8 +178,8 @@ pub const RANKED_WINDOW: i64 = 2_000;
 macro_rules! readable {
     () => {
         " m.deleted_at IS NULL
-           AND (?4 IS NULL OR m.room_id = ?4)
-           AND (?5 IS NULL OR m.conversation_id = ?5)
+           AND (m.room_id = ?4 OR ?4 IS NULL)
+           AND (m.conversation_id = ?5 OR ?5 IS NULL)
            -- Computed once per query (not once per match).
            AND (m.room_id IN (SELECT r.id FROM rooms r WHERE r.is_public = 1 OR ?3
                               UNION SELECT rm.room_id FROM room_members rm WHERE rm.user_id = ?2)
@@ -188,22 +188,204 @@ macro_rules! readable {
     };
 }
 
+/// The matching of `?1` in each backend's SQL: FTS5's index on SQLite; the
+/// `search_vector` column and a `tsquery` (see [`tsquery_of_fts`]) on PostgreSQL.
+struct Matching {
+    /// FROM and the match condition, before `AND` + more conditions.
+    from_where: &'static str,
+    /// The matched message's id.
+    id: &'static str,
+    /// The text, with FTS5's marks around matches on SQLite (PostgreSQL's
+    /// `ts_headline` parses text differently from the index: [`mark_terms`]).
+    marked: &'static str,
+    /// Best first.
+    rank: &'static str,
+}
+
+const FTS5: Matching = Matching {
+    from_where: "messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?1",
+    id: "f.rowid",
+    marked: "highlight(messages_fts, 0, char(1), char(2))",
+    rank: "bm25(messages_fts)",
+};
+
+const TSVECTOR: Matching = Matching {
+    from_where: "messages m WHERE m.search_vector @@ to_tsquery('veza', ?1)",
+    id: "m.id",
+    marked: "m.content",
+    rank: "ts_rank(m.search_vector, to_tsquery('veza', ?1)) DESC",
+};
+
+fn matching(conn: &Connection) -> &'static Matching {
+    match conn.dialect() {
+        Dialect::Sqlite => &FTS5,
+        Dialect::Postgres => &TSVECTOR,
+    }
+}
+
+/// The query for `conn`'s backend: FTS5's as it is, PostgreSQL's `tsquery` made
+/// from it.
+fn backend_query(conn: &Connection, fts: &str) -> String {
+    match conn.dialect() {
+        Dialect::Sqlite => fts.to_owned(),
+        Dialect::Postgres => tsquery_of_fts(fts),
+    }
+}
+
+/// [`fts_query`]'s text as a PostgreSQL `tsquery` for the `veza` configuration:
+/// each quoted term a phrase of its words (`'big' <-> 'cat'`), a prefix term's
+/// last word with `:*`, all terms joined by `&`. Words are runs of letters and
+/// digits, as FTS5's tokenizer and the `search_vector` column cut them, so no
+/// character of the user's text is tsquery syntax.
+pub fn tsquery_of_fts(fts: &str) -> String {
+    let mut terms = Vec::new();
+    let mut rest = fts;
+    while let Some(start) = rest.find('"') {
+        let mut text = String::new();
+        let mut chars = rest[start + 1..].char_indices();
+        let mut end = rest.len() - start - 1;
+        while let Some((i, c)) = chars.next() {
+            if c == '"' {
+                if rest[start + 1 + i + 1..].starts_with('"') {
+                    text.push('"');
+                    chars.next();
+                    continue;
+                }
+                end = i + 1;
+                break;
+            }
+            text.push(c);
+        }
+        rest = &rest[start + 1 + end..];
+        let prefix = rest.starts_with('*');
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("'{w}'"))
+            .collect();
+        if let Some(last) = words.len().checked_sub(1) {
+            let mut phrase = words.join(" <-> ");
+            if prefix {
+                phrase.push_str(":*");
+            }
+            terms.push(if last > 0 {
+                format!("({phrase})")
+            } else {
+                phrase
+            });
+        }
+    }
+    terms.join(" & ")
+}
+
+/// Prepares the statements of a search, so that its time budget is spent
+/// running them (PostgreSQL's `statement_timeout` counts each message).
+pub fn prepare(conn: &Connection) -> Result<(), StoreError> {
+    let m = matching(conn);
+    for sql in [floor_sql(m), older_sql(m), search_sql(m)] {
+        conn.prepare_cached(&sql)?;
+    }
+    if conn.dialect() == Dialect::Postgres {
+        // A session reads the accent rules on first use: not on the budget.
+        conn.query_row("SELECT numnode(to_tsquery('veza', 'é'))", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+    }
+    Ok(())
+}
+
+fn floor_sql(m: &Matching) -> String {
+    format!(
+        "SELECT {id} FROM {from_where} AND {id} < ?6 AND {readable}
+         ORDER BY {id} DESC LIMIT 1 OFFSET ?7",
+        id = m.id,
+        from_where = m.from_where,
+        readable = readable!(),
+    )
+}
+
+fn older_sql(m: &Matching) -> String {
+    format!(
+        "SELECT EXISTS (SELECT 1 FROM {from_where} AND {id} < ?6 AND {readable})",
+        id = m.id,
+        from_where = m.from_where,
+        readable = readable!(),
+    )
+}
+
+fn search_sql(m: &Matching) -> String {
+    format!(
+        "SELECT {id} AS id, {marked} AS marked
+         FROM {from_where} AND {id} >= ?8 AND {id} < ?6 AND {readable}
+         ORDER BY {rank}, m.id DESC
+         LIMIT ?7",
+        id = m.id,
+        marked = m.marked,
+        from_where = m.from_where,
+        readable = readable!(),
+        rank = m.rank,
+    )
+}
+
+/// A word as the search compares it: lower case, without diacritics.
+fn folded(word: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    word.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// `text` with FTS5's marks around each word that one of the query's words is
+/// (or, for a `prefix*` term, starts its last word): what `highlight()` gives on
+/// SQLite, word by word (a phrase's words are marked wherever they stand).
+pub fn mark_terms(text: &str, fts: &str) -> String {
+    let mut words = Vec::new();
+    let mut prefixes = Vec::new();
+    for term in tsquery_of_fts(fts).split(" & ") {
+        let term = term.trim_matches(|c| c == '(' || c == ')');
+        for part in term.split(" <-> ") {
+            match part.strip_suffix(":*") {
+                Some(stem) => prefixes.push(folded(stem.trim_matches('\''))),
+                None => words.push(folded(part.trim_matches('\''))),
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let start = rest.find(char::is_alphanumeric).unwrap_or(rest.len());
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        let key = folded(word);
+        if words.contains(&key) || prefixes.iter().any(|p| key.starts_with(p.as_str())) {
+            out.push(MARK_START);
+            out.push_str(word);
+            out.push(MARK_END);
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
 /// The lowest id among the newest [`RANKED_WINDOW`] readable matches older than
-/// `before`, or `None` when there are fewer (then every match is ranked). FTS5
-/// walks its index newest first for this, without scoring anything.
-fn window_floor(conn: &Connection, fts: &str, scope: &Scope) -> Result<Option<i64>, StoreError> {
+/// `before`, or `None` when there are fewer (then every match is ranked). The
+/// index is walked newest first for this, without scoring anything.
+fn window_floor(conn: &Connection, query: &str, scope: &Scope) -> Result<Option<i64>, StoreError> {
     let before = scope.before_id.unwrap_or(i64::MAX);
     let (reader, admin, room, conversation) = scope.filter();
     Ok(conn
-        .prepare_cached(concat!(
-            "SELECT f.rowid FROM messages_fts f JOIN messages m ON m.id = f.rowid
-             WHERE messages_fts MATCH ?1 AND f.rowid < ?6 AND ",
-            readable!(),
-            "ORDER BY f.rowid DESC LIMIT 1 OFFSET ?7"
-        ))?
+        .prepare_cached(&floor_sql(matching(conn)))?
         .query_row(
             params![
-                fts,
+                query,
                 reader,
                 admin,
                 room,
@@ -219,42 +401,32 @@ fn window_floor(conn: &Connection, fts: &str, scope: &Scope) -> Result<Option<i6
 /// Whether any readable match is older than `id` (the window's floor).
 fn older_match_exists(
     conn: &Connection,
-    fts: &str,
+    query: &str,
     scope: &Scope,
     id: i64,
 ) -> Result<bool, StoreError> {
     let (reader, admin, room, conversation) = scope.filter();
     Ok(conn
-        .prepare_cached(concat!(
-            "SELECT EXISTS (SELECT 1 FROM messages_fts f JOIN messages m ON m.id = f.rowid
-             WHERE messages_fts MATCH ?1 AND f.rowid < ?6 AND ",
-            readable!(),
-            ")"
-        ))?
-        .query_row(params![fts, reader, admin, room, conversation, id], |r| {
+        .prepare_cached(&older_sql(matching(conn)))?
+        .query_row(params![query, reader, admin, room, conversation, id], |r| {
             r.get(0)
         })?)
 }
 
-/// The best matches of `fts` that the reader may read now, best first (bm25), ties
-/// newest first, among the newest [`RANKED_WINDOW`] readable matches older than
-/// `scope.before_id`; and whether more exist (in the window or older).
+/// The best matches of `fts` that the reader may read now, best first (bm25 on
+/// SQLite, `ts_rank` on PostgreSQL), ties newest first, among the newest
+/// [`RANKED_WINDOW`] readable matches older than `scope.before_id`; and whether
+/// more exist (in the window or older).
 pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, bool), StoreError> {
+    let query = backend_query(conn, fts);
     let before = scope.before_id.unwrap_or(i64::MAX);
-    let floor = window_floor(conn, fts, &scope)?;
+    let floor = window_floor(conn, &query, &scope)?;
     let (reader, admin, room, conversation) = scope.filter();
-    let mut stmt = conn.prepare_cached(concat!(
-        "SELECT f.rowid AS id, highlight(messages_fts, 0, char(1), char(2)) AS marked
-         FROM messages_fts f JOIN messages m ON m.id = f.rowid
-         WHERE messages_fts MATCH ?1 AND f.rowid >= ?8 AND f.rowid < ?6 AND ",
-        readable!(),
-        "ORDER BY bm25(messages_fts), m.id DESC
-         LIMIT ?7"
-    ))?;
+    let mut stmt = conn.prepare_cached(&search_sql(matching(conn)))?;
     let rows = stmt
         .query_map(
             params![
-                fts,
+                query,
                 reader,
                 admin,
                 room,
@@ -268,10 +440,16 @@ pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, b
         .collect::<Result<Vec<_>, _>>()?;
     let has_more = rows.len() > scope.limit as usize
         || match floor {
-            Some(floor) => older_match_exists(conn, fts, &scope, floor)?,
+            Some(floor) => older_match_exists(conn, &query, &scope, floor)?,
             None => false,
         };
-    let rows = &rows[..rows.len().min(scope.limit as usize)];
+    let mut rows = rows;
+    rows.truncate(scope.limit as usize);
+    if conn.dialect() == Dialect::Postgres {
+        for (_, text) in rows.iter_mut() {
+            *text = mark_terms(text, fts);
+        }
+    }
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
     let mut found = messages::by_ids(conn, &ids)?;
     let hits = rows
@@ -290,6 +468,24 @@ pub fn search(conn: &Connection, fts: &str, scope: Scope) -> Result<(Vec<Hit>, b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fts_text_becomes_a_tsquery() {
+        let ts = |q: &str| tsquery_of_fts(&fts_query(q).unwrap().unwrap());
+        assert_eq!(ts("hello world"), "'hello' & 'world'");
+        assert_eq!(ts(r#""big cat" dog*"#), "('big' <-> 'cat') & 'dog':*");
+        assert_eq!(
+            ts(r#"say "it's" a"b"#),
+            "'say' & ('it' <-> 's') & 'a' & 'b'"
+        );
+        assert_eq!(ts("café-au-lait*"), "('café' <-> 'au' <-> 'lait':*)");
+        assert_eq!(
+            ts("'; DROP TABLE messages; --"),
+            "'DROP' & 'TABLE' & 'messages'"
+        );
+        assert_eq!(ts(r#""x""y""#), "'x' & 'y'");
+        assert_eq!(tsquery_of_fts(r#""it""s" "x"*"#), "('it' <-> 's') & 'x':*");
+    }
 
     #[test]
     fn user_text_becomes_quoted_terms() {

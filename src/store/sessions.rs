@@ -5,7 +5,7 @@
 //! is revoked, which also kills its access tokens.
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::store::users::Role;
 use crate::time;
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::db::StoreError;
-use crate::rusqlite::{params, Connection, OptionalExtension};
+use crate::sql::{params, Connection, OptionalExtension};
 use crate::time;
 
 #[derive(Debug, Clone, Copy)]
@@ -119,7 +119,7 @@ pub fn room(conn: &Connection, room_id: i64, period: Period) -> Result<RoomStats
     let mut stmt = conn.prepare(&format!(
         "SELECT m.author_id, u.username, count(*) AS n
          FROM messages m JOIN users u ON u.id = m.author_id WHERE {live}
-         GROUP BY m.author_id ORDER BY n DESC, m.author_id LIMIT ?3"
+         GROUP BY m.author_id, u.username ORDER BY n DESC, m.author_id LIMIT ?3"
     ))?;
     let top_contributors = stmt
         .query_map(params![room_id, since, TOP_CONTRIBUTORS], |r| {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::db::{Missing, StoreError};
-use crate::rusqlite::{params, Connection, Row};
+use crate::sql::{params, Connection, Row};
 use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
 
@@ -57,7 +57,7 @@ columns!(StreamColumns {
     updated_at,
 });
 
-fn from_row(row: &Row<'_>, c: &StreamColumns) -> crate::rusqlite::Result<Stream> {
+fn from_row(row: &Row<'_>, c: &StreamColumns) -> crate::sql::Result<Stream> {
     let file_id: Option<i64> = row.get(c.file_id)?;
     Ok(Stream {
         id: row.get(c.id)?,
@@ -159,7 +159,7 @@ pub fn list(
 ) -> Result<(Vec<Stream>, u64), StoreError> {
     let (all, user) = viewer.params();
     let sql = format!(
-        "{STREAM_SELECT} WHERE (?3 IS NULL OR s.is_live = ?3) AND {VISIBLE}
+        "{STREAM_SELECT} WHERE (s.is_live = ?3 OR ?3 IS NULL) AND {VISIBLE}
          ORDER BY s.is_live DESC, s.id DESC LIMIT ?4 OFFSET ?5"
     );
     let streams = query_rows(
@@ -169,7 +169,7 @@ pub fn list(
         from_row,
     )?;
     let count = format!(
-        "SELECT count(*) FROM streams s WHERE (?3 IS NULL OR s.is_live = ?3) AND {VISIBLE}"
+        "SELECT count(*) FROM streams s WHERE (s.is_live = ?3 OR ?3 IS NULL) AND {VISIBLE}"
     );
     let total: i64 = conn
         .prepare_cached(&count)?
@@ -227,8 +227,8 @@ pub fn set_live(conn: &Connection, id: i64, live: bool) -> Result<bool, StoreErr
     let now = time::now_rfc3339();
     let changed = conn.execute(
         "UPDATE streams SET is_live = ?2,
-                started_at = CASE WHEN ?2 THEN ?3 ELSE started_at END,
-                ended_at = CASE WHEN ?2 THEN NULL ELSE ?3 END,
+                started_at = CASE WHEN ?2 = 1 THEN ?3 ELSE started_at END,
+                ended_at = CASE WHEN ?2 = 1 THEN NULL ELSE ?3 END,
                 updated_at = ?3
          WHERE id = ?1 AND is_live != ?2",
         params![id, live, now],

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::db::{Missing, Refusal, StoreError};
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::store::presence::Presence;
 use crate::store::{columns, query_rows};
 use crate::time;
@@ -92,7 +92,7 @@ columns!(UserColumns {
     owner_id,
 });
 
-fn from_row(row: &Row<'_>, c: &UserColumns) -> crate::rusqlite::Result<User> {
+fn from_row(row: &Row<'_>, c: &UserColumns) -> crate::sql::Result<User> {
     Ok(User {
         id: row.get(c.id)?,
         uuid: row.get(c.uuid)?,
@@ -390,9 +390,9 @@ pub fn list_all(
 ) -> Result<(Vec<User>, u64), StoreError> {
     let pattern = filter.q.as_deref().map(|q| format!("%{}%", escape_like(q)));
     let role = filter.role.map(Role::as_str);
-    let condition = "(?1 IS NULL OR username LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'
-                      OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\')
-                     AND (?2 IS NULL OR is_active = ?2) AND (?3 IS NULL OR role = ?3)";
+    let condition = "(username LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'
+                      OR first_name LIKE ?1 ESCAPE '\\' OR last_name LIKE ?1 ESCAPE '\\' OR ?1 IS NULL)
+                     AND (is_active = ?2 OR ?2 IS NULL) AND (role = ?3 OR ?3 IS NULL)";
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM users WHERE {condition}"),
         params![pattern, filter.is_active, role],
@@ -447,7 +447,7 @@ pub fn set_online(conn: &Connection, id: i64, online: bool) -> Result<bool, Stor
     let changed = conn
         .prepare_cached(
             "UPDATE users SET online = ?2,
-                    last_seen = CASE WHEN ?2 THEN last_seen ELSE ?3 END
+                    last_seen = CASE WHEN ?2 = 1 THEN last_seen ELSE ?3 END
              WHERE id = ?1 AND online != ?2",
         )?
         .execute(params![id, online, time::now_rfc3339()])?;
@@ -524,7 +524,7 @@ pub fn insert_machine(conn: &Connection, new: &NewMachine<'_>) -> Result<i64, St
 /// Bots: `owner_id`'s, or every one.
 pub fn bots(conn: &Connection, owner_id: Option<i64>) -> Result<Vec<User>, StoreError> {
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE kind = 'bot' AND (?1 IS NULL OR owner_id = ?1)
+        "SELECT {USER_COLUMNS} FROM users WHERE kind = 'bot' AND (owner_id = ?1 OR ?1 IS NULL)
          ORDER BY id"
     );
     query_rows(conn, &sql, [owner_id], from_row)

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::db::{Missing, StoreError};
-use crate::rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::sql::{params, Connection, OptionalExtension, Row};
 use crate::store::{columns, query_rows, sql_offset};
 use crate::time;
 
@@ -45,7 +45,7 @@ columns!(WebhookColumns {
     updated_at,
 });
 
-fn from_row(row: &Row<'_>, c: &WebhookColumns) -> crate::rusqlite::Result<Webhook> {
+fn from_row(row: &Row<'_>, c: &WebhookColumns) -> crate::sql::Result<Webhook> {
     let events: String = row.get(c.events)?;
     Ok(Webhook {
         id: row.get(c.id)?,
@@ -119,7 +119,7 @@ pub fn managed_by(
 /// How many webhooks a room has (global ones: `None`).
 pub fn count_in(conn: &Connection, room_id: Option<i64>) -> Result<i64, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM webhooks WHERE room_id IS ?1")?
+        .prepare_cached("SELECT count(*) FROM webhooks WHERE room_id IS NOT DISTINCT FROM ?1")?
         .query_row([room_id], |r| r.get(0))?)
 }
 
@@ -186,7 +186,7 @@ pub fn disable_unmanaged(conn: &Connection, room_id: Option<i64>) -> Result<usiz
     Ok(conn
         .prepare_cached(concat!(
             "UPDATE webhooks AS w SET is_active = 0, disabled_reason = ?2, updated_at = ?3
-             WHERE w.is_active = 1 AND (?1 IS NULL OR w.room_id IS NULL OR w.room_id = ?1)
+             WHERE w.is_active = 1 AND (w.room_id IS NULL OR w.room_id = ?1 OR ?1 IS NULL)
                AND NOT ",
             creator_may_manage!()
         ))?
@@ -496,7 +496,8 @@ pub fn prune_finished(conn: &Connection, before: &str, limit: u32) -> Result<usi
 pub fn queue_counts(conn: &Connection) -> Result<(i64, i64), StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT coalesce(sum(status = 'pending'), 0), coalesce(sum(status = 'failed'), 0)
+            "SELECT count(*) FILTER (WHERE status = 'pending'),
+                    count(*) FILTER (WHERE status = 'failed')
              FROM webhook_deliveries",
         )?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::event::Committed;
-use crate::rusqlite::Connection;
+use crate::sql::Connection;
 use crate::store::webhooks;
 use crate::webhooks::{js_json, names};
 
