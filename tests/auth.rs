@@ -356,14 +356,7 @@ async fn a_deactivated_account_cannot_log_in_and_its_tokens_stop() {
 async fn refresh_tokens_are_stored_only_as_hashes() {
     let app = TestApp::new().await;
     let user = app.register("judy").await;
-    let stored: Vec<String> = app
-        .db()
-        .prepare("SELECT token_hash FROM refresh_tokens")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let stored: Vec<String> = app.db().column("SELECT token_hash FROM refresh_tokens");
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], user.refresh);
     let hash: String = app

@@ -45,7 +45,7 @@ fn count(db: &Path, sql: &str) -> i64 {
 fn a_backup_under_write_load_restores_every_acknowledged_message() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut server = veza(dir.path(), port).spawn().unwrap();
+    let mut server = veza_sqlite(dir.path(), port).spawn().unwrap();
     wait_healthy(port, &mut server);
     let token = register(port, "ada");
     let (status, body) = http_as(
@@ -170,7 +170,7 @@ fn a_backup_under_write_load_restores_every_acknowledged_message() {
     drop(conn);
 
     let port = free_port();
-    let mut server = veza(restored.path(), port).spawn().unwrap();
+    let mut server = veza_sqlite(restored.path(), port).spawn().unwrap();
     wait_healthy(port, &mut server);
     let (status, body) = http(
         port,

@@ -17,7 +17,7 @@ fn data(dir: &Path) -> PathBuf {
 
 /// A server's stderr when its start fails.
 fn refused_start(dir: &Path, args: &[&str]) -> String {
-    let mut cmd = veza(dir, free_port());
+    let mut cmd = veza_sqlite(dir, free_port());
     cmd.args(args);
     let out = wait_exit(cmd.spawn().unwrap());
     assert!(!out.status.success(), "the start was not refused");
@@ -27,7 +27,7 @@ fn refused_start(dir: &Path, args: &[&str]) -> String {
 /// Starts a server, runs `work` against its port, and stops it cleanly.
 fn with_server(dir: &Path, args: &[&str], work: impl FnOnce(u16)) {
     let port = free_port();
-    let mut cmd = veza(dir, port);
+    let mut cmd = veza_sqlite(dir, port);
     cmd.args(args);
     let mut child = cmd.spawn().unwrap();
     wait_healthy(port, &mut child);
@@ -176,7 +176,7 @@ fn damage_found_while_running_makes_health_fail() {
     let dir = tempfile::tempdir().unwrap();
     let room = server_with_history(dir.path());
     let port = free_port();
-    let mut child = veza(dir.path(), port).spawn().unwrap();
+    let mut child = veza_sqlite(dir.path(), port).spawn().unwrap();
     wait_healthy(port, &mut child);
     let (status, body) = http(
         port,

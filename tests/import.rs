@@ -43,6 +43,9 @@ impl Instance {
     fn import(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_veza"))
             .current_dir(self.dir.path())
+            .envs(
+                common::store::database_url(self.dir.path()).map(|url| ("VEZA_DATABASE__URL", url)),
+            )
             .arg("import")
             .args(args)
             .output()

@@ -282,13 +282,11 @@ fn assert_private_files(data: &Path) {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(data), 0o700, "the data directory");
     assert_eq!(mode(&data.join("files")), 0o700, "files/");
-    for file in [
-        "veza.db",
-        "veza.db-wal",
-        "veza.db-shm",
-        "veza.lock",
-        "jwt_secret",
-    ] {
+    let sqlite_files: &[&str] = match common::store::on_postgres() {
+        true => &[],
+        false => &["veza.db", "veza.db-wal", "veza.db-shm"],
+    };
+    for file in sqlite_files.iter().chain(&["veza.lock", "jwt_secret"]) {
         assert_eq!(mode(&data.join(file)), 0o600, "{file}");
     }
 }

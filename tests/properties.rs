@@ -70,6 +70,11 @@ fn any_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// One connection for the property tests run on PostgreSQL (never dropped: its
+/// client cannot close while the test harness tears its threads down).
+static POSTGRES: std::sync::OnceLock<std::sync::Mutex<veza::sql::Connection>> =
+    std::sync::OnceLock::new();
+
 proptest! {
     #![proptest_config(cases(512))]
 
@@ -132,6 +137,26 @@ proptest! {
             conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5(content, tokenize = 'unicode61 remove_diacritics 2'); INSERT INTO t VALUES ('hello world');").unwrap();
             let counted: Result<i64, _> = conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [&query], |r| r.get(0));
             prop_assert!(counted.is_ok(), "{q:?} gave {query:?}: {counted:?}");
+        }
+    }
+
+    #[test]
+    fn search_queries_are_always_valid_tsqueries(q in hostile_text()) {
+        // On PostgreSQL (`VEZA_TEST_DATABASE_URL`), the same query as a tsquery.
+        if let (Some(url), Ok(Some(query))) = (
+            std::env::var("VEZA_TEST_DATABASE_URL").ok(),
+            veza::store::search::fts_query(&q),
+        ) {
+            let tsquery = veza::store::search::tsquery_of_fts(&query);
+            let conn = POSTGRES.get_or_init(|| {
+                std::sync::Mutex::new(veza::sql::Connection::connect(&url).unwrap())
+            });
+            let parsed: Result<i64, _> = conn.lock().unwrap().query_row(
+                "SELECT numnode(to_tsquery('simple', ?1))",
+                [&tsquery],
+                |r| r.get(0),
+            );
+            prop_assert!(parsed.is_ok(), "{q:?} gave {tsquery:?}: {parsed:?}");
         }
     }
 

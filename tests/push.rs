@@ -299,12 +299,8 @@ fn a_refused_push_is_retried_and_delivered_after_a_restart() {
         1,
         "no retry before Retry-After"
     );
-    let db = veza::rusqlite::Connection::open_with_flags(
-        server.data_dir().join("veza.db"),
-        veza::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let attempts: i64 = db
+    let attempts: i64 = server
+        .db()
         .query_row("SELECT attempts FROM push_deliveries", [], |r| r.get(0))
         .unwrap();
     assert_eq!(attempts, 1, "the refused push waits in the queue");

@@ -20,10 +20,10 @@ fn retention_of(app: &TestApp) -> Retention {
 
 /// Moves message `id` `days` days into the past (through the writer).
 async fn age(app: &TestApp, id: i64, days: i64) {
+    let then = veza::time::format(chrono::Utc::now() - chrono::Duration::days(days));
     app.write_sql(
-        "UPDATE messages SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2 || ' days')
-         WHERE id = ?1",
-        vec![id.into(), (-days).into()],
+        "UPDATE messages SET created_at = ?2 WHERE id = ?1",
+        vec![id.into(), then.into()],
     )
     .await;
 }
@@ -160,11 +160,14 @@ async fn old_messages_and_their_files_go_and_nothing_else() {
         .get("/api/v1/rooms?filter=joined", Some(&bob.token))
         .await;
     assert!(rooms.status == 200, "{}", rooms.raw);
-    let integrity: String = app
-        .db()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    if !common::store::on_postgres() {
+        // SQLite's own check of the file (FTS5's index included).
+        let integrity: String = app
+            .db()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
 
     // A second pass finds nothing more.
     assert_eq!(run_once(&retention_of(&app)).await.unwrap(), 0);

@@ -585,6 +585,37 @@ async fn concurrent_joins_never_overfill_a_room() {
     assert_eq!(app.member_rows(room), 5);
 }
 
+/// The check (seats left) and the change (a member row) in one write: a hundred
+/// joins at once to ten seats admit ten, on SQLite and on PostgreSQL.
+#[rocket::async_test]
+async fn a_hundred_joins_at_once_to_ten_seats_admit_ten() {
+    let app = TestApp::new().await;
+    let owner = app.register("owner").await;
+    let res = app
+        .post(
+            "/api/v1/rooms",
+            Some(&owner.token),
+            json!({"name": "Ten seats", "max_members": 10}),
+        )
+        .await;
+    let room = res.data()["id"].as_i64().unwrap();
+    let mut users = Vec::new();
+    for i in 0..100 {
+        users.push(app.register(&format!("crowd{i}")).await);
+    }
+    let path = format!("/api/v1/rooms/{room}/join");
+    let joins = users
+        .iter()
+        .map(|u| app.post(&path, Some(&u.token), json!({})));
+    let results = rocket::futures::future::join_all(joins).await;
+    assert_eq!(results.iter().filter(|r| r.status == 200).count(), 9);
+    assert_eq!(
+        results.iter().filter(|r| r.code() == "ROOM_FULL").count(),
+        91
+    );
+    assert_eq!(app.member_rows(room), 10);
+}
+
 #[rocket::async_test]
 async fn unread_counts_follow_read_markers() {
     let app = TestApp::new().await;

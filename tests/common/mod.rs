@@ -9,6 +9,7 @@ pub mod push_service;
 pub mod receiver;
 pub mod server;
 pub mod smtp;
+pub mod store;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -24,6 +25,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub client: Client,
     pub dir: tempfile::TempDir,
+    /// Dropped last: the app's connections are gone by then.
+    _database: store::Dropped,
 }
 
 /// An answer's headers, names in lower case.
@@ -103,7 +106,12 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     let mut config = Config::default();
     config.data_dir = dir.to_path_buf();
     config.jwt_secret = Some(TEST_SECRET.into());
-    config.log_level = veza::config::LogLevel::Off;
+    // VEZA_TEST_LOG=1 shows the server's log (an internal error's cause).
+    config.log_level = match std::env::var_os("VEZA_TEST_LOG") {
+        Some(_) => veza::config::LogLevel::Normal,
+        None => veza::config::LogLevel::Off,
+    };
+    config.database.url = store::database_url(dir);
     config
 }
 
@@ -125,7 +133,12 @@ impl TestApp {
         dir: tempfile::TempDir,
     ) -> TestApp {
         let client = Client::tracked(rocket).await.expect("valid rocket");
-        TestApp { client, dir }
+        let _database = store::Dropped::for_dir(dir.path());
+        TestApp {
+            client,
+            dir,
+            _database,
+        }
     }
 
     pub async fn call(
@@ -209,9 +222,9 @@ impl TestApp {
         .await
     }
 
-    /// A direct connection to the app's database file, for checks the API cannot make.
-    pub fn db(&self) -> veza::rusqlite::Connection {
-        veza::rusqlite::Connection::open(self.dir.path().join("veza.db")).expect("open db")
+    /// A direct connection to the app's store, for checks the API cannot make.
+    pub fn db(&self) -> store::TestDb {
+        store::TestDb::of(self.dir.path(), self.dir.path().join("veza.db"))
     }
 }
 
@@ -280,7 +293,7 @@ impl TestApp {
     /// Runs `sql` through the app's own writer: for states the API cannot reach
     /// (a timestamp in the past, a change made by hand behind Veza's back), never
     /// on a second connection beside the writer.
-    pub async fn write_sql(&self, sql: &'static str, params: Vec<veza::rusqlite::types::Value>) {
+    pub async fn write_sql(&self, sql: &'static str, params: Vec<veza::sql::types::Value>) {
         let app = self
             .client
             .rocket()
@@ -289,7 +302,7 @@ impl TestApp {
         app.domain
             .journal
             .apply(move |c| {
-                c.execute(sql, veza::rusqlite::params_from_iter(params))?;
+                c.execute(sql, veza::sql::params_from_iter(params))?;
                 Ok(())
             })
             .await

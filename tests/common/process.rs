@@ -15,12 +15,24 @@ pub fn free_port() -> u16 {
 }
 
 pub fn veza(dir: &Path, port: u16) -> Command {
+    let mut cmd = veza_sqlite(dir, port);
+    cmd.envs(super::store::database_url(dir).map(|url| ("VEZA_DATABASE__URL", url)));
+    cmd
+}
+
+/// `veza` on SQLite whatever `VEZA_TEST_DATABASE_URL` says: for tests of what
+/// only SQLite has (its file, `veza backup`, a damaged file, a full disk).
+pub fn veza_sqlite(dir: &Path, port: u16) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_veza"));
     cmd.current_dir(dir)
         .env("VEZA_PORT", port.to_string())
         .env("VEZA_LOG_LEVEL", "critical")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    // VEZA_TEST_LOG=1 shows the server's log (an internal error's cause).
+    if std::env::var_os("VEZA_TEST_LOG").is_some() {
+        cmd.env("VEZA_LOG_LEVEL", "normal").stderr(Stdio::inherit());
+    }
     cmd
 }
 

@@ -60,6 +60,11 @@ impl Server {
         self.child = Server::spawn(self.dir.path(), self.port, &self.env);
     }
 
+    /// A connection of its own to the server's store (read it only).
+    pub fn db(&self) -> super::store::TestDb {
+        super::store::TestDb::of(self.dir.path(), self.data_dir().join("veza.db"))
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> std::path::PathBuf {
         self.dir.path().join("data")
@@ -131,5 +136,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        drop(super::store::Dropped::for_dir(self.dir.path()));
     }
 }
