@@ -43,6 +43,13 @@
 //! started) and at the end, and the time a restart on that database takes to answer
 //! `/health`.
 //!
+//! `BENCH_ONLY=postgres` measures sends and pages on PostgreSQL against SQLite in
+//! the same run: two servers side by side, one on SQLite and one on a new database
+//! made on the server `BENCH_DATABASE_URL` names (a role that may create
+//! databases; `.ci/postgres.sh start` gives one, with `synchronous_commit` on),
+//! each with a room of `BENCH_PG_MESSAGES` messages (default 20,000), at 16 and 64
+//! connections, each as a ratio to the bare route of the same server.
+//!
 //! `BENCH_ONLY=files` measures files instead: the server's peak resident size while
 //! ten 25 MiB uploads stream in at once, then the throughput of 10 MiB uploads and
 //! downloads at 1 and 4 connections, as a ratio to plain loopback TCP (the same
@@ -247,11 +254,16 @@ fn peak_rss_mib(pid: u32) -> f64 {
 }
 
 fn start_server(dir: &std::path::Path, port: u16) -> Child {
+    start_server_with(dir, port, &[])
+}
+
+fn start_server_with(dir: &std::path::Path, port: u16, env: &[(&str, &str)]) -> Child {
     // `BENCH_SERVER_BIN` measures another build (an earlier commit's) with this
     // same load generator, for before-and-after figures from one machine.
     let binary = std::env::var("BENCH_SERVER_BIN").unwrap_or(env!("CARGO_BIN_EXE_veza").into());
     Command::new(binary)
         .current_dir(dir)
+        .envs(env.iter().copied())
         .env("VEZA_PORT", port.to_string())
         .env("VEZA_LOG_LEVEL", "off")
         .env("VEZA_RATE_LIMIT__REQUESTS_PER_HOUR", "4000000000")
@@ -410,6 +422,12 @@ fn main() {
         );
         let _ = again.kill();
         let _ = again.wait();
+        return;
+    }
+    if only == "postgres" {
+        let _ = server.kill();
+        let _ = server.wait();
+        runtime.block_on(postgres_benchmark(dir.path(), secs));
         return;
     }
     if only == "search" {
@@ -1237,5 +1255,104 @@ async fn tokens_benchmark(port: u16, secs: u64, jwt: &str, bare: Arc<Vec<Vec<u8>
                 100.0 * m.rps / bare_rps
             );
         }
+    }
+}
+
+/// A new database on the server `admin_url` names; its URL.
+fn new_database(admin_url: &str) -> String {
+    let name = format!("veza_bench_{}", std::process::id());
+    let admin = admin_url.to_owned();
+    let create = name.clone();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("connect");
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {create}"),
+            format!("CREATE DATABASE {create}"),
+        ] {
+            client
+                .batch_execute(&statement)
+                .expect("create the benchmark's database");
+        }
+        let on: String = client
+            .query_one("SHOW synchronous_commit", &[])
+            .expect("synchronous_commit")
+            .get(0);
+        println!("PostgreSQL synchronous_commit = {on}");
+    })
+    .join()
+    .unwrap();
+    let mut url = url::Url::parse(admin_url).expect("BENCH_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// `BENCH_ONLY=postgres`: the same sends and pages on SQLite and on PostgreSQL.
+async fn postgres_benchmark(dir: &std::path::Path, secs: u64) {
+    let Ok(admin) = std::env::var("BENCH_DATABASE_URL") else {
+        eprintln!("BENCH_ONLY=postgres needs BENCH_DATABASE_URL (e.g. $(.ci/postgres.sh start))");
+        return;
+    };
+    let messages: u64 = std::env::var("BENCH_PG_MESSAGES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let url = new_database(&admin);
+    let mut rows = Vec::new();
+    for (backend, env) in [
+        ("SQLite", vec![]),
+        ("PostgreSQL", vec![("VEZA_DATABASE__URL", url.as_str())]),
+    ] {
+        let home = dir.join(backend);
+        std::fs::create_dir_all(&home).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = start_server_with(&home, port, &env);
+        wait_healthy(port).await;
+        let (token, rooms, big) = setup(port).await;
+        let started = Instant::now();
+        fill_room(port, &token, big, messages, |_| "history ".repeat(12)).await;
+        println!(
+            "{backend}: filled a room with {messages} messages in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let bare = Arc::new(vec![request("GET", "/api/v1/ping", None, "")]);
+        let sends = send_requests(&rooms, &token);
+        let page = Arc::new(vec![request(
+            "GET",
+            &format!("/api/v1/rooms/{big}/messages?limit=50"),
+            Some(&token),
+            "",
+        )]);
+        for connections in [16, 64] {
+            let bare_m = measure(port, connections, secs, 200, bare.clone()).await;
+            let send_m = measure(port, connections, secs, 201, sends.clone()).await;
+            let page_m = measure(port, connections, secs, 200, page.clone()).await;
+            rows.push((backend, connections, bare_m, send_m, page_m));
+        }
+        println!(
+            "{backend}: server peak RSS {:.1} MiB",
+            peak_rss_mib(server.id())
+        );
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    println!(
+        "\n{:<11} {:>5} {:>10} {:>10} {:>8} {:>8} {:>10} {:>8} {:>8}",
+        "store", "conns", "bare/s", "sends/s", "p99 ms", "vs bare", "pages/s", "p99 ms", "vs bare"
+    );
+    for (backend, connections, bare, send, page) in &rows {
+        println!(
+            "{backend:<11} {connections:>5} {:>10.0} {:>10.0} {:>8.2} {:>7.1}% {:>10.0} {:>8.2} {:>7.1}%",
+            bare.rps,
+            send.rps,
+            send.p99.as_secs_f64() * 1000.0,
+            100.0 * send.rps / bare.rps,
+            page.rps,
+            page.p99.as_secs_f64() * 1000.0,
+            100.0 * page.rps / bare.rps
+        );
     }
 }
