@@ -332,13 +332,6 @@ impl Statement<'_> {
         Ok(())
     }
 
-    /// Whether the statement returns at least one row.
-    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
-        self.query_row(params, |_| Ok(()))
-            .optional()
-            .map(|r| r.is_some())
-    }
-
     /// The position of the column named `name`.
     pub fn column_index(&self, name: &str) -> Result<usize> {
         match self {
@@ -382,9 +375,5 @@ impl Row<'_> {
             Row::Sqlite(r) => T::from_sql(sqlite::value_ref(r.get_ref(i)?)),
             Row::Postgres(r) => pg::get(r, i),
         }
-    }
-
-    pub fn get_ref(&self, i: usize) -> Result<types::Value> {
-        self.get(i)
     }
 }

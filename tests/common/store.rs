@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use veza::sql::{Connection, Params, Row, ToSql};
+use veza::sql::{Connection, Params, Row};
 
 /// The PostgreSQL URL of the database for `dir`, made if missing; `None` on SQLite.
 pub fn database_url(dir: &Path) -> Option<String> {
@@ -155,6 +155,3 @@ fn owned<P: Params>(params: &P) -> veza::sql::Result<Vec<veza::sql::types::Value
         })
         .collect())
 }
-
-#[allow(unused)]
-fn _assert_to_sql(_: &dyn ToSql) {}
