@@ -146,7 +146,7 @@ pub struct Connection {
 
 enum Inner {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<pg::PgConn>),
+    Postgres(Box<RefCell<pg::PgConn>>),
 }
 
 impl Connection {
@@ -162,7 +162,7 @@ impl Connection {
     /// A PostgreSQL database, by URL (`postgres://user:pass@host/db`).
     pub fn connect(url: &str) -> Result<Connection> {
         Ok(Connection {
-            inner: Inner::Postgres(RefCell::new(pg::PgConn::connect(url)?)),
+            inner: Inner::Postgres(Box::new(RefCell::new(pg::PgConn::connect(url)?))),
         })
     }
 

@@ -2,7 +2,7 @@
 //! statements prepared once (translated from SQLite's spelling) and kept.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::error::Error as StdError;
 
 use bytes::{BufMut, BytesMut};
@@ -15,8 +15,26 @@ const CACHE_CAPACITY: usize = 512;
 
 pub struct PgConn {
     client: Client,
-    cache: HashMap<String, postgres::Statement>,
+    /// Transaction control waiting to go with the next statement: `BEGIN`,
+    /// `SAVEPOINT` and `RELEASE` cost a round trip each on their own, and the
+    /// writer sends several per job (see [`PgConn::control`]).
+    pending: String,
+    cache: HashMap<String, Prepared>,
     in_transaction: bool,
+    /// The tables whose rows have an identity `id`, read at the first INSERT.
+    id_tables: Option<HashSet<String>>,
+    /// The id the last INSERT into one of them returned (SQLite's
+    /// `last_insert_rowid`, without a `SELECT lastval()` round trip).
+    last_id: Option<i64>,
+}
+
+/// A prepared statement, and whether it is an INSERT given `RETURNING id`.
+#[derive(Clone)]
+struct Prepared {
+    statement: postgres::Statement,
+    returns_id: bool,
+    /// Any other INSERT: after it, `lastval()` says the last id.
+    other_insert: bool,
 }
 
 type BoxError = Box<dyn StdError + Sync + Send>;
@@ -33,19 +51,59 @@ impl PgConn {
         let client = config.connect(postgres::NoTls)?;
         Ok(PgConn {
             client: Client(Some(client)),
+            pending: String::new(),
             cache: HashMap::new(),
             in_transaction: false,
+            id_tables: None,
+            last_id: None,
         })
     }
 
     pub fn batch(&mut self, sql: &str) -> Result<()> {
         let translated = translate::to_postgres(sql);
         self.note_control(&translated);
-        Ok(self.client.batch_execute(&translated)?)
+        self.run_with_pending(&translated)
     }
 
     pub fn batch_native(&mut self, sql: &str) -> Result<()> {
-        Ok(self.client.batch_execute(sql)?)
+        self.run_with_pending(sql)
+    }
+
+    /// Runs transaction control: `BEGIN`, `SAVEPOINT` and `RELEASE` wait to go
+    /// with whatever comes next (one round trip for `BEGIN; SAVEPOINT job`, for
+    /// `RELEASE job; SAVEPOINT job` between two jobs, for `RELEASE job; COMMIT`);
+    /// the rest (`COMMIT`, `ROLLBACK`, `SET`) goes at once with them. A deferred
+    /// statement's failure is reported by the statement it went with.
+    fn control(&mut self, sql: &str) -> Result<()> {
+        let translated = translate::to_postgres(sql);
+        self.note_control(&translated);
+        let first = first_word(&translated);
+        if matches!(first.as_str(), "BEGIN" | "START" | "SAVEPOINT" | "RELEASE") {
+            if !self.pending.is_empty() {
+                self.pending.push_str("; ");
+            }
+            self.pending.push_str(&translated);
+            return Ok(());
+        }
+        self.run_with_pending(&translated)
+    }
+
+    /// `sql` as a simple query, after the deferred control, in one round trip.
+    fn run_with_pending(&mut self, sql: &str) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(self.client.batch_execute(sql)?);
+        }
+        Ok(self.client.batch_execute(&format!("{pending}; {sql}"))?)
+    }
+
+    /// Sends the deferred control on its own, before a prepared statement.
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        Ok(self.client.batch_execute(&pending)?)
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -57,6 +115,12 @@ impl PgConn {
     }
 
     pub fn last_insert_id(&mut self) -> i64 {
+        if let Some(id) = self.last_id {
+            return id;
+        }
+        if self.flush().is_err() {
+            return 0;
+        }
         self.client
             .query_one("SELECT lastval()", &[])
             .ok()
@@ -81,11 +145,18 @@ impl PgConn {
         }
     }
 
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
+    fn statement(&mut self, sql: &str) -> Result<Prepared> {
         if let Some(stmt) = self.cache.get(sql) {
             return Ok(stmt.clone());
         }
-        let translated = translate::to_postgres(sql);
+        let mut translated = translate::to_postgres(sql);
+        let returns_id = match insert_target(&translated) {
+            Some(table) => self.has_identity_id(&table)?,
+            None => false,
+        };
+        if returns_id {
+            translated.push_str(" RETURNING id");
+        }
         let stmt = self.client.prepare(&translated).inspect_err(|e| {
             // A statement PostgreSQL cannot take is a fault in Veza: say which.
             if let Some(db) = e.as_db_error() {
@@ -99,9 +170,43 @@ impl PgConn {
         if self.cache.len() >= CACHE_CAPACITY {
             self.cache.clear();
         }
-        self.cache.insert(sql.to_owned(), stmt.clone());
-        Ok(stmt)
+        let prepared = Prepared {
+            statement: stmt,
+            returns_id,
+            other_insert: !returns_id && first_word(&translated) == "INSERT",
+        };
+        self.cache.insert(sql.to_owned(), prepared.clone());
+        Ok(prepared)
     }
+
+    fn has_identity_id(&mut self, table: &str) -> Result<bool> {
+        if self.id_tables.is_none() {
+            let rows = self.client.query(
+                "SELECT table_name::text FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND column_name = 'id'
+                   AND is_identity = 'YES'",
+                &[],
+            )?;
+            self.id_tables = Some(rows.iter().map(|r| r.get::<_, String>(0)).collect());
+        }
+        Ok(self.id_tables.as_ref().is_some_and(|t| t.contains(table)))
+    }
+}
+
+/// The table of a plain `INSERT INTO t …` (no `RETURNING` of its own, no
+/// `ON CONFLICT … DO UPDATE`, whose id SQLite would not report), lower-cased.
+fn insert_target(sql: &str) -> Option<String> {
+    let upper = sql.to_ascii_uppercase();
+    let rest = upper.trim_start().strip_prefix("INSERT INTO ")?;
+    if upper.contains("RETURNING") || upper.contains("DO UPDATE") {
+        return None;
+    }
+    let table: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!table.is_empty()).then(|| table.to_ascii_lowercase())
 }
 
 /// The client, closed off the async threads: closing blocks on the client's own
@@ -133,14 +238,17 @@ impl Drop for Client {
     }
 }
 
-/// Transaction control and session settings run as simple queries, unprepared.
-fn is_control(sql: &str) -> bool {
-    let first = sql
-        .trim_start()
+fn first_word(sql: &str) -> String {
+    sql.trim_start()
         .split(|c: char| c.is_whitespace() || c == ';')
         .next()
         .unwrap_or("")
-        .to_ascii_uppercase();
+        .to_ascii_uppercase()
+}
+
+/// Transaction control and session settings run as simple queries, unprepared.
+fn is_control(sql: &str) -> bool {
+    let first = first_word(sql);
     matches!(
         first.as_str(),
         "BEGIN"
@@ -162,7 +270,7 @@ pub struct PgStatement<'c> {
 
 enum Kind {
     Control(String),
-    Prepared(postgres::Statement),
+    Prepared(Prepared),
 }
 
 pub fn prepare<'c>(conn: &'c RefCell<PgConn>, sql: &str) -> Result<PgStatement<'c>> {
@@ -183,11 +291,23 @@ impl PgStatement<'_> {
         let mut conn = self.conn.borrow_mut();
         match &self.kind {
             Kind::Control(sql) => {
-                conn.note_control(sql);
-                conn.client.batch_execute(&translate::to_postgres(sql))?;
+                conn.control(sql)?;
                 Ok(0)
             }
-            Kind::Prepared(stmt) => Ok(conn.client.execute(stmt, &bind(args))? as usize),
+            Kind::Prepared(stmt) => {
+                conn.flush()?;
+                if stmt.other_insert {
+                    conn.last_id = None;
+                }
+                if !stmt.returns_id {
+                    return Ok(conn.client.execute(&stmt.statement, &bind(args))? as usize);
+                }
+                let rows = conn.client.query(&stmt.statement, &bind(args))?;
+                if let Some(last) = rows.last() {
+                    conn.last_id = Some(last.try_get(0)?);
+                }
+                Ok(rows.len())
+            }
         }
     }
 
@@ -195,11 +315,16 @@ impl PgStatement<'_> {
         let mut conn = self.conn.borrow_mut();
         match &self.kind {
             Kind::Control(sql) => {
-                conn.note_control(sql);
-                conn.client.batch_execute(&translate::to_postgres(sql))?;
+                conn.control(sql)?;
                 Ok(Vec::new())
             }
-            Kind::Prepared(stmt) => Ok(conn.client.query(stmt, &bind(args))?),
+            Kind::Prepared(stmt) => {
+                conn.flush()?;
+                if stmt.other_insert {
+                    conn.last_id = None;
+                }
+                Ok(conn.client.query(&stmt.statement, &bind(args))?)
+            }
         }
     }
 
@@ -226,7 +351,11 @@ impl PgStatement<'_> {
 
     pub fn column_index(&self, name: &str) -> Result<usize> {
         match &self.kind {
-            Kind::Prepared(stmt) => stmt.columns().iter().position(|c| c.name() == name),
+            Kind::Prepared(stmt) => stmt
+                .statement
+                .columns()
+                .iter()
+                .position(|c| c.name() == name),
             Kind::Control(_) => None,
         }
         .ok_or_else(|| Error::InvalidColumnName(name.to_owned()))
@@ -374,4 +503,42 @@ fn integer_numeric(i: i64, out: &mut BytesMut) -> IsNull {
         out.put_i16(d);
     }
     IsNull::No
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{first_word, insert_target};
+
+    #[test]
+    fn plain_inserts_name_their_table() {
+        assert_eq!(
+            insert_target("INSERT INTO messages (uuid, content) VALUES ($1, $2)").as_deref(),
+            Some("messages")
+        );
+        assert_eq!(
+            insert_target("  insert into Reactions (a) VALUES ($1) ON CONFLICT DO NOTHING")
+                .as_deref(),
+            Some("reactions")
+        );
+        assert_eq!(
+            insert_target("INSERT INTO t (a) SELECT a FROM u").as_deref(),
+            Some("t")
+        );
+    }
+
+    #[test]
+    fn inserts_that_return_or_update_are_left_alone() {
+        assert_eq!(
+            insert_target("INSERT INTO t (a) VALUES ($1) RETURNING a"),
+            None
+        );
+        assert_eq!(
+            insert_target(
+                "INSERT INTO t (id, a) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET a = 1"
+            ),
+            None
+        );
+        assert_eq!(insert_target("UPDATE t SET a = 1"), None);
+        assert_eq!(first_word("  release job"), "RELEASE");
+    }
 }
