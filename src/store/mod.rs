@@ -23,6 +23,7 @@ pub mod read_markers;
 pub mod retention;
 pub mod rooms;
 pub mod search;
+pub mod search_query;
 pub mod sessions;
 pub mod stats;
 pub mod streams;
