@@ -8,7 +8,7 @@
 use rusqlite::config::DbConfig;
 use rusqlite::Connection as SqliteConnection;
 
-use crate::sql::{Connection, Dialect};
+use crate::sql::Connection;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -56,10 +56,10 @@ pub fn latest_version() -> i64 {
 
 /// Brings the database to the latest version.
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
-    if conn.dialect() == Dialect::Postgres {
-        return super::postgres::migrate(conn);
+    match conn.as_sqlite_mut() {
+        Some(sqlite) => migrate_sqlite(sqlite),
+        None => super::postgres::migrate(conn),
     }
-    migrate_sqlite(conn.as_sqlite_mut().expect("a SQLite connection"))
 }
 
 fn migrate_sqlite(conn: &mut SqliteConnection) -> Result<(), MigrateError> {
