@@ -45,9 +45,10 @@ pub fn run(config: &Config, kind: &str, path: &Path, to: Destination) -> Result<
     let mut apply: Box<dyn FnMut(Batch) -> Result<Counts, String>> = match to {
         Destination::Local => {
             let data_dir = DataDir::open(&config.data_dir)?;
-            let (db, writer) = Db::open(&config.store_location(data_dir.db_path()), 2)?;
-            let files = FileStore::open(&data_dir.files_path())?;
-            let journal = Journal::new(writer, db.clone(), Subscribers::new());
+            let (db, writer) = Db::open(&config.store_location(data_dir.db_path()), 2, None)?;
+            let files = FileStore::open(&config.files_path())?;
+            // Running nodes of the same database hear what it writes.
+            let journal = Journal::new(writer, db.clone(), Subscribers::new(), "import".into());
             let max = config.limits.upload_max_bytes;
             // Kept for the import's life: the data directory's lock.
             let held = data_dir;

@@ -89,12 +89,9 @@ fn build(
     config.validate().map_err(|e| StartError(e.to_string()))?;
     let data_dir = DataDir::open(&config.data_dir).map_err(StartError)?;
     data_dir.remove_partial_restore().map_err(StartError)?;
-    let uploads = files::FileStore::holds_uploads(&data_dir.files_path()).map_err(|e| {
-        StartError(format!(
-            "cannot read {}: {e}",
-            data_dir.files_path().display()
-        ))
-    })?;
+    let files_path = config.files_path();
+    let uploads = files::FileStore::holds_uploads(&files_path)
+        .map_err(|e| StartError(format!("cannot read {}: {e}", files_path.display())))?;
     let location = config.store_location(data_dir.db_path());
     if !location.is_postgres() {
         data_dir
@@ -104,13 +101,26 @@ fn build(
     let secret = data_dir
         .jwt_secret(config.jwt_secret.as_deref())
         .map_err(StartError)?;
-    let (db, writer) = Db::open(&location, config.database.read_connections).map_err(StartError)?;
+    let node = db::NodeClaim {
+        id: config.node_id(),
+        // Checked against the database's record: every node must sign alike.
+        secret_digest: tokens::digest_bytes(&[b"veza node check:".as_slice(), &secret].concat()),
+    };
+    let (db, writer) =
+        Db::open(&location, config.database.read_connections, Some(&node)).map_err(StartError)?;
+    let node_id: Arc<str> = Arc::from(node.id.as_str());
     let metrics = metrics::Metrics::new(writer.batch_sizes().clone())
         .map_err(|e| StartError(format!("cannot set up metrics: {e}")))?;
-    let files = open_files(&data_dir, &db)?;
+    let files = open_files(&data_dir, &files_path, &db, location.is_postgres())?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // On PostgreSQL another node may end a session: every request reads its
+    // session (one primary-key read) so that the end holds on every node at once.
+    let session_cache_secs = match location.is_postgres() {
+        true => 0,
+        false => config.auth.session_cache_secs,
+    };
     let sessions = Arc::new(SessionCache::new(std::time::Duration::from_secs(
-        config.auth.session_cache_secs,
+        session_cache_secs,
     )));
     let hub = Arc::new(realtime::Hub::default());
     let webhooks_queued = Arc::new(tokio::sync::Notify::new());
@@ -138,10 +148,19 @@ fn build(
             messages: push_wakeups.messages.clone(),
             mail: mail_queued.clone(),
         }))
-        .in_order(hub.clone());
+        .in_order(hub.clone())
+        .from_other_nodes(hub.clone())
+        .from_other_nodes(sessions.clone());
+    let subscribers = match &location {
+        sql::Location::Postgres(_) => subscribers.following(journal::Follow {
+            location: location.clone(),
+            node: node_id.clone(),
+        }),
+        sql::Location::Sqlite(_) => subscribers,
+    };
     let config = Arc::new(config);
     let domain = domain::Context {
-        journal: journal::Journal::new(writer, db.clone(), subscribers),
+        journal: journal::Journal::new(writer, db.clone(), subscribers, node_id),
         db,
         config: config.clone(),
         files,
@@ -195,6 +214,9 @@ fn build(
             .mount("/", rocket::routes![gate::peers::ungated]);
     }
     let rocket = rocket
+        .attach(fairings::node_header::NodeHeader(
+            app.domain.journal.node().clone(),
+        ))
         .attach(fairings::request_id::RequestIdFairing)
         .attach(fairings::request_log::RequestLog)
         .attach(rate_limit)
@@ -210,15 +232,26 @@ fn build(
 
 /// The file store, swept of what a crash left behind: staged uploads that never
 /// completed are removed, and bytes no row points to are quarantined. Runs before
-/// the server takes requests, so no upload can be in flight.
-fn open_files(data_dir: &DataDir, db: &Db) -> Result<files::FileStore, StartError> {
-    let store = files::FileStore::open(&data_dir.files_path()).map_err(StartError)?;
+/// the server takes requests, so no upload of its own can be in flight; on
+/// PostgreSQL other nodes may share the directory, so only what has been left
+/// alone for an hour is swept.
+fn open_files(
+    data_dir: &DataDir,
+    files_path: &std::path::Path,
+    db: &Db,
+    shared: bool,
+) -> Result<files::FileStore, StartError> {
+    let store = files::FileStore::open(files_path).map_err(StartError)?;
     let known = db
         .read_now(store::files::all_uuids)
         .map_err(|e| StartError(format!("cannot list stored files: {e:?}")))?;
     let quarantine = data_dir.quarantine_path();
     let swept = store
-        .sweep(&known, &quarantine)
+        .sweep(
+            &known,
+            &quarantine,
+            shared.then_some(std::time::Duration::from_secs(3600)),
+        )
         .map_err(|e| StartError(format!("cannot sweep the files directory: {e}")))?;
     if swept.staged > 0 {
         log::info!("removed {} unfinished uploads", swept.staged);

@@ -74,7 +74,7 @@ async fn connections_the_database_closed_are_replaced() {
 }
 
 #[test]
-fn a_second_server_on_the_same_database_is_refused() {
+fn a_second_node_must_share_the_secret_and_not_the_name() {
     if !on_postgres() {
         eprintln!("skipped: needs VEZA_TEST_DATABASE_URL (a PostgreSQL server)");
         return;
@@ -82,31 +82,54 @@ fn a_second_server_on_the_same_database_is_refused() {
     use common::process::*;
     let first_dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut first = veza(first_dir.path(), port).spawn().unwrap();
+    let secret = "a shared secret of the nodes, long enough";
+    let mut first = veza(first_dir.path(), port)
+        .env("VEZA_JWT_SECRET", secret)
+        .env("VEZA_NODE__ID", "alpha")
+        .spawn()
+        .unwrap();
     wait_healthy(port, &mut first);
     let url = database_url(first_dir.path()).unwrap();
     let second_dir = tempfile::tempdir().unwrap();
-    let out = veza_sqlite(second_dir.path(), free_port())
-        .env("VEZA_DATABASE__URL", &url)
-        .output()
-        .unwrap();
+    let second = |secret: &str, id: &str, port: u16| {
+        let mut cmd = veza_sqlite(second_dir.path(), port);
+        cmd.env("VEZA_DATABASE__URL", &url)
+            .env("VEZA_JWT_SECRET", secret)
+            .env("VEZA_NODE__ID", id);
+        cmd
+    };
+    let out = second(
+        "another secret of 32 bytes or more, not shared",
+        "beta",
+        free_port(),
+    )
+    .output()
+    .unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{said}");
-    assert!(
-        said.contains("another Veza server is using this PostgreSQL database"),
-        "{said}"
+    assert!(said.contains("jwt_secret differs"), "{said}");
+    let out = second(secret, "alpha", free_port()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("uses node.id \"alpha\""), "{said}");
+    // Same secret, its own name: a second node, and each answer says which.
+    let port2 = free_port();
+    let mut beta = second(secret, "beta", port2).spawn().unwrap();
+    wait_healthy(port2, &mut beta);
+    for (port, name) in [(port, "alpha"), (port2, "beta")] {
+        let (status, headers, _) = common::http1::get(&format!("http://127.0.0.1:{port}/health"));
+        assert_eq!(status, 200);
+        assert_eq!(headers.get("x-veza-node").map(String::as_str), Some(name));
+    }
+    // A token signed by one is good on the other.
+    let token = register(port, "nodeuser");
+    assert_eq!(
+        http_as(port2, "GET", "/api/v1/users/me", Some(&token), "").map(|(s, _)| s),
+        Some(200)
     );
-    // The first goes on serving; once it stops, the database is free again.
-    assert_eq!(http(port, "GET", "/health", "").map(|(s, _)| s), Some(200));
-    sigterm(&first);
-    assert!(wait_exit(first).status.success());
-    let port = free_port();
-    let mut again = veza_sqlite(second_dir.path(), port)
-        .env("VEZA_DATABASE__URL", &url)
-        .spawn()
-        .unwrap();
-    wait_healthy(port, &mut again);
-    sigterm(&again);
-    assert!(wait_exit(again).status.success());
+    for node in [first, beta] {
+        sigterm(&node);
+        assert!(wait_exit(node).status.success());
+    }
     drop(common::store::Dropped::for_dir(first_dir.path()));
 }

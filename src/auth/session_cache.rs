@@ -138,6 +138,12 @@ impl SessionCache {
         entries.map.retain(|_, e| e.user.id != user_id);
     }
 
+    fn forget_all(&self) {
+        let mut entries = self.lock();
+        entries.generation += 1;
+        entries.map.clear();
+    }
+
     fn ended(&self, ended: EndedSessions) {
         match ended {
             EndedSessions::One(session_id) => self.forget_session(session_id),
@@ -178,6 +184,7 @@ impl Subscriber for SessionCache {
             match committed.event {
                 Event::SessionsEnded(ended) => self.ended(ended),
                 Event::UserChanged { user_id } => self.forget_user(user_id),
+                Event::Resync => self.forget_all(),
                 _ => {}
             }
         }

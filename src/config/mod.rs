@@ -38,6 +38,10 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub files: FilesConfig,
     pub streams: StreamsConfig,
+    pub node: NodeConfig,
+    /// Where uploaded files live; unset, `data_dir/files`. Several nodes share
+    /// one directory they all mount.
+    pub files_dir: Option<PathBuf>,
     pub metrics: MetricsConfig,
     pub retention: RetentionConfig,
     /// Sign-in with an OpenID Connect provider; absent, its routes answer 404.
@@ -73,6 +77,8 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             files: FilesConfig::default(),
             streams: StreamsConfig::default(),
+            node: NodeConfig::default(),
+            files_dir: None,
             new_database: false,
             metrics: MetricsConfig::default(),
             retention: RetentionConfig::default(),
@@ -120,6 +126,21 @@ impl Config {
         Ok(config)
     }
 
+    /// This node's name: `node.id`, else the host name and the port.
+    pub fn node_id(&self) -> String {
+        match &self.node.id {
+            Some(id) => id.clone(),
+            None => format!("{}:{}", host_name(), self.port),
+        }
+    }
+
+    /// Where uploaded files live: `files_dir`, else `data_dir/files`.
+    pub fn files_path(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
+    }
+
     /// Where links start: `public_url` without a trailing slash, or the
     /// listening address.
     pub fn public_base(&self) -> String {
@@ -160,6 +181,16 @@ impl Config {
             within("auth.max_concurrent_hashes", n as u64, 1, 64)?;
         }
         within("auth.session_cache_secs", auth.session_cache_secs, 0, 3600)?;
+        if let Some(id) = &self.node.id {
+            let printable = id.chars().all(|c| c.is_ascii_graphic());
+            if id.is_empty() || id.len() > 64 || !printable {
+                return fail(
+                    "node.id",
+                    "must be 1 to 64 printable ASCII characters, no spaces",
+                );
+            }
+        }
+        within("node.lease_secs", self.node.lease_secs, 2, 3600)?;
         within("auth.session_max_days", auth.session_max_days, 1, 3650)?;
         let rate = &self.rate_limit;
         within(
@@ -403,4 +434,16 @@ mod tests {
         let error = Config::load(&path, true).unwrap_err().to_string();
         assert!(error.contains("redirect_url"), "{error}");
     }
+}
+
+/// The machine's name (Linux's, else `veza`).
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            let name = std::fs::read_to_string(path).ok()?;
+            let name = name.trim();
+            (!name.is_empty()).then(|| name.to_owned())
+        })
+        .unwrap_or_else(|| "veza".to_owned())
 }

@@ -309,6 +309,27 @@ pub struct StreamsConfig {
     pub viewer_window_secs: u64,
 }
 
+/// This process among several on one PostgreSQL database (docs/nodes.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// The name this process answers under (`X-Veza-Node`) and holds leases
+    /// and connections under; unset, the host name and the port.
+    pub id: Option<String>,
+    /// How long a node holds a piece of background work (a webhook's queue, a
+    /// mail, a thumbnail) without renewing it before another node may take it.
+    pub lease_secs: u64,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            id: None,
+            lease_secs: 30,
+        }
+    }
+}
+
 impl Default for StreamsConfig {
     fn default() -> Self {
         StreamsConfig {

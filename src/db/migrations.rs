@@ -350,4 +350,20 @@ pub(super) const MIGRATIONS: &[&str] = &[
          veza_id    INTEGER NOT NULL,
          PRIMARY KEY (source, kind, source_id)
      ) WITHOUT ROWID;",
+    // 14: what several nodes share (docs/nodes.md): which node holds which
+    // user's connections (a user is online while any does), and leases on
+    // background work (a webhook's queue, a mail, a janitor's round).
+    "CREATE TABLE presence_connections (
+         node     TEXT NOT NULL,
+         user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+         PRIMARY KEY (node, user_id)
+     ) WITHOUT ROWID;
+     CREATE INDEX presence_connections_by_user ON presence_connections (user_id);
+     CREATE TABLE leases (
+         queue  TEXT NOT NULL,
+         item   INTEGER NOT NULL,
+         node   TEXT NOT NULL,
+         until  TEXT NOT NULL,
+         PRIMARY KEY (queue, item)
+     ) WITHOUT ROWID;",
 ];

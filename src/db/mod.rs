@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 use crate::sql::{Connection, Location, Manager};
 pub use error::{FromStore, Missing, Refusal, StoreError, StoreResult};
 
+pub use postgres::NodeClaim;
 pub use writer::Writer;
 
 #[derive(Clone)]
@@ -37,14 +38,24 @@ pub struct Db {
 
 impl Db {
     /// Opens (creating and migrating if needed) the store at `location`: the
-    /// reads, and the writer.
-    pub fn open(location: &Location, read_pool_size: u32) -> Result<(Db, Writer), String> {
+    /// reads, and the writer. A server gives its `node`: it is registered (on
+    /// PostgreSQL, see [`postgres::claim`]) and its connections of before a
+    /// restart are forgotten; a tool that only writes (an import) gives none.
+    pub fn open(
+        location: &Location,
+        read_pool_size: u32,
+        node: Option<&NodeClaim>,
+    ) -> Result<(Db, Writer), String> {
         // PostgreSQL's client blocks on a runtime of its own, which tokio forbids
         // on a thread that drives async tasks (where start-up runs).
-        off_runtime(|| Db::open_here(location, read_pool_size))
+        off_runtime(|| Db::open_here(location, read_pool_size, node))
     }
 
-    fn open_here(location: &Location, read_pool_size: u32) -> Result<(Db, Writer), String> {
+    fn open_here(
+        location: &Location,
+        read_pool_size: u32,
+        node: Option<&NodeClaim>,
+    ) -> Result<(Db, Writer), String> {
         let mut conn = Connection::open_location(location)
             .map_err(|e| format!("cannot open database {location}: {e}"))?;
         if let (Some(c), Location::Sqlite(path)) = (conn.as_sqlite(), location) {
@@ -52,20 +63,23 @@ impl Db {
         }
         schema::configure_writer(&conn).map_err(|e| format!("cannot configure database: {e}"))?;
         schema::migrate(&mut conn).map_err(|e| e.to_string())?;
-        if location.is_postgres() {
-            postgres::claim(&conn)?;
+        if let Some(node) = node {
+            if location.is_postgres() {
+                postgres::claim(&conn, node)?;
+            }
+            forget_connections(&conn, &node.id)
+                .map_err(|e| format!("cannot reset presence: {e}"))?;
         }
-        // Nobody is connected to a server that is starting.
-        conn.execute("UPDATE users SET online = 0 WHERE online != 0", [])
-            .map_err(|e| format!("cannot reset presence: {e}"))?;
         let reopen: Option<writer::Reopen> = match location {
             Location::Postgres(_) => {
                 let location = location.clone();
+                let node = node.cloned();
                 Some(Box::new(move || {
                     let conn = Connection::open_location(&location)?;
-                    // The lock went with the lost connection; another server may
-                    // have taken the database since: then this one cannot write.
-                    postgres::claim(&conn).map_err(crate::sql::Error::Refused)?;
+                    // The node's lock went with the lost connection.
+                    if let Some(node) = &node {
+                        postgres::claim(&conn, node).map_err(crate::sql::Error::Refused)?;
+                    }
                     Ok(conn)
                 }))
             }
@@ -280,4 +294,23 @@ fn sqlite_within_budget<T>(
         Err(_) if fired.load(Ordering::Relaxed) => Ok(None),
         other => other.map(Some),
     }
+}
+
+/// A node that starts holds no connection: those it held before a restart are
+/// forgotten, and whoever no node holds is offline (told nobody: their
+/// contacts' connections were on this node or are told by the janitor).
+fn forget_connections(conn: &Connection, node: &str) -> crate::sql::Result<()> {
+    match conn.dialect() {
+        // One node: whatever name it had before.
+        crate::sql::Dialect::Sqlite => conn.execute("DELETE FROM presence_connections", [])?,
+        crate::sql::Dialect::Postgres => {
+            conn.execute("DELETE FROM presence_connections WHERE node = ?1", [node])?
+        }
+    };
+    conn.execute(
+        "UPDATE users SET online = 0 WHERE online != 0 AND NOT EXISTS (
+             SELECT 1 FROM presence_connections p WHERE p.user_id = users.id)",
+        [],
+    )?;
+    Ok(())
 }

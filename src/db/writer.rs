@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::error::{FromStore, StoreError};
-use crate::sql::Connection;
+use crate::sql::{Connection, Dialect};
 
 /// Most jobs committed in one transaction; bounds the latency of the first job.
 const MAX_BATCH: usize = 512;
@@ -220,14 +220,28 @@ fn control(conn: &Connection, sql: &str) -> crate::sql::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
+/// On PostgreSQL, where other nodes may write too, a transaction first waits
+/// for theirs to end (see [`super::postgres::JOURNAL_LOCK`]).
+fn take_journal_lock() -> String {
+    format!(
+        "SELECT pg_advisory_xact_lock({})",
+        super::postgres::JOURNAL_LOCK
+    )
+}
+
 /// Runs a batch in one transaction and answers the callers after the commit.
 fn commit_batch(conn: &Connection, batch: Vec<Job>) {
     let mut pending: Vec<Deliver> = Vec::with_capacity(batch.len());
     let mut in_transaction = false;
     for job in batch {
         if !in_transaction {
-            if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
+            let began = control(conn, "BEGIN IMMEDIATE").and_then(|_| match conn.dialect() {
+                Dialect::Postgres => control(conn, &take_journal_lock()),
+                Dialect::Sqlite => Ok(()),
+            });
+            if let Err(e) = began {
                 log::error!("cannot begin a write transaction: {e}");
+                let _ = conn.execute_batch("ROLLBACK");
                 continue; // dropping the job answers its caller with an error
             }
             in_transaction = true;

@@ -11,12 +11,15 @@ mod spec;
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::store::container::Container;
 pub use spec::{Audience, Spec};
 
-#[derive(Debug, Clone)]
+/// Serialisable so that other nodes hear it (`journal/wire.rs`); what they
+/// cannot need is skipped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Event {
     RoomCreated {
         room_id: i64,
@@ -59,6 +62,9 @@ pub enum Event {
         message_id: i64,
         author_id: i64,
         /// The message as clients see it, built by the send from what it wrote.
+        /// Only the node that wrote it has it (blank elsewhere): its payload,
+        /// which travels with the event, is what others deliver.
+        #[serde(skip)]
         message: Arc<crate::store::messages::Message>,
     },
     MessageUpdated {
@@ -141,17 +147,22 @@ pub enum Event {
     },
     /// Work was queued for a background worker.
     Queued(Work),
+    /// This node may have missed other nodes' changes (it could not follow
+    /// them for too long): what it holds of them may be stale, so its
+    /// real-time connections end (clients reconnect and catch up) and cached
+    /// sessions are read again.
+    Resync,
 }
 
 /// The rooms and conversations a user is in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Places {
     pub rooms: Vec<i64>,
     pub conversations: Vec<i64>,
 }
 
 /// Sessions that have just ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EndedSessions {
     One(i64),
     /// Every session of a user, but `keep`'s.
@@ -162,7 +173,7 @@ pub enum EndedSessions {
 }
 
 /// The queues of the background workers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Work {
     WebhookDeliveries,
     Thumbnails,

@@ -146,7 +146,8 @@ impl Event {
             | Connected { .. }
             | SessionsEnded(_)
             | UserChanged { .. }
-            | Queued(_) => internal(),
+            | Queued(_)
+            | Resync => internal(),
         }
     }
 }

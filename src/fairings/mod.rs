@@ -1,7 +1,8 @@
 //! Fairings: request ids, the request log and metrics, rate limiting, query and
-//! encoding checks, security headers, compressed answers.
+//! encoding checks, security headers, compressed answers, the answering node.
 
 pub mod compression;
+pub mod node_header;
 pub mod query_guard;
 pub mod rate_limit;
 pub mod request_id;

@@ -89,10 +89,27 @@ impl FileStore {
     /// lost rows must not take the files with it; thumbnails of such files are
     /// removed (they are made again from the bytes). Run at start, before any
     /// upload can be in flight. Blocking.
-    pub fn sweep(&self, known: &HashSet<String>, quarantine: &Path) -> io::Result<Sweep> {
+    ///
+    /// With `settled`, only entries untouched for that long are swept: other
+    /// nodes sharing the directory may be writing the rest right now.
+    pub fn sweep(
+        &self,
+        known: &HashSet<String>,
+        quarantine: &Path,
+        settled: Option<std::time::Duration>,
+    ) -> io::Result<Sweep> {
         let mut sweep = Sweep::default();
+        let settled = |entry: &std::fs::DirEntry| -> bool {
+            let Some(age) = settled else { return true };
+            let modified = entry.metadata().and_then(|m| m.modified());
+            modified.is_ok_and(|at| at.elapsed().is_ok_and(|elapsed| elapsed >= age))
+        };
         for entry in std::fs::read_dir(self.root.join(TMP_DIR))? {
-            std::fs::remove_file(entry?.path())?;
+            let entry = entry?;
+            if !settled(&entry) {
+                continue;
+            }
+            std::fs::remove_file(entry.path())?;
             sweep.staged += 1;
         }
         for shard in std::fs::read_dir(&self.root)? {
@@ -102,6 +119,9 @@ impl FileStore {
             }
             for entry in std::fs::read_dir(shard.path())? {
                 let entry = entry?;
+                if !settled(&entry) {
+                    continue;
+                }
                 let name = entry.file_name();
                 let text = name.to_string_lossy();
                 match text.strip_suffix(THUMBNAIL_SUFFIX) {

@@ -13,8 +13,10 @@
 //! records (the domain holds a `Journal` and a read-only `Db`).
 
 mod dispatch;
+mod follow;
 pub mod payload;
 mod record;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -24,12 +26,16 @@ use crate::event::{Committed, Event};
 use crate::sql::Connection;
 
 pub use dispatch::Subscribers;
+pub use follow::{Follow, KEEP_ROWS};
 
 #[derive(Clone)]
 pub struct Journal {
     writer: Writer,
     db: Db,
     subscribers: Arc<dispatch::Dispatch>,
+    /// The node the changes are written by (on PostgreSQL, with each change
+    /// other nodes follow).
+    node: Arc<str>,
 }
 
 /// The events of one committed change, with their payloads.
@@ -37,12 +43,18 @@ pub type Changes = Arc<[Committed]>;
 
 impl Journal {
     /// The journal over `writer`, handing committed events to `subscribers`.
-    pub fn new(writer: Writer, db: Db, subscribers: Subscribers) -> Journal {
+    pub fn new(writer: Writer, db: Db, subscribers: Subscribers, node: Arc<str>) -> Journal {
         Journal {
             writer,
             db,
             subscribers: Arc::new(dispatch::Dispatch::start(subscribers)),
+            node,
         }
+    }
+
+    /// The node the changes are written by.
+    pub fn node(&self) -> &Arc<str> {
+        &self.node
     }
 
     /// Runs `f` as one durable write; the events it pushes are recorded in the same
@@ -68,20 +80,25 @@ impl Journal {
         T: Send + 'static,
     {
         let subscribers = Arc::clone(&self.subscribers);
+        let node = Arc::clone(&self.node);
         let result = self
             .writer
             .write_then(
                 move |conn| {
                     let mut events = Vec::new();
                     let value = f(conn, &mut events)?;
-                    let changes: Changes = record::all(conn, events, ip.as_deref())?.into();
-                    Ok((value, changes))
+                    let (changes, seq) = record::all(conn, events, ip.as_deref(), &node)?;
+                    Ok((value, Changes::from(changes), seq))
                 },
                 // On the writer thread, once durable, in the order of commits.
-                move |(_, changes): &(T, Changes)| subscribers.committed(changes),
+                move |(_, changes, seq): &(T, Changes, Option<i64>)| {
+                    subscribers.committed(changes, *seq)
+                },
             )
             .await;
-        self.db.watch(result)
+        self.db
+            .watch(result)
+            .map(|(value, changes, _)| (value, changes))
     }
 
     /// A write that announces nothing (a session rotation, a worker's progress):

@@ -5,16 +5,18 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::event::{Committed, Container, Event, Work};
-use crate::sql::Connection;
+use crate::sql::{Connection, Dialect};
 use crate::store::audit;
 
 /// Encodes and records `events`; a `Queued(WebhookDeliveries)` follows them when
-/// deliveries were queued.
+/// deliveries were queued. On PostgreSQL, the events other nodes need are a row
+/// of `journal_events` too, whose id comes back with them.
 pub(super) fn all(
     conn: &Connection,
     events: Vec<Event>,
     ip: Option<&str>,
-) -> Result<Vec<Committed>, ApiError> {
+    node: &str,
+) -> Result<(Vec<Committed>, Option<i64>), ApiError> {
     let mut committed = Vec::with_capacity(events.len() + 1);
     let mut deliveries = 0;
     for event in events {
@@ -30,7 +32,28 @@ pub(super) fn all(
             payload: None,
         });
     }
-    Ok(committed)
+    let seq = match conn.dialect() {
+        Dialect::Postgres => for_other_nodes(conn, &committed, node)?,
+        Dialect::Sqlite => None,
+    };
+    Ok((committed, seq))
+}
+
+/// Writes the row other nodes follow (see `follow.rs`); its id.
+fn for_other_nodes(
+    conn: &Connection,
+    committed: &[Committed],
+    node: &str,
+) -> Result<Option<i64>, ApiError> {
+    let Some(events) = super::wire::encode(committed) else {
+        return Ok(None);
+    };
+    conn.execute(
+        "INSERT INTO journal_events (node, events) VALUES (?1, ?2)",
+        [node, &events],
+    )
+    .map_err(crate::db::StoreError::from)?;
+    Ok(Some(conn.last_insert_rowid()))
 }
 
 fn audit_entry(conn: &Connection, event: &Event, ip: Option<&str>) -> Result<(), ApiError> {

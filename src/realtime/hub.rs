@@ -315,6 +315,13 @@ impl Hub {
             SessionsEnded(EndedSessions::AllOf { user_id, keep }) => {
                 end_user_in(state, *user_id, *keep)
             }
+            // Frames may have been missed, as when a queue overflows: the
+            // connections end the same way, and their clients catch up.
+            Resync => state
+                .users
+                .values()
+                .flat_map(|user| &user.slots)
+                .for_each(|slot| slot.overflowed.notify_one()),
             _ => {}
         }
         // Joins take effect before their frame (the new member hears it), leaves

@@ -1,4 +1,5 @@
-//! Presence: a user is online while they hold a connection. When their first
+//! Presence: a user is online while they hold a connection, on any node
+//! (`presence_connections` says which nodes hold some). When their first
 //! connection opens or their last closes, the journal records it (`last_seen` is
 //! set on going offline) and announces it to whoever shares a room or a
 //! conversation with them. Every opening connection also reads, in the order of
@@ -11,11 +12,12 @@ use crate::event::{Event, Places};
 use crate::journal::Journal;
 use crate::realtime::Hub;
 use crate::sql::Connection;
-use crate::store::{members, users};
+use crate::store::{members, presence, users};
 
 /// A connection of `user_id` has registered with the hub.
 pub async fn connected(journal: &Journal, hub: &Arc<Hub>, user_id: i64) -> Result<(), ApiError> {
     let hub = Arc::clone(hub);
+    let node = Arc::clone(journal.node());
     journal
         .write(None, move |c, events| {
             let places = places(c, user_id)?;
@@ -23,7 +25,7 @@ pub async fn connected(journal: &Journal, hub: &Arc<Hub>, user_id: i64) -> Resul
                 user_id,
                 places: Arc::clone(&places),
             });
-            record(c, events, &hub, user_id, places)
+            record(c, events, &hub, &node, user_id, places)
         })
         .await
 }
@@ -31,10 +33,11 @@ pub async fn connected(journal: &Journal, hub: &Arc<Hub>, user_id: i64) -> Resul
 /// The last connection of `user_id` has closed.
 pub async fn disconnected(journal: &Journal, hub: &Arc<Hub>, user_id: i64) {
     let hub = Arc::clone(hub);
+    let node = Arc::clone(journal.node());
     let written = journal
         .write(None, move |c, events| {
             let places = places(c, user_id)?;
-            record(c, events, &hub, user_id, places)
+            record(c, events, &hub, &node, user_id, places)
         })
         .await;
     if let Err(e) = written {
@@ -57,10 +60,13 @@ fn record(
     c: &Connection,
     events: &mut Vec<Event>,
     hub: &Hub,
+    node: &str,
     user_id: i64,
     places: Arc<Places>,
 ) -> Result<(), ApiError> {
-    let online = hub.is_connected(user_id);
+    // Read here, in the order of commits: the connection that asked may have
+    // closed since, or another opened.
+    let online = presence::hold(c, node, user_id, hub.is_connected(user_id))?;
     if users::set_online(c, user_id, online)? {
         events.push(Event::PresenceChanged {
             user_id,

@@ -258,6 +258,15 @@ impl Connection {
         }
     }
 
+    /// The payload of the next notification on a channel this connection
+    /// `LISTEN`s to (PostgreSQL), waiting at most `timeout`.
+    pub fn next_notification(&self, timeout: std::time::Duration) -> Result<Option<String>> {
+        match &self.inner {
+            Inner::Sqlite(_) => Err(Error::Refused("SQLite has no notifications".into())),
+            Inner::Postgres(c) => c.borrow_mut().next_notification(timeout),
+        }
+    }
+
     /// Whether the connection can still be used (for the pool).
     pub fn is_broken(&self) -> bool {
         match &self.inner {

@@ -110,6 +110,16 @@ impl PgConn {
         self.in_transaction
     }
 
+    /// The payload of the next notification of a channel this connection
+    /// listens to, waiting at most `timeout`; `None` when none came.
+    pub fn next_notification(&mut self, timeout: std::time::Duration) -> Result<Option<String>> {
+        self.flush()?;
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notifications = self.client.notifications();
+        let next = notifications.timeout_iter(timeout).next()?;
+        Ok(next.map(|note| note.payload().to_owned()))
+    }
+
     pub fn is_closed(&self) -> bool {
         self.client.is_closed()
     }

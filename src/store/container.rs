@@ -1,6 +1,6 @@
 //! `Container`: where a message lives, a room or a direct conversation.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where messages live: every message function takes it as a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,6 +58,22 @@ impl Container {
             (None, Some(conversation)) => Some(Container::Conversation(conversation)),
             _ => None,
         }
+    }
+}
+
+/// Read back from what `Serialize` writes (`{"room_id": 1}`), for the events
+/// other nodes hear.
+impl<'de> Deserialize<'de> for Container {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Place {
+            room_id: Option<i64>,
+            conversation_id: Option<i64>,
+        }
+        let place = Place::deserialize(d)?;
+        Container::of(place.room_id, place.conversation_id)
+            .ok_or_else(|| serde::de::Error::custom("one of room_id and conversation_id"))
     }
 }
 

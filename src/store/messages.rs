@@ -34,7 +34,7 @@ pub struct MentionedUser {
     pub username: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Message {
     pub id: i64,
     pub uuid: String,
