@@ -109,6 +109,10 @@ fn build(
     let (db, writer) =
         Db::open(&location, config.database.read_connections, Some(&node)).map_err(StartError)?;
     let node_id: Arc<str> = Arc::from(node.id.as_str());
+    // What nodes share beyond the journal (PostgreSQL only).
+    let shared = location
+        .is_postgres()
+        .then(|| db::shared::Shared::new(&location));
     let metrics = metrics::Metrics::new(writer.batch_sizes().clone())
         .map_err(|e| StartError(format!("cannot set up metrics: {e}")))?;
     let files = open_files(&data_dir, &files_path, &db, location.is_postgres())?;
@@ -165,9 +169,13 @@ fn build(
         config: config.clone(),
         files,
         passwords: Passwords::new(config.auth.max_concurrent_hashes.unwrap_or(cores.min(2))),
-        viewers: Arc::new(viewers::Viewers::new(std::time::Duration::from_secs(
-            config.streams.viewer_window_secs,
-        ))),
+        viewers: Arc::new({
+            let window = std::time::Duration::from_secs(config.streams.viewer_window_secs);
+            match &shared {
+                Some(shared) => viewers::Viewers::shared(window, shared.clone()),
+                None => viewers::Viewers::new(window),
+            }
+        }),
         webhook_sender: Arc::new(webhooks::send::Sender::new(
             config.webhooks.allow_private_targets,
             std::time::Duration::from_secs(config.webhooks.timeout_secs),
@@ -183,7 +191,12 @@ fn build(
         metrics,
         jwt: Arc::new(JwtKeys::new(&secret, config.auth.access_token_ttl_secs)),
         sessions,
-        logins: LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
+        logins: match &shared {
+            Some(shared) => {
+                LoginThrottle::shared(config.rate_limit.failed_logins_per_15min, shared.clone())
+            }
+            None => LoginThrottle::new(config.rate_limit.failed_logins_per_15min),
+        },
         hub,
         webhooks_queued,
         push_wakeups,

@@ -14,6 +14,7 @@ fn retention_of(app: &TestApp) -> Retention {
     let state = app.client.rocket().state::<veza::app::App>().unwrap();
     Retention {
         journal: state.domain.journal.clone(),
+        leases: veza::tasks::leases::Leases::new(state.domain.journal.clone(), 30),
         config: state.config.retention.clone(),
     }
 }

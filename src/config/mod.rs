@@ -377,6 +377,18 @@ impl Config {
     }
 }
 
+/// The machine's name (Linux's, else `veza`).
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| {
+            let name = std::fs::read_to_string(path).ok()?;
+            let name = name.trim();
+            (!name.is_empty()).then(|| name.to_owned())
+        })
+        .unwrap_or_else(|| "veza".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,14 +448,3 @@ mod tests {
     }
 }
 
-/// The machine's name (Linux's, else `veza`).
-fn host_name() -> String {
-    ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .find_map(|path| {
-            let name = std::fs::read_to_string(path).ok()?;
-            let name = name.trim();
-            (!name.is_empty()).then(|| name.to_owned())
-        })
-        .unwrap_or_else(|| "veza".to_owned())
-}

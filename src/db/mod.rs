@@ -11,6 +11,7 @@ mod migrate_error;
 mod migrations;
 pub mod postgres;
 pub mod schema;
+pub mod shared;
 mod writer;
 
 use std::path::Path;
@@ -34,6 +35,8 @@ pub struct Db {
     heavy_permits: Arc<Semaphore>,
     /// Set when SQLite reported the file damaged; `/health` then fails.
     damaged: Arc<AtomicBool>,
+    /// On PostgreSQL, where other nodes may share the database.
+    postgres: bool,
 }
 
 impl Db {
@@ -107,8 +110,14 @@ impl Db {
             read_permits: Arc::new(Semaphore::new(read_pool_size as usize)),
             heavy_permits: Arc::new(Semaphore::new((read_pool_size as usize / 2).max(1))),
             damaged: Arc::new(AtomicBool::new(false)),
+            postgres: location.is_postgres(),
         };
         Ok((db, writer))
+    }
+
+    /// Whether the store is PostgreSQL (several nodes may share it).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
     }
 
     /// Whether SQLite has reported the database file damaged since the start.

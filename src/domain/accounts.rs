@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::limiter::LoginThrottle;
+use crate::limiter::{LoginRefusal, LoginThrottle};
 
 use crate::config::Registration;
 use crate::domain::{invites, recovery, Context};
@@ -257,9 +257,8 @@ pub async fn login(
     let account = cx.db.read(move |c| users::credentials(c, &lookup)).await?;
     let attempt = logins
         .attempt(account.as_ref().map(|a| a.id), &origin.address_key)
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait,
-        })?;
+        .await
+        .map_err(refused)?;
     let verified = if too_long {
         None // no account has such a password; do not spend a hash on it
     } else {
@@ -273,7 +272,7 @@ pub async fn login(
         attempt.failed();
         return Err(ApiError::InvalidCredentials);
     };
-    logins.succeeded(attempt);
+    logins.succeeded(attempt).await;
     let (refresh, digest) = new_refresh_token()?;
     let lifetimes = lifetimes(cx);
     let session_id = cx
@@ -341,12 +340,10 @@ pub async fn change_password(
     new: String,
 ) -> ApiResult<PasswordChanged> {
     validate::password("new_password", &new)?;
-    let attempt =
-        logins
-            .attempt(Some(user_id), address_key)
-            .map_err(|wait| ApiError::RateLimited {
-                retry_after_secs: wait,
-            })?;
+    let attempt = logins
+        .attempt(Some(user_id), address_key)
+        .await
+        .map_err(refused)?;
     let hash = cx
         .db
         .read(move |c| users::password_hash(c, user_id))
@@ -355,7 +352,7 @@ pub async fn change_password(
         attempt.failed();
         return Err(ApiError::validation("current_password", "is not correct"));
     }
-    logins.succeeded(attempt);
+    logins.succeeded(attempt).await;
     let new_hash = cx.passwords.hash(new).await?;
     let ended = cx
         .journal
@@ -394,4 +391,14 @@ pub async fn end_session(cx: &Context, user_id: i64, session_id: i64) -> ApiResu
             Ok(())
         })
         .await
+}
+
+/// A login attempt that may not be made.
+fn refused(refusal: LoginRefusal) -> ApiError {
+    match refusal {
+        LoginRefusal::Wait(secs) => ApiError::RateLimited {
+            retry_after_secs: secs,
+        },
+        LoginRefusal::Failed(e) => e.into(),
+    }
 }

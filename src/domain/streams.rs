@@ -75,9 +75,9 @@ fn room_name(title: &str, uuid: &str) -> String {
     name
 }
 
-fn with_viewers(cx: &Context, mut stream: Stream) -> Stream {
+async fn with_viewers(cx: &Context, mut stream: Stream) -> Stream {
     stream.viewer_count = if stream.is_live {
-        cx.viewers.count(stream.id)
+        cx.viewers.count(stream.id).await
     } else {
         0
     };
@@ -91,7 +91,7 @@ pub async fn get(cx: &Context, actor: Actor, stream_id: i64) -> ApiResult<Stream
         .db
         .read(move |c| streams::get(c, stream_id, viewer))
         .await?;
-    Ok(with_viewers(cx, stream))
+    Ok(with_viewers(cx, stream).await)
 }
 
 fn viewer(actor: Actor) -> Viewer {
@@ -170,8 +170,11 @@ pub async fn list(
         .db
         .read(move |c| streams::list(c, viewer, live, limit, offset))
         .await?;
-    let list = list.into_iter().map(|s| with_viewers(cx, s)).collect();
-    Ok((list, total))
+    let mut counted = Vec::with_capacity(list.len());
+    for stream in list {
+        counted.push(with_viewers(cx, stream).await);
+    }
+    Ok((counted, total))
 }
 
 /// The owner, or an admin where `admins` may.
@@ -258,7 +261,7 @@ pub async fn delete(cx: &Context, actor: Actor, ip: Option<String>, id: i64) -> 
             Ok(())
         })
         .await?;
-    cx.viewers.forget(id);
+    cx.viewers.forget(id).await;
     Ok(())
 }
 
@@ -296,7 +299,7 @@ pub async fn set_live(cx: &Context, actor: Actor, id: i64, live: bool) -> ApiRes
         })
         .await?;
     if !live {
-        cx.viewers.forget(id);
+        cx.viewers.forget(id).await;
     }
     get(cx, actor, id).await
 }
@@ -308,5 +311,5 @@ pub async fn watch(cx: &Context, actor: Actor, id: i64) -> ApiResult<usize> {
     if !stream.is_live {
         return Err(ApiError::StateConflict("the stream is not live"));
     }
-    Ok(cx.viewers.watch(id, actor.id))
+    Ok(cx.viewers.watch(id, actor.id).await?)
 }

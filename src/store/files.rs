@@ -271,14 +271,19 @@ pub struct ThumbnailJob {
 /// The next thumbnail job due now, if any; else when the next one falls due.
 pub fn next_thumbnail_job(
     conn: &Connection,
+    node: &str,
 ) -> Result<Result<ThumbnailJob, Option<String>>, StoreError> {
+    // Jobs another node holds a lease on are its own (store/leases.rs).
     let job = conn
         .prepare_cached(
             "SELECT j.file_id, f.uuid, j.attempts, j.next_attempt_at
              FROM thumbnail_jobs j JOIN files f ON f.id = j.file_id
+             WHERE NOT EXISTS (SELECT 1 FROM leases l
+                               WHERE l.queue = 'thumbnail' AND l.item = j.file_id
+                                 AND l.node != ?1 AND l.until > ?2)
              ORDER BY j.next_attempt_at LIMIT 1",
         )?
-        .query_row([], |r| {
+        .query_row(params![node, time::now_rfc3339()], |r| {
             Ok((
                 ThumbnailJob {
                     file_id: r.get(0)?,

@@ -13,6 +13,7 @@ pub mod files;
 pub mod imports;
 pub mod incoming_webhooks;
 pub mod invites;
+pub mod leases;
 pub mod mail;
 pub mod members;
 pub mod messages;

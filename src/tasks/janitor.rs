@@ -1,7 +1,7 @@
 //! Unlinks the bytes of files whose rows are gone. Rows leave in many ways (a file
 //! deleted, a message deleted with its attachments, a room deleted with all its
 //! files); each queues its bytes in `file_removals` by trigger, in the same
-//! transaction, and this task empties the queue.
+//! transaction, and this task empties the queue (on one node at a time).
 
 use std::time::Duration;
 
@@ -11,17 +11,29 @@ use crate::error::ApiError;
 use crate::files::FileStore;
 use crate::journal::Journal;
 use crate::store::files;
+use crate::store::leases::Queue;
+use crate::tasks::leases::Leases;
 
 /// Removals taken from the queue at a time.
 const BATCH: u32 = 256;
 /// How often the queue is looked at when nobody rings.
 const POLL: Duration = Duration::from_secs(60);
 
-pub async fn run(journal: Journal, store: FileStore, shutdown: Shutdown) {
+/// The janitor's lease (`Queue::Janitor`): one node empties the queue at a time.
+pub const LEASE_ITEM: i64 = 0;
+
+pub async fn run(journal: Journal, leases: Leases, store: FileStore, shutdown: Shutdown) {
     tokio::pin!(shutdown);
     loop {
-        if let Err(e) = purge(&journal, &store).await {
-            log::warn!("file removal failed: {e:?}");
+        match leases.take(Queue::Janitor, LEASE_ITEM).await {
+            Ok(Some(_)) => {
+                if let Err(e) = purge(&journal, &store).await {
+                    log::warn!("file removal failed: {e:?}");
+                }
+                leases.release(Queue::Janitor, LEASE_ITEM).await;
+            }
+            Ok(None) => {} // another node's turn
+            Err(e) => log::warn!("file removal: {e:?}"),
         }
         tokio::select! {
             _ = &mut shutdown => return,

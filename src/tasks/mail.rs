@@ -13,7 +13,9 @@ use tokio::sync::Notify;
 use crate::error::ApiError;
 use crate::journal::Journal;
 use crate::mail::smtp::{Mailer, Outcome};
+use crate::store::leases::Queue;
 use crate::store::mail;
+use crate::tasks::leases::Leases;
 use crate::time;
 
 /// Mails taken from the queue at a time.
@@ -25,6 +27,8 @@ const POLL: Duration = Duration::from_secs(60);
 
 pub struct Worker {
     pub journal: Journal,
+    /// Each mail is sent by one node.
+    pub leases: Leases,
     pub mailer: Arc<Mailer>,
     pub queued: Arc<Notify>,
     pub max_attempts: u32,
@@ -54,17 +58,27 @@ impl Worker {
     /// Sends every mail due now.
     async fn drain(&self) -> Result<(), ApiError> {
         loop {
+            let elsewhere = self.leases.held_elsewhere(Queue::Mail).await?;
             let due = self.journal.db().read(|c| mail::due(c, BATCH)).await?;
+            let due: Vec<_> = due
+                .into_iter()
+                .filter(|q| !elsewhere.contains(&q.id))
+                .collect();
             if due.is_empty() {
                 return Ok(());
             }
             for queued in due {
+                if self.leases.take(Queue::Mail, queued.id).await?.is_none() {
+                    continue;
+                }
                 let mailer = Arc::clone(&self.mailer);
                 let message = queued.mail.clone();
                 let outcome = tokio::task::spawn_blocking(move || mailer.send(&message))
                     .await
                     .unwrap_or_else(|e| Outcome::Retry(format!("the sender stopped: {e}")));
-                self.record(&queued, outcome).await?;
+                let recorded = self.record(&queued, outcome).await;
+                self.leases.release(Queue::Mail, queued.id).await;
+                recorded?;
             }
         }
     }

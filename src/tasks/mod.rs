@@ -2,7 +2,9 @@
 //! are tables, so a restart resumes whatever was pending.
 
 pub mod janitor;
+pub mod leases;
 pub mod mail;
+pub mod nodes;
 pub mod push_delivery;
 pub mod push_planner;
 pub mod retention;
@@ -26,13 +28,24 @@ pub fn fairing() -> AdHoc {
                 return;
             };
             let shutdown = rocket.shutdown();
+            let leases =
+                leases::Leases::new(app.domain.journal.clone(), app.config.node.lease_secs);
             tokio::spawn(janitor::run(
                 app.domain.journal.clone(),
+                leases.clone(),
                 app.domain.files.clone(),
                 shutdown.clone(),
             ));
+            if app.domain.db.is_postgres() {
+                tokio::spawn(nodes::run(
+                    app.domain.journal.clone(),
+                    leases.clone(),
+                    shutdown.clone(),
+                ));
+            }
             let deliveries = webhooks::Worker {
                 journal: app.domain.journal.clone(),
+                leases: leases.clone(),
                 sender: app.domain.webhook_sender.clone(),
                 queued: app.webhooks_queued.clone(),
                 config: app.config.webhooks.clone(),
@@ -43,6 +56,7 @@ pub fn fairing() -> AdHoc {
             }
             let expiry = retention::Retention {
                 journal: app.domain.journal.clone(),
+                leases: leases.clone(),
                 config: app.config.retention.clone(),
             };
             tokio::spawn(retention::run(expiry, shutdown.clone()));
@@ -57,6 +71,7 @@ pub fn fairing() -> AdHoc {
                 tokio::spawn(planner.run(shutdown.clone()));
                 let deliverer = push_delivery::Deliverer {
                     journal: app.domain.journal.clone(),
+                    leases: leases.clone(),
                     key: key.clone(),
                     pusher: Arc::new(crate::push::send::Pusher::new(
                         app.config.push.allow_private_endpoints,
@@ -70,6 +85,7 @@ pub fn fairing() -> AdHoc {
             if let Some(mailer) = &app.mailer {
                 let sender = mail::Worker {
                     journal: app.domain.journal.clone(),
+                    leases: leases.clone(),
                     mailer: mailer.clone(),
                     queued: app.mail_queued.clone(),
                     max_attempts: app.config.smtp.as_ref().map_or(1, |s| s.max_attempts),
@@ -84,6 +100,7 @@ pub fn fairing() -> AdHoc {
             if app.config.files.thumbnails {
                 tokio::spawn(thumbnails::run(
                     app.domain.journal.clone(),
+                    leases.clone(),
                     app.domain.files.clone(),
                     app.config.limits.thumbnail_max_pixels,
                     shutdown,

@@ -23,7 +23,9 @@ use crate::push::encrypt;
 use crate::push::keys::VapidKey;
 use crate::push::send::{Answer, Push, Pusher};
 use crate::push::subscription;
+use crate::store::leases::Queue;
 use crate::store::push::{self, Due, Then};
+use crate::tasks::leases::Leases;
 use crate::tasks::webhooks::backoff_millis;
 use crate::time;
 
@@ -34,6 +36,8 @@ pub const MAX_IN_FLIGHT: usize = 32;
 
 pub struct Deliverer {
     pub journal: Journal,
+    /// Each push is sent by one node.
+    pub leases: Leases,
     pub key: Arc<VapidKey>,
     pub pusher: Arc<Pusher>,
     pub queued: Arc<Notify>,
@@ -58,14 +62,15 @@ impl Deliverer {
                 worker.expire().await;
                 next_expiry = tokio::time::Instant::now() + Duration::from_secs(60);
             }
+            let elsewhere = worker.leases.held_elsewhere(Queue::Push).await;
             let due = worker
                 .journal
                 .db()
                 .read(|c| push::due(c, PER_SERVICE as u32, MAX_IN_FLIGHT as u32 * 2))
                 .await;
-            match due {
-                Ok(due) => {
-                    for push in due {
+            match elsewhere.and_then(|elsewhere| Ok((elsewhere, due?))) {
+                Ok((elsewhere, due)) => {
+                    for push in due.into_iter().filter(|p| !elsewhere.contains(&p.id)) {
                         let per_service = in_flight.values().filter(|o| **o == push.origin).count();
                         if in_flight.contains_key(&push.id)
                             || per_service >= PER_SERVICE
@@ -77,7 +82,14 @@ impl Deliverer {
                         let worker = Arc::clone(&worker);
                         tasks.spawn(async move {
                             let id = push.id;
-                            worker.deliver(push).await;
+                            match worker.leases.take(Queue::Push, id).await {
+                                Ok(Some(_)) => {
+                                    worker.deliver(push).await;
+                                    worker.leases.release(Queue::Push, id).await;
+                                }
+                                Ok(None) => {}
+                                Err(e) => log::warn!("push {id}: {e:?}"),
+                            }
                             id
                         });
                     }

@@ -118,9 +118,10 @@ impl Planner {
                     };
                     batch.push((message, reachable));
                 }
-                Ok::<_, ApiError>(batch)
+                Ok::<_, ApiError>((after, batch))
             })
             .await?;
+        let (after, batch) = batch;
         let Some(last) = batch.last().map(|(message, _)| message.id) else {
             return Ok(false);
         };
@@ -132,8 +133,14 @@ impl Planner {
         let planned = payloads(&batch, collapse(&batch, decisions));
         let full = batch.len() == BATCH as usize;
         let any = !planned.is_empty();
-        self.journal
+        let queued = self
+            .journal
             .apply(move |c| {
+                // Another node's planner may have planned these meanwhile
+                // (several nodes): then they are its to queue.
+                if push::planned_up_to(c)? != after {
+                    return Ok(false);
+                }
                 for push in &planned {
                     push::queue(
                         c,
@@ -147,9 +154,12 @@ impl Planner {
                     )?;
                 }
                 push::set_planned_up_to(c, last)?;
-                Ok(())
+                Ok(true)
             })
             .await?;
+        if !queued {
+            return Ok(true);
+        }
         if any {
             self.queued.notify_one();
         }

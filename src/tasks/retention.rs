@@ -11,7 +11,12 @@ use crate::config::RetentionConfig;
 use crate::error::ApiError;
 use crate::event::{Event, Work};
 use crate::journal::Journal;
+use crate::store::leases::Queue;
 use crate::store::retention::{self, Scope};
+use crate::tasks::leases::Leases;
+
+/// Retention's lease (`Queue::Janitor`).
+const LEASE_ITEM: i64 = 1;
 
 /// Messages looked at per write.
 const BATCH: u32 = 200;
@@ -20,6 +25,8 @@ const BATCH: u32 = 200;
 #[derive(Clone)]
 pub struct Retention {
     pub journal: Journal,
+    /// One node runs a pass at a time.
+    pub leases: Leases,
     pub config: RetentionConfig,
 }
 
@@ -27,10 +34,17 @@ pub async fn run(retention: Retention, shutdown: Shutdown) {
     tokio::pin!(shutdown);
     let interval = Duration::from_secs(retention.config.interval_secs);
     loop {
-        match run_once(&retention).await {
-            Ok(0) => {}
-            Ok(n) => log::info!("retention: {n} expired messages deleted"),
-            Err(e) => log::warn!("retention pass failed: {e}"),
+        match retention.leases.take(Queue::Janitor, LEASE_ITEM).await {
+            Ok(Some(_)) => {
+                match run_once(&retention).await {
+                    Ok(0) => {}
+                    Ok(n) => log::info!("retention: {n} expired messages deleted"),
+                    Err(e) => log::warn!("retention pass failed: {e}"),
+                }
+                retention.leases.release(Queue::Janitor, LEASE_ITEM).await;
+            }
+            Ok(None) => {} // another node's turn
+            Err(e) => log::warn!("retention pass not started: {e:?}"),
         }
         // Spent and expired one-time tokens (resets, verifications) go too.
         let pruned = retention

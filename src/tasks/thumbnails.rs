@@ -12,6 +12,8 @@ use crate::files::thumbnail::{self, Made};
 use crate::files::FileStore;
 use crate::journal::Journal;
 use crate::store::files::{self, ThumbnailJob};
+use crate::store::leases::Queue;
+use crate::tasks::leases::Leases;
 use crate::time;
 
 /// Attempts before a job that keeps failing is given up.
@@ -21,10 +23,16 @@ const RETRY_SECS: u64 = 10;
 /// How often the queue is looked at when nobody rings.
 const POLL: Duration = Duration::from_secs(60);
 
-pub async fn run(journal: Journal, store: FileStore, max_pixels: u64, shutdown: Shutdown) {
+pub async fn run(
+    journal: Journal,
+    leases: Leases,
+    store: FileStore,
+    max_pixels: u64,
+    shutdown: Shutdown,
+) {
     tokio::pin!(shutdown);
     loop {
-        let wait = match next(&journal, &store, max_pixels).await {
+        let wait = match next(&journal, &leases, &store, max_pixels).await {
             Ok(Next::Again) => continue,
             Ok(Next::DueAt(at)) => time::until(&at).min(POLL),
             Ok(Next::Idle) => POLL,
@@ -49,10 +57,26 @@ enum Next {
     Idle,
 }
 
-async fn next(journal: &Journal, store: &FileStore, max_pixels: u64) -> Result<Next, ApiError> {
-    match journal.db().read(files::next_thumbnail_job).await? {
+async fn next(
+    journal: &Journal,
+    leases: &Leases,
+    store: &FileStore,
+    max_pixels: u64,
+) -> Result<Next, ApiError> {
+    let node = journal.node().clone();
+    match journal
+        .db()
+        .read(move |c| files::next_thumbnail_job(c, &node))
+        .await?
+    {
         Ok(job) => {
-            work(journal, store, max_pixels, job).await?;
+            let file_id = job.file_id;
+            if leases.take(Queue::Thumbnail, file_id).await?.is_none() {
+                return Ok(Next::DueAt(time::in_secs(1))); // taken meanwhile
+            }
+            let worked = work(journal, store, max_pixels, job).await;
+            leases.release(Queue::Thumbnail, file_id).await;
+            worked?;
             Ok(Next::Again)
         }
         Err(Some(due)) => Ok(Next::DueAt(due)),

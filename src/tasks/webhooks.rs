@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rocket::Shutdown;
 use tokio::sync::{mpsc, Notify};
@@ -21,7 +21,9 @@ use tokio::task::JoinSet;
 use crate::config::WebhooksConfig;
 use crate::error::ApiError;
 use crate::journal::Journal;
+use crate::store::leases::Queue;
 use crate::store::webhooks::{self, Attempt, Due, Then};
+use crate::tasks::leases::Leases;
 use crate::time;
 use crate::webhooks::send::{Delivery, Outcome, Sender};
 
@@ -40,6 +42,8 @@ const KEEP_FINISHED_DAYS: u64 = 30;
 
 pub struct Worker {
     pub journal: Journal,
+    /// A webhook's queue is drained by one node at a time.
+    pub leases: Leases,
     pub sender: Arc<Sender>,
     pub queued: Arc<Notify>,
     pub config: WebhooksConfig,
@@ -63,12 +67,7 @@ impl Worker {
                 worker.prune().await;
                 next_prune = tokio::time::Instant::now() + Duration::from_secs(3600);
             }
-            match worker
-                .journal
-                .db()
-                .read(|c| webhooks::with_due(c, 256))
-                .await
-            {
+            match worker.due_here().await {
                 Ok(ids) => {
                     for webhook_id in ids {
                         if in_flight.len() >= MAX_IN_FLIGHT {
@@ -112,6 +111,25 @@ impl Worker {
         }
     }
 
+    /// The webhooks with deliveries due that no other node is draining.
+    async fn due_here(&self) -> Result<Vec<i64>, ApiError> {
+        let elsewhere: HashSet<i64> = self
+            .leases
+            .held_elsewhere(Queue::Webhook)
+            .await?
+            .into_iter()
+            .collect();
+        let due = self
+            .journal
+            .db()
+            .read(|c| webhooks::with_due(c, 256))
+            .await?;
+        Ok(due
+            .into_iter()
+            .filter(|id| !elsewhere.contains(id))
+            .collect())
+    }
+
     /// How long to sleep before looking at the queue again (a wake-up comes
     /// sooner when a delivery is queued or a drainer ends).
     async fn until_next_due(&self) -> Duration {
@@ -125,9 +143,26 @@ impl Worker {
     }
 
     /// Sends a webhook's due deliveries, batch after batch, until none is due or
-    /// one fails.
+    /// one fails, under the webhook's lease.
     async fn drain(&self, webhook_id: i64, stopping: &Arc<AtomicBool>) -> Result<(), ApiError> {
+        let drained = self.drain_leased(webhook_id, stopping).await;
+        self.leases.release(Queue::Webhook, webhook_id).await;
+        drained
+    }
+
+    async fn drain_leased(
+        &self,
+        webhook_id: i64,
+        stopping: &Arc<AtomicBool>,
+    ) -> Result<(), ApiError> {
+        // The longest a send may take, so that none runs past the lease.
+        let send_time = Duration::from_secs(self.config.timeout_secs) + Duration::from_secs(1);
         loop {
+            // Taken (or renewed) before each batch is read: another node that
+            // held it has recorded what it sent, or its lease has expired.
+            let Some(held_until) = self.leases.take(Queue::Webhook, webhook_id).await? else {
+                return Ok(());
+            };
             let batch = self
                 .journal
                 .db()
@@ -141,7 +176,8 @@ impl Worker {
             let sent: Vec<(Due, Outcome)> = tokio::task::spawn_blocking(move || {
                 let mut sent = Vec::with_capacity(batch.len());
                 for due in batch {
-                    if stop.load(Ordering::Relaxed) {
+                    let lease_ends = Instant::now() + send_time >= held_until;
+                    if stop.load(Ordering::Relaxed) || lease_ends {
                         break;
                     }
                     let outcome = sender.send(&Delivery {
@@ -161,6 +197,9 @@ impl Worker {
             })
             .await
             .map_err(|e| ApiError::internal(format!("delivery task failed: {e}")))?;
+            if sent.is_empty() {
+                return Ok(()); // stopping, or the lease ends: later, or another node
+            }
             let failed = sent.last().is_some_and(|(_, o)| !o.succeeded());
             let config = self.config.clone();
             self.journal
