@@ -447,4 +447,3 @@ mod tests {
         assert!(error.contains("redirect_url"), "{error}");
     }
 }
-

@@ -2,6 +2,7 @@
 //! through Rocket's local client, with helpers to sign users up.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod http1;
 pub mod oidc_provider;
 pub mod process;

@@ -17,6 +17,8 @@ pub enum Answer {
     Endless,
     /// A redirect to this URL.
     Redirect(String),
+    /// This status, after this long.
+    Slow(u16, Duration),
 }
 
 /// One request the receiver got.
@@ -112,8 +114,11 @@ impl Receiver {
             body: request.body,
         });
         let answer = self.answer.lock().unwrap().clone();
+        if let Answer::Slow(_, wait) = &answer {
+            std::thread::sleep(*wait);
+        }
         match answer {
-            Answer::Status(status) => {
+            Answer::Status(status) | Answer::Slow(status, _) => {
                 let _ = stream.write_all(
                     format!(
                         "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
