@@ -50,10 +50,17 @@
 //! each with a room of `BENCH_PG_MESSAGES` messages (default 20,000), at 16 and 64
 //! connections, each as a ratio to the bare route of the same server.
 //!
+//! `BENCH_ONLY=nodes` measures three nodes on one PostgreSQL database (see
+//! `load/nodes.rs`): send-to-frame latency on one node and across nodes, and sends
+//! per second with 1, 2 and 3 nodes; it needs `BENCH_DATABASE_URL` too.
+//!
 //! `BENCH_ONLY=files` measures files instead: the server's peak resident size while
 //! ten 25 MiB uploads stream in at once, then the throughput of 10 MiB uploads and
 //! downloads at 1 and 4 connections, as a ratio to plain loopback TCP (the same
 //! bytes written to a socket that discards them) measured in the same run.
+
+#[path = "load/nodes.rs"]
+mod nodes;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -422,6 +429,12 @@ fn main() {
         );
         let _ = again.kill();
         let _ = again.wait();
+        return;
+    }
+    if only == "nodes" {
+        let _ = server.kill();
+        let _ = server.wait();
+        runtime.block_on(nodes::nodes_benchmark(dir.path(), secs));
         return;
     }
     if only == "postgres" {
