@@ -69,7 +69,10 @@ pub async fn nodes_benchmark(dir: &std::path::Path, secs: u64) {
     .await;
     println!("\nbare route, one node, 64 connections: {:.0}/s", bare.rps);
     let requests = send_requests(&rooms, &token);
-    println!("{:>6} {:>10} {:>8} {:>8} {:>9}", "nodes", "sends/s", "p50 ms", "p99 ms", "vs bare");
+    println!(
+        "{:>6} {:>10} {:>8} {:>8} {:>9}",
+        "nodes", "sends/s", "p50 ms", "p99 ms", "vs bare"
+    );
     for n in 1..=3 {
         let runs = ports[..n]
             .iter()

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
 use super::follow::{Follow, Following};
+use super::item::Item;
 use crate::event::{Committed, Subscriber};
 
 /// The subscribers of committed events, registered once (`lib.rs`).
@@ -47,22 +48,6 @@ impl Subscribers {
         self.follow = Some(follow);
         self
     }
-}
-
-/// What the events thread is handed.
-pub(super) enum Item {
-    /// A change committed here; `seq` is its row among the changes other nodes
-    /// follow, when it has one.
-    Local {
-        seq: Option<i64>,
-        changes: Arc<[Committed]>,
-    },
-    /// Announced here, never written (a typing notice).
-    Announced(Arc<[Committed]>),
-    /// Announced by another node.
-    Heard(Arc<[Committed]>),
-    /// Other nodes may have committed changes: look.
-    Wake,
 }
 
 /// Changes waiting for the events thread before the writer waits for it: memory

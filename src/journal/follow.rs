@@ -21,7 +21,7 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::dispatch::Item;
+use super::item::Item;
 use super::wire;
 use crate::event::{Committed, Event};
 use crate::sql::{Connection, Location};

@@ -14,6 +14,7 @@
 
 mod dispatch;
 mod follow;
+mod item;
 pub mod payload;
 mod record;
 pub mod wire;
