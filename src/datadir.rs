@@ -103,11 +103,6 @@ impl DataDir {
         self.path.join(DB_FILE)
     }
 
-    /// Where uploaded files live.
-    pub fn files_path(&self) -> PathBuf {
-        self.path.join("files")
-    }
-
     /// The JWT secret: the configured one, else the one kept in the directory,
     /// else a new random one written there readable by the owner only.
     pub fn jwt_secret(&self, configured: Option<&str>) -> Result<Vec<u8>, String> {

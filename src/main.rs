@@ -200,7 +200,12 @@ fn main() -> ExitCode {
             }
         }
         Command::Backup { to, files } => {
-            match veza::ops::backup::run(&config.data_dir, &to, files.as_deref()) {
+            match veza::ops::backup::run(
+                &config.data_dir,
+                &config.files_path(),
+                &to,
+                files.as_deref(),
+            ) {
                 Ok(report) => {
                     let c = &report.contents;
                     println!(
@@ -227,7 +232,7 @@ fn main() -> ExitCode {
             }
         }
         Command::BackupFiles { files } => {
-            match veza::ops::backup::files_only(&config.data_dir, &files) {
+            match veza::ops::backup::files_only(&config.data_dir, &config.files_path(), &files) {
                 Ok(copied) => {
                     println!(
                         "files in {}: {} copied, {} already there, {} deleted meanwhile",
@@ -242,7 +247,12 @@ fn main() -> ExitCode {
             }
         }
         Command::Restore { from, files } => {
-            match veza::ops::restore::run(&config.data_dir, &from, files.as_deref()) {
+            match veza::ops::restore::run(
+                &config.data_dir,
+                &config.files_path(),
+                &from,
+                files.as_deref(),
+            ) {
                 Ok(report) => {
                     let c = &report.contents;
                     println!(

@@ -18,7 +18,12 @@ pub struct Report {
 
 /// Backs up the database of `data_dir` to `target` (which must not exist), and
 /// with `files_to`, the files it lists into that directory.
-pub fn run(data_dir: &Path, target: &Path, files_to: Option<&Path>) -> Result<Report, String> {
+pub fn run(
+    data_dir: &Path,
+    files_dir: &Path,
+    target: &Path,
+    files_to: Option<&Path>,
+) -> Result<Report, String> {
     let db = data_dir.join("veza.db");
     if !db.is_file() {
         return Err(format!("there is no database at {}", db.display()));
@@ -57,7 +62,7 @@ pub fn run(data_dir: &Path, target: &Path, files_to: Option<&Path>) -> Result<Re
     let files = match files_to {
         Some(dir) => {
             crate::datadir::private_dir(dir)?;
-            Some(copy_files(target, &data_dir.join("files"), dir)?)
+            Some(copy_files(target, files_dir, dir)?)
         }
         None => None,
     };
@@ -70,11 +75,11 @@ pub fn run(data_dir: &Path, target: &Path, files_to: Option<&Path>) -> Result<Re
 
 /// `veza backup --files DIR` alone: copies the files the live database lists into
 /// `dir` (those not there already), without a copy of the database.
-pub fn files_only(data_dir: &Path, dir: &Path) -> Result<Copied, String> {
+pub fn files_only(data_dir: &Path, files_dir: &Path, dir: &Path) -> Result<Copied, String> {
     let db = data_dir.join("veza.db");
     if !db.is_file() {
         return Err(format!("there is no database at {}", db.display()));
     }
     crate::datadir::private_dir(dir)?;
-    copy_files(&db, &data_dir.join("files"), dir)
+    copy_files(&db, files_dir, dir)
 }

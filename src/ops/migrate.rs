@@ -11,6 +11,8 @@ use crate::sql::{types::Value, Connection};
 
 /// Every table, parents before the rows that refer to them (rows that refer to
 /// their own table, a reply or a bot's owner, come after their parent by id).
+/// Not copied: `presence_connections` and `leases` (a stopped server holds no
+/// connection and no background work).
 pub const TABLES: &[&str] = &[
     "users",
     "sessions",

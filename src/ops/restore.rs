@@ -18,7 +18,12 @@ pub struct Report {
     pub files: Option<Copied>,
 }
 
-pub fn run(data_dir: &Path, backup: &Path, files_from: Option<&Path>) -> Result<Report, String> {
+pub fn run(
+    data_dir: &Path,
+    files_dir: &Path,
+    backup: &Path,
+    files_from: Option<&Path>,
+) -> Result<Report, String> {
     if !backup.is_file() {
         return Err(format!("there is no backup at {}", backup.display()));
     }
@@ -70,7 +75,7 @@ pub fn run(data_dir: &Path, backup: &Path, files_from: Option<&Path>) -> Result<
         .find(|(file, _)| *file == db)
         .map(|(_, aside)| aside.clone());
     let files = match files_from {
-        Some(from) => Some(copy_files(&db, from, &dir.files_path())?),
+        Some(from) => Some(copy_files(&db, from, files_dir)?),
         None => None,
     };
     Ok(Report {
