@@ -115,7 +115,8 @@ fn build(
         .then(|| db::shared::Shared::new(&location));
     let metrics = metrics::Metrics::new(writer.batch_sizes().clone())
         .map_err(|e| StartError(format!("cannot set up metrics: {e}")))?;
-    let files = open_files(&data_dir, &files_path, &db, location.is_postgres())?;
+    let shared_files = location.is_postgres() && other_nodes_alive(&db, &node.id)?;
+    let files = open_files(&data_dir, &files_path, &db, shared_files)?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     // On PostgreSQL another node may end a session: every request reads its
     // session (one primary-key read) so that the end holds on every node at once.
@@ -243,11 +244,30 @@ fn build(
     Ok(api::mount(rocket))
 }
 
+/// Whether another node of the same database is running: then it may be
+/// writing into the shared files directory right now.
+fn other_nodes_alive(db: &Db, node: &str) -> Result<bool, StartError> {
+    let node = node.to_owned();
+    db.read_now(move |c| {
+        c.query_row(
+            &format!(
+                "SELECT count(*) FROM nodes n WHERE n.id != ?1 AND {}",
+                db::postgres::node_is_running("n")
+            ),
+            [&node],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(db::StoreError::from)
+    })
+    .map(|alive| alive > 0)
+    .map_err(|e| StartError(format!("cannot list the other nodes: {e}")))
+}
+
 /// The file store, swept of what a crash left behind: staged uploads that never
 /// completed are removed, and bytes no row points to are quarantined. Runs before
-/// the server takes requests, so no upload of its own can be in flight; on
-/// PostgreSQL other nodes may share the directory, so only what has been left
-/// alone for an hour is swept.
+/// the server takes requests, so no upload of its own can be in flight; when
+/// other nodes are running (`shared`) they may be writing into the directory,
+/// so only what has been left alone for an hour is swept.
 fn open_files(
     data_dir: &DataDir,
     files_path: &std::path::Path,

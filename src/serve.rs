@@ -34,8 +34,9 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
     })?;
     let data_dir = config.data_dir.clone();
     let limits = gate_limits(&config);
-    // Links name the public socket, not Rocket's internal one.
+    // Links and the node's name use the public socket, not Rocket's internal one.
     config.public_url = Some(config.public_base());
+    config.node.id = Some(config.node_id());
     config.address = std::net::Ipv4Addr::LOCALHOST.into();
     config.port = 0;
 
@@ -104,5 +105,6 @@ fn gate_limits(config: &Config) -> GateLimits {
         },
         write_stall: secs(config.limits.body_stall_secs),
         tunnel_idle: secs(config.limits.tunnel_idle_secs),
+        node: config.node_id().into(),
     }
 }

@@ -383,6 +383,21 @@ async fn a_killed_node_loses_nothing() {
     assert!(before_kill.len() < sent.len(), "killed mid-delivery");
     assert_eq!(alice_ws.ended(Duration::from_secs(5)).await, Ended::Dropped);
 
+    // The dead node's connections are forgotten: alice shows offline elsewhere.
+    let path = format!("/api/v1/users/{}", alice.id);
+    let started = Instant::now();
+    loop {
+        let seen = call(cluster.node(1), "GET", &path, Some(&bob.token), Value::Null);
+        if seen.body["data"]["is_online"] == false {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still online: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // While alice is away, bob goes on writing through what is left.
     let last_heard = *heard.last().unwrap();
     for i in 0..5 {

@@ -81,6 +81,19 @@ const NODE_LOCK_CLASS: i32 = 0x7665_7a61;
 /// their ids (which other nodes follow).
 pub const JOURNAL_LOCK: i64 = 0x7665_7a61_0003;
 
+/// An SQL condition: the node row `n` belongs to a running process (its
+/// writer's connection holds the node's lock; a killed process's connection,
+/// and so its lock, goes at once).
+pub fn node_is_running(n: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                   AND l.classid = {NODE_LOCK_CLASS}::oid AND l.objid = hashtext({n}.id)::oid
+                   AND l.database = (SELECT oid FROM pg_database
+                                     WHERE datname = current_database()))"
+    )
+}
+
 /// Who this process is among the nodes of one database.
 #[derive(Clone, Debug)]
 pub struct NodeClaim {

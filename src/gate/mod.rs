@@ -72,6 +72,8 @@ pub struct GateLimits {
     /// An upgraded (WebSocket) connection with no traffic either way for this long
     /// is closed.
     pub tunnel_idle: Duration,
+    /// The node's name, in `X-Veza-Node` on the gate's own answers too.
+    pub node: Arc<str>,
 }
 
 /// The methods allowed on a path, for the `Allow` header of a 405.
@@ -152,11 +154,16 @@ impl Gate {
                 refuse_now(
                     client,
                     &ApiError::Unavailable("too many connections from your address"),
+                    &self.limits.node,
                 );
                 continue;
             };
             let Ok(permit) = self.slots.clone().try_acquire_owned() else {
-                refuse_now(client, &ApiError::Unavailable("too many connections"));
+                refuse_now(
+                    client,
+                    &ApiError::Unavailable("too many connections"),
+                    &self.limits.node,
+                );
                 continue;
             };
             let gate = self.clone();
@@ -370,7 +377,7 @@ impl Gate {
 
     /// Writes `error` as a complete response and closes.
     async fn answer(&self, client: &mut OwnedWriteHalf, error: ApiError) {
-        let response = error_response(&error);
+        let response = error_response(&error, &self.limits.node);
         let _ = write_within(client, response.as_bytes(), Duration::from_secs(1)).await;
         let _ = client.shutdown().await;
     }
@@ -555,10 +562,10 @@ async fn write_within(w: &mut OwnedWriteHalf, bytes: &[u8], stall: Duration) -> 
 /// write goes straight to the socket: tokio's `try_write` on a socket just accepted
 /// answers "would block" until the reactor has seen it writable, which under load
 /// it may not have yet, and the client would get a bare close instead of the 503.
-fn refuse_now(client: TcpStream, error: &ApiError) {
+fn refuse_now(client: TcpStream, error: &ApiError, node: &str) {
     use std::io::{Read, Write};
     if let Ok(mut socket) = client.into_std() {
-        let _ = socket.write(error_response(error).as_bytes());
+        let _ = socket.write(error_response(error, node).as_bytes());
         // Take what the client sent already (its request head), so the close is a
         // FIN after the answer rather than a reset that may discard it.
         let _ = socket.read(&mut [0u8; 8192]);
@@ -566,8 +573,8 @@ fn refuse_now(client: TcpStream, error: &ApiError) {
     }
 }
 
-/// A complete HTTP/1.1 response carrying `error` in the envelope.
-pub fn error_response(error: &ApiError) -> String {
+/// A complete HTTP/1.1 response carrying `error` in the envelope, from `node`.
+pub fn error_response(error: &ApiError, node: &str) -> String {
     let request_id = crate::http::request_id::RequestId::fresh();
     let body = error.envelope(&request_id);
     let status = error.status();
@@ -578,7 +585,7 @@ pub fn error_response(error: &ApiError) -> String {
     format!(
         "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
          X-Request-Id: {request_id}\r\nX-Content-Type-Options: nosniff\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n{extra}\r\n{body}",
+         X-Veza-Node: {node}\r\nCache-Control: no-store\r\nConnection: close\r\n{extra}\r\n{body}",
         status.code,
         status.reason_lossy(),
         body.len()

@@ -1,7 +1,8 @@
 //! Keeping several nodes of one PostgreSQL database in order (docs/nodes.md):
 //! each node says it is alive every [`HEARTBEAT`]; one node at a time (under a
-//! lease) forgets nodes silent for [`DEAD_AFTER`] (whoever only they held a
-//! connection of goes offline, and their contacts are told), and prunes what
+//! lease) forgets nodes that stopped (their writer's connection, which holds
+//! their lock, is gone) or fell silent for [`DEAD_AFTER`] (whoever only they held
+//! a connection of goes offline, and their contacts are told), and prunes what
 //! nodes share: the journal's rows older than `journal::KEEP_ROWS`, expired
 //! failed-login windows, stale stream viewers, old leases.
 
@@ -70,7 +71,9 @@ pub async fn tidy(journal: &Journal) -> Result<(), ApiError> {
         .read(move |c| {
             Ok::<_, ApiError>(
                 c.prepare_cached(&format!(
-                    "SELECT id FROM nodes WHERE seen_at < now() - interval '{dead_secs} seconds'"
+                    "SELECT id FROM nodes n
+                     WHERE NOT {} OR seen_at < now() - interval '{dead_secs} seconds'",
+                    crate::db::postgres::node_is_running("n")
                 ))?
                 .query_map([], |r| r.get(0))?
                 .collect::<crate::sql::Result<_>>()
@@ -79,7 +82,7 @@ pub async fn tidy(journal: &Journal) -> Result<(), ApiError> {
         })
         .await?;
     for node in dead {
-        log::warn!("node {node} has not been heard of for {dead_secs} s: forgetting it");
+        log::warn!("node {node} has stopped or gone silent: forgetting its connections");
         journal
             .write(None, move |c, events| forget_node(c, &node, events))
             .await?;
