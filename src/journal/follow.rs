@@ -89,10 +89,11 @@ impl Following {
     }
 
     fn connection(&mut self) -> crate::sql::Result<&Connection> {
-        if self.conn.as_ref().is_none_or(|c| c.is_broken()) {
-            self.conn = Some(Connection::open_location(&self.follow.location)?);
-        }
-        Ok(self.conn.as_ref().expect("just opened"))
+        let conn = match self.conn.take() {
+            Some(conn) if !conn.is_broken() => conn,
+            _ => Connection::open_location(&self.follow.location)?,
+        };
+        Ok(self.conn.insert(conn))
     }
 
     /// Starts from the table's end: what was committed before is not replayed.
