@@ -451,3 +451,53 @@ fn lb_or(cluster: &Cluster, i: usize) -> u16 {
         cluster.node(i)
     }
 }
+
+#[rocket::async_test]
+async fn a_node_cut_from_the_database_catches_up_what_it_missed() {
+    let Some(cluster) = Cluster::start(2, &[]) else {
+        return skipped();
+    };
+    let alice = register(cluster.node(0), "alice");
+    let general = room(cluster.node(0), &alice, "general");
+    let (mut on_second, _) = Ws::connect(cluster.node(1), &alice.token).await;
+    let first = send(cluster.node(0), &alice, general, "before");
+    assert_eq!(created(&mut on_second, general, 1).await, vec![first]);
+
+    // Every connection of both nodes ends (a database restart, a network cut):
+    // notifications sent meanwhile are lost to the second node.
+    let url = common::store::database_url(cluster.dir()).unwrap();
+    let ended: i64 = std::thread::spawn(move || {
+        let conn = veza::sql::Connection::connect(&url).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()) AS ended",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    })
+    .join()
+    .unwrap();
+    assert!(ended >= 4, "writers and listeners were connected: {ended}");
+
+    // A write met by the cut may fail (500); the node reconnects and goes on.
+    let path = format!("/api/v1/rooms/{general}/messages");
+    let mut sent = Vec::new();
+    while sent.len() < 5 {
+        let answer = call(
+            cluster.node(0),
+            "POST",
+            &path,
+            Some(&alice.token),
+            json!({ "content": format!("after {}", sent.len()) }),
+        );
+        match answer.status {
+            201 => sent.push(answer.body["data"]["id"].as_i64().unwrap()),
+            500 => assert_eq!(answer.body["error"]["code"], "INTERNAL_ERROR"),
+            _ => panic!("{answer:?}"),
+        }
+    }
+    // The second node's socket hears every one, in order, once it has
+    // reconnected and read what it missed from the table.
+    assert_eq!(created(&mut on_second, general, sent.len()).await, sent);
+}
