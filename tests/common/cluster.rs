@@ -109,7 +109,11 @@ impl Drop for Cluster {
             }
         }
         if let Some((_, mut child)) = self.balancer.take() {
-            let _ = child.kill();
+            // SIGTERM, so that nginx's master stops its workers (a SIGKILL
+            // would leave them running).
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
             let _ = child.wait();
         }
     }
