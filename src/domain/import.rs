@@ -18,9 +18,10 @@ use crate::journal::Journal;
 use crate::policy::RoomRole;
 use crate::sql::Connection;
 use crate::store::files::NewFile;
-use crate::store::messages::{Container, NewMessage};
+use crate::store::messages::Container;
+use crate::store::new_messages::{self, NewMessage};
 use crate::store::rooms::{Namer, NewRoom};
-use crate::store::{conversations, files, imports, members, messages, reactions, rooms, users};
+use crate::store::{conversations, files, imports, members, reactions, rooms, users};
 use crate::{mentions, validate};
 
 /// Where an import writes: the database, through the one writer, and the files.
@@ -411,7 +412,7 @@ fn write_message(
         metadata: None,
         idempotency_key: None,
     };
-    let id = messages::insert(c, new)?.id;
+    let id = new_messages::insert(c, new)?.id;
     imports::add_mentions(c, id, &names)?;
     imports::set_message_times(c, id, &created_at, edited_at.as_deref(), m.pinned)?;
     counts.messages += 1;

@@ -8,7 +8,8 @@ use crate::mentions;
 use crate::sql::Connection;
 use crate::store::edits::{self, Edit};
 use crate::store::files;
-use crate::store::messages::{self, Container, Cursor, KeyUse, Message, NewMessage, Page};
+use crate::store::messages::{self, Container, Cursor, Message, Page};
+use crate::store::new_messages::{self, KeyUse, NewMessage};
 use crate::validate;
 
 /// A page of a room's or conversation's messages, newest first.
@@ -74,7 +75,7 @@ pub async fn send(
         .journal
         .write_events(ip, move |c, events| {
             access::container(c, container, actor)?.require_can_write()?;
-            match messages::key_use(c, &new)? {
+            match new_messages::key_use(c, &new)? {
                 KeyUse::Unused => {}
                 KeyUse::SameMessage(existing) => return Ok(Err(existing)),
                 KeyUse::OtherMessage => {
@@ -88,7 +89,7 @@ pub async fn send(
                 check_parent(c, container, parent)?;
             }
             // Built from what was written, not read back: the writer's work stays short.
-            let mut message = messages::insert(c, new)?;
+            let mut message = new_messages::insert(c, new)?;
             message.attachments = files::attach(c, message.id, actor.id, container, &attachments)?;
             let id = message.id;
             events.push(Event::MessageCreated {

@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::db::StoreError;
 use crate::sql::{params, Connection};
-use crate::store::messages::{resolve_mentions, store_mentions, MessageRef};
+use crate::store::messages::MessageRef;
+use crate::store::new_messages::{resolve_mentions, store_mentions};
 use crate::time;
 
 /// Replaces a message's content, keeping the previous one in its history.

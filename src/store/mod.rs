@@ -17,6 +17,7 @@ pub mod leases;
 pub mod mail;
 pub mod members;
 pub mod messages;
+pub mod new_messages;
 pub mod oidc;
 pub mod push;
 pub mod reactions;

@@ -252,7 +252,8 @@ mod tests {
 
     /// Posts `content` by `author` in room `room`, straight through the store.
     fn send_to(conn: &Connection, room: i64, author: i64, content: &str) -> i64 {
-        use crate::store::messages::{insert, Container, NewMessage};
+        use crate::store::messages::Container;
+        use crate::store::new_messages::{insert, NewMessage};
         let new = NewMessage {
             container: Container::Room(room),
             author_id: author,
