@@ -155,6 +155,23 @@ impl Conn {
     }
 }
 
+/// A loopback port free right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The number in environment variable `name`, else `default`.
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -358,16 +375,9 @@ async fn fill_room(
 }
 
 fn main() {
-    let secs: u64 = std::env::var("BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let secs: u64 = env_number("BENCH_SECS", 5);
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = start_server(dir.path(), port);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -401,10 +411,7 @@ fn main() {
         return;
     }
     if only == "scale" {
-        let history: u64 = std::env::var("BENCH_HISTORY")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(10_000);
+        let history: u64 = env_number("BENCH_HISTORY", 10_000);
         let idle = {
             runtime.block_on(wait_healthy(port));
             std::thread::sleep(Duration::from_millis(500));
@@ -626,10 +633,7 @@ async fn scale_benchmark(port: u16, secs: u64, history: u64) {
 /// Search latency over a large room: a word in every message, and a word in one
 /// message of 10,000.
 async fn search_benchmark(port: u16, secs: u64) {
-    let count: u64 = std::env::var("BENCH_SEARCH_MESSAGES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+    let count: u64 = env_number("BENCH_SEARCH_MESSAGES", 1_000_000);
     let (token, _rooms, big) = setup(port).await;
     let started = Instant::now();
     fill_room(port, &token, big, count, |n| {
@@ -1305,10 +1309,7 @@ async fn postgres_benchmark(dir: &std::path::Path, secs: u64) {
         eprintln!("BENCH_ONLY=postgres needs BENCH_DATABASE_URL (e.g. $(.ci/postgres.sh start))");
         return;
     };
-    let messages: u64 = std::env::var("BENCH_PG_MESSAGES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_000);
+    let messages: u64 = env_number("BENCH_PG_MESSAGES", 20_000);
     let url = new_database(&admin);
     let mut rows = Vec::new();
     for (backend, env) in [
@@ -1317,11 +1318,7 @@ async fn postgres_benchmark(dir: &std::path::Path, secs: u64) {
     ] {
         let home = dir.join(backend);
         std::fs::create_dir_all(&home).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut server = start_server_with(&home, port, &env);
         wait_healthy(port).await;
         let (token, rooms, big) = setup(port).await;

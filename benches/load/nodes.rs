@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{
-    measure, new_database, open_socket, percentile, request, send_requests, setup,
-    start_server_with, wait_healthy, Conn,
+    env_number, free_port, measure, new_database, open_socket, percentile, request, send_requests,
+    setup, start_server_with, wait_healthy, Conn,
 };
 
 const SECRET: &str = "the nodes' shared secret for the benchmark, long enough";
@@ -20,10 +20,7 @@ pub async fn nodes_benchmark(dir: &std::path::Path, secs: u64) {
         eprintln!("BENCH_ONLY=nodes needs BENCH_DATABASE_URL (e.g. $(.ci/postgres.sh start))");
         return;
     };
-    let sends: usize = std::env::var("BENCH_NODES_SENDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(500);
+    let sends: usize = env_number("BENCH_NODES_SENDS", 500);
     let url = new_database(&admin);
     let files = dir.join("files");
     let mut servers = Vec::new();
@@ -31,11 +28,7 @@ pub async fn nodes_benchmark(dir: &std::path::Path, secs: u64) {
     for i in 1..=3 {
         let home = dir.join(format!("n{i}"));
         std::fs::create_dir_all(&home).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let id = format!("n{i}");
         let env = [
             ("VEZA_DATABASE__URL", url.as_str()),
