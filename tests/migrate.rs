@@ -268,23 +268,13 @@ fn http_raw_multipart(port: u16, token: &str, path: &str, body: &[u8]) -> (u16, 
     (status, body)
 }
 
-fn sqlite_counts(db: &std::path::Path) -> Vec<(String, i64)> {
-    let conn = veza::rusqlite::Connection::open(db).unwrap();
-    veza::ops::migrate::TABLES
-        .iter()
-        .map(|t| {
-            let n: i64 = conn
-                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
-                .unwrap();
-            (t.to_string(), n)
-        })
-        .collect()
-}
-
-fn postgres_counts(url: &str) -> Vec<(String, i64)> {
-    let url = url.to_owned();
+/// Every copied table's rows, in the store `open` connects to (on a thread of
+/// its own: PostgreSQL's client may not block the test's runtime).
+fn table_counts(
+    open: impl FnOnce() -> veza::sql::Connection + Send + 'static,
+) -> Vec<(String, i64)> {
     std::thread::spawn(move || {
-        let conn = veza::sql::Connection::connect(&url).unwrap();
+        let conn = open();
         veza::ops::migrate::TABLES
             .iter()
             .map(|t| {
@@ -314,7 +304,10 @@ fn a_server_filled_through_the_api_moves_to_postgresql_whole() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     stop(server);
     let db = dir.path().join("data/veza.db");
-    let counts = sqlite_counts(&db);
+    let counts = {
+        let db = db.clone();
+        table_counts(move || veza::sql::Connection::open(&db).unwrap())
+    };
     for (table, n) in &counts {
         assert!(
             *n > 0 || MAY_BE_EMPTY.contains(&table.as_str()),
@@ -341,7 +334,11 @@ fn a_server_filled_through_the_api_moves_to_postgresql_whole() {
     );
     assert!(said.contains("counts checked"), "{said}");
     assert!(said.contains("VEZA_DATABASE__URL"), "{said}");
-    assert_eq!(postgres_counts(&url), counts, "every table's rows");
+    let on_postgres = {
+        let url = url.clone();
+        table_counts(move || veza::sql::Connection::connect(&url).unwrap())
+    };
+    assert_eq!(on_postgres, counts, "every table's rows");
 
     // Twice is refused: the target holds users now.
     let again = Command::new(env!("CARGO_BIN_EXE_veza"))
