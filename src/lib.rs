@@ -16,6 +16,7 @@ pub mod event;
 pub mod fairings;
 pub mod files;
 pub mod gate;
+pub mod html;
 pub mod http;
 pub mod import;
 pub mod importer;

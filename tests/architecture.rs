@@ -213,6 +213,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["api", "http", "domain", "app", "auth", "store", "journal"],
     ),
     ("tokens", &["*"]),
+    ("html", &["*"]),
     ("sql", &["*"]),
     ("policy", &["api", "http", "domain", "app", "db", "journal"]),
     (

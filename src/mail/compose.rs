@@ -3,6 +3,7 @@
 //! the fragment (`#token=`), which browsers never send to a server, so it stays
 //! out of access logs and `Referer` headers.
 
+use crate::html::escape;
 use crate::store::mail::Mail;
 
 /// A link to a page of the web client, with a secret in its fragment.
@@ -109,22 +110,6 @@ fn page(body: &str) -> String {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head>\
          <body style=\"font-family: sans-serif; line-height: 1.5\">{body}</body></html>"
     )
-}
-
-/// Text as HTML shows it literally.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -119,12 +119,7 @@ pub(crate) fn highlight_html(marked: &str) -> String {
         match c {
             MARK_START => out.push_str("<mark>"),
             MARK_END => out.push_str("</mark>"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            c => crate::html::push_escaped(&mut out, c),
         }
     }
     out
