@@ -172,6 +172,48 @@ async fn what_one_node_commits_reaches_every_node_in_commit_order() {
         assert_eq!(frame["data"]["message_id"], last, "{frame}");
     }
 
+    // Stream viewers are counted for all nodes: a heartbeat on each of two
+    // nodes, the count read on the third.
+    let made = call(
+        cluster.node(0),
+        "POST",
+        "/api/v1/streams",
+        Some(&alice.token),
+        json!({"title": "all hands"}),
+    );
+    assert_eq!(made.status, 201, "{made:?}");
+    let stream = made.body["data"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/streams/{stream}/start");
+    let live = call(
+        cluster.node(0),
+        "POST",
+        &path,
+        Some(&alice.token),
+        json!({}),
+    );
+    assert_eq!(live.status, 200, "{live:?}");
+    let path = format!("/api/v1/streams/{stream}/watch");
+    for (member, node, count) in [(&bob, 1, 1), (&carol, 2, 2)] {
+        let watched = call(
+            cluster.node(node),
+            "POST",
+            &path,
+            Some(&member.token),
+            json!({}),
+        );
+        assert_eq!(watched.status, 200, "{watched:?}");
+        assert_eq!(watched.body["data"]["viewer_count"], count, "{watched:?}");
+    }
+    let path = format!("/api/v1/streams/{stream}");
+    let seen = call(
+        cluster.node(0),
+        "GET",
+        &path,
+        Some(&alice.token),
+        Value::Null,
+    );
+    assert_eq!(seen.body["data"]["viewer_count"], 2, "{seen:?}");
+
     // Bob leaves: his node tells the others he is offline.
     drop(bob_ws);
     let offline = alice_ws.expect("presence").await;
